@@ -1,0 +1,53 @@
+# Two set-up commands on a fresh machine: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV   ?= .venv
+CORES  ?= all
+BIN     = $(VENV)/bin
+SNAKEMAKE = $(BIN)/snakemake
+
+.PHONY: run test install install-test lint dry-run lock bench clean
+
+# Creates the venv and installs the exact pins, then the workflow's library (editable, so
+# the rules and the tests import the same code).
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(BIN)/python -m pip install --quiet -r requirements-test.lock
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## Run the whole workflow on the embedded demo data.
+run: install
+	$(SNAKEMAKE) --profile workflow/profiles/workstation --cores $(CORES) --configfile config/demo.yaml
+
+## Install the test tools and run the whole test suite.
+test: install-test
+	$(BIN)/python -m pytest
+
+lint: install
+	$(SNAKEMAKE) --lint --configfile config/demo.yaml
+	$(SNAKEMAKE) --lint
+
+dry-run: install
+	$(SNAKEMAKE) -n --configfile config/demo.yaml
+
+bench: install
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+## Re-resolve requirements.in into requirements.lock in a scratch venv.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -r requirements.in
+	{ echo "# Exact pins for the workflow venv, resolved from requirements.in. Regenerate with \`make lock\`."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable; } > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf results .snakemake

@@ -1,0 +1,138 @@
+"""Config validation against workflow/schemas/config.schema.yaml, with defaults filled in.
+
+Snakemake's own ``validate`` prints jsonschema's raw traceback; users get one sentence here:
+which key, which value, what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def load_schema(path: str | Path = SCHEMA) -> dict:
+    with open(path) as fh:
+        return yaml.safe_load(fh)
+
+
+def _resolve(schema: dict, root: dict) -> dict:
+    """Follow a local ``$ref`` and merge the referring node's own keywords over it."""
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local $ref supported, got {ref}")
+        target = root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        merged = dict(_resolve(target, root))
+        merged.update({k: v for k, v in schema.items() if k != "$ref"})
+        return merged
+    return schema
+
+
+def fill_defaults(instance: dict, schema: dict, root: dict | None = None) -> dict:
+    """Insert schema defaults for absent keys, recursively (objects absent get their default)."""
+    root = root or schema
+    schema = _resolve(schema, root)
+    for key, sub in schema.get("properties", {}).items():
+        sub = _resolve(sub, root)
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if isinstance(instance.get(key), dict) and sub.get("type") in ("object", None) and "properties" in sub:
+            fill_defaults(instance[key], sub, root)
+    return instance
+
+
+def _key(path) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "<top level>"
+
+
+def _allowed(error: jsonschema.ValidationError) -> str:
+    v, s = error.validator, error.schema
+    if v == "enum":
+        return f"one of {s['enum']}"
+    if v == "type":
+        return f"a value of type {s['type']}"
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        sym = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[v]
+        return f"a number {sym} {error.validator_value}"
+    if v == "pattern":
+        return f"a string matching {s['pattern']!r}"
+    if v == "additionalProperties":
+        return f"only the keys {sorted(s.get('properties', {}))}"
+    if v in ("minItems", "maxItems"):
+        return f"a list with {'at least' if v == 'minItems' else 'at most'} {error.validator_value} item(s)"
+    if v == "uniqueItems":
+        return "a list without repeated items"
+    if v == "required":
+        return f"the key(s) {s['required']}"
+    return f"a value satisfying {v}={error.validator_value!r}"
+
+
+def _message(error: jsonschema.ValidationError, source: str) -> str:
+    where = f" in {source}" if source else ""
+    if error.validator == "additionalProperties":
+        known = set(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - known)
+        parent = _key(error.absolute_path)
+        key = f"{parent}.{extra[0]}" if error.absolute_path else extra[0]
+        return f"Invalid config{where}: unknown key '{key}'; allowed here: {sorted(known)}"
+    value = error.instance
+    return (
+        f"Invalid config{where}: '{_key(error.absolute_path)}' = {value!r} is not allowed; "
+        f"expected {_allowed(error)}"
+    )
+
+
+def validate(config: dict, schema: dict | None = None, source: str = "") -> dict:
+    """Fill defaults into ``config`` (in place, also returned) and validate it.
+
+    Raises :class:`ConfigError` with one message for the most relevant error.
+    """
+    schema = schema or load_schema()
+    fill_defaults(config, schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is not None:
+        raise ConfigError(_message(error, source))
+    _check_semantics(config, source)
+    return config
+
+
+def _check_semantics(config: dict, source: str) -> None:
+    """Constraints JSON Schema cannot express across keys."""
+    where = f" in {source}" if source else ""
+    pc = config["pancancer"]
+    if pc["train_fraction"] + pc["val_fraction"] >= 1:
+        raise ConfigError(
+            f"Invalid config{where}: 'pancancer.train_fraction' + 'pancancer.val_fraction' = "
+            f"{pc['train_fraction'] + pc['val_fraction']:.3g} leaves no test set; expected a sum < 1"
+        )
+    if not config["demo"]["enabled"]:
+        for name, spec in config["inputs"].items():
+            if name == "ancestry" and config["motlab"]["ancestry_source"] != "eigenstrat":
+                continue
+            if name == "sample_quality" and spec["path"] is None and spec["gdc_id"] is None:
+                continue  # optional: QC filters from the annotation are skipped
+            if spec["path"] is None and spec["gdc_id"] is None:
+                raise ConfigError(
+                    f"Invalid config{where}: 'inputs.{name}' has neither 'path' nor 'gdc_id'; "
+                    f"expected a local file path or a GDC file uuid"
+                )
+
+
+def load(path: str | Path) -> dict:
+    """Read and validate a config file (for use outside Snakemake)."""
+    with open(path) as fh:
+        config = yaml.safe_load(fh) or {}
+    return validate(config, source=str(path))

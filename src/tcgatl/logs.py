@@ -1,0 +1,35 @@
+"""Logging for workflow scripts: everything (stderr included) goes to the rule's log file."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
+    """Send logging and stderr (tracebacks, progress bars) to ``log_path``."""
+    if log_path:
+        stream = open(log_path, "w", buffering=1)
+        sys.stderr = stream
+    else:
+        stream = sys.stderr
+    logging.basicConfig(
+        level=level, stream=stream, force=True, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.captureWarnings(True)
+    return logging.getLogger("tcgatl")
+
+
+class StageNotImplemented(NotImplementedError):
+    """A stage that is laid out in the DAG but not implemented yet: it fails, never fakes outputs."""
+
+
+def not_implemented(stage: str, issue: int) -> None:
+    message = (
+        f"Stage '{stage}' is not implemented yet (tracked in issue #{issue}). "
+        f"It writes no outputs; run the targets of the implemented stages instead, e.g. "
+        f"`snakemake features --cores all --configfile config/demo.yaml`."
+    )
+    # Also on the terminal: the rule's log is where stderr was redirected.
+    print(message, file=sys.__stderr__)
+    raise StageNotImplemented(message)

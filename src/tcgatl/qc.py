@@ -1,0 +1,130 @@
+"""Sample QC: which aliquots of a matrix become samples, with a reason for every drop."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .barcodes import one_aliquot_per_patient, parse
+from .errors import InputError
+from .io import read_table, require_columns
+
+log = logging.getLogger(__name__)
+
+QUALITY_COLUMNS = ["aliquot_barcode", "cancer type", "Do_not_use", "AWG_excluded_because_of_pathology"]
+KEPT = "kept"
+# Drop reasons in the order they are applied; the first that applies is recorded.
+REASONS = [
+    "do_not_use",
+    "pathology_excluded",
+    "sample_type_not_selected",
+    "no_label",
+    "type_not_selected",
+    "duplicate_aliquot",
+]
+
+
+def _flag(series: pd.Series, path, column) -> pd.Series:
+    s = series.astype(str).str.strip().str.lower()
+    mapping = {"true": True, "1": True, "1.0": True, "yes": True, "false": False, "0": False, "0.0": False, "no": False, "nan": False, "": False}
+    bad = s[~s.isin(mapping)]
+    if len(bad):
+        raise InputError(path, f"column {column!r} must be True/False or 1/0, found {bad.unique()[:5].tolist()}")
+    return s.map(mapping).astype(bool)
+
+
+def read_sample_quality(path: str | Path) -> pd.DataFrame:
+    """merged_sample_quality_annotations.tsv -> flags and cancer type indexed by aliquot."""
+    path = Path(path)
+    df = read_table(path, dtype=str, keep_default_na=False)
+    require_columns(df, QUALITY_COLUMNS, path)
+    out = pd.DataFrame(
+        {
+            "aliquot": df["aliquot_barcode"].str.strip().str.upper(),
+            "cancer_type": df["cancer type"].str.strip(),
+            "do_not_use": _flag(df["Do_not_use"], path, "Do_not_use"),
+            "pathology_excluded": _flag(df["AWG_excluded_because_of_pathology"], path, "AWG_excluded_because_of_pathology"),
+        }
+    )
+    # An aliquot listed on several rows is flagged if any row flags it.
+    return out.groupby("aliquot").agg(
+        cancer_type=("cancer_type", "first"), do_not_use=("do_not_use", "any"), pathology_excluded=("pathology_excluded", "any")
+    )
+
+
+def sample_qc(
+    barcodes,
+    *,
+    source=None,
+    quality: pd.DataFrame | None = None,
+    cdr: pd.DataFrame | None = None,
+    sample_types=("01", "03"),
+    drop_do_not_use: bool = True,
+    drop_pathology_excluded: bool = True,
+    label_source: str = "cdr",
+    types=(),
+) -> pd.DataFrame:
+    """One row per aliquot: barcode, patient, sample_type, label and ``status`` (kept or a reason)."""
+    parsed = parse(barcodes, source=source)
+    parsed["barcode_upper"] = parsed["barcode"].astype(str).str.upper()
+    status = pd.Series(KEPT, index=parsed.index, dtype=object)
+
+    def drop(mask, reason):
+        mask = np.asarray(mask, bool) & (status == KEPT).to_numpy()
+        status[mask] = reason
+
+    if quality is not None:
+        q = quality.reindex(parsed["barcode_upper"])
+        absent = q["do_not_use"].isna().to_numpy()
+        if absent.any():
+            log.warning("%d aliquot(s) of %s are not in the sample-quality annotation; kept unflagged", absent.sum(), source)
+        if drop_do_not_use:
+            drop(q["do_not_use"].fillna(False).astype(bool).to_numpy(), "do_not_use")
+        if drop_pathology_excluded:
+            drop(q["pathology_excluded"].fillna(False).astype(bool).to_numpy(), "pathology_excluded")
+    drop(~parsed["sample_type"].isin(list(sample_types)).to_numpy(), "sample_type_not_selected")
+
+    if label_source == "annotation":
+        if quality is None:
+            raise ValueError("qc.label_source is 'annotation' but no sample-quality annotation was given")
+        label = quality["cancer_type"].reindex(parsed["barcode_upper"]).to_numpy()
+    elif label_source == "cdr":
+        if cdr is None:
+            raise ValueError("qc.label_source is 'cdr' but no CDR table was given")
+        label = cdr["type"].reindex(parsed["patient"]).to_numpy()
+    else:
+        raise ValueError(f"unknown label_source {label_source!r}")
+    label = pd.Series(label, index=parsed.index, dtype=object)
+    label = label.where(~label.isin(["", "nan", "NA", "None"]), None)
+    drop(label.isna().to_numpy(), "no_label")
+    if types:
+        drop(~label.isin(list(types)).to_numpy(), "type_not_selected")
+
+    alive = (status == KEPT).to_numpy()
+    keep_one = one_aliquot_per_patient(parsed[alive], sample_type_order=tuple(sample_types))
+    dup = pd.Series(False, index=parsed.index)
+    dup[parsed.index[alive]] = ~keep_one.to_numpy()
+    drop(dup.to_numpy(), "duplicate_aliquot")
+
+    out = parsed[["barcode", "patient", "sample_type"]].copy()
+    out["label"] = label
+    out["status"] = status
+    return out
+
+
+def qc_summary(samples: pd.DataFrame) -> pd.DataFrame:
+    """Counts per status (kept first, then drop reasons in the order they are applied)."""
+    counts = samples["status"].value_counts()
+    rows = [(KEPT, int(counts.get(KEPT, 0)))] + [(r, int(counts.get(r, 0))) for r in REASONS]
+    return pd.DataFrame(rows, columns=["status", "samples"])
+
+
+def kept_labels(samples: pd.DataFrame, source=None) -> pd.DataFrame:
+    kept = samples[samples["status"] == KEPT][["barcode", "patient", "sample_type", "label"]]
+    if kept.empty:
+        summary = ", ".join(f"{r}={n}" for r, n in qc_summary(samples).itertuples(index=False) if n)
+        raise InputError(source, f"no samples left after QC ({summary})")
+    return kept.reset_index(drop=True)

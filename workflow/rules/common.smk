@@ -1,0 +1,98 @@
+# Helpers shared by all rule files: config validation, input resolution and target lists.
+import csv
+
+from tcgatl import config as tcgatl_config
+from tcgatl.demo import FILES as DEMO_FILES
+from tcgatl.errors import ConfigError
+
+# Validate before any job starts; defaults from the schema are filled into `config`.
+try:
+    tcgatl_config.validate(config, source="the workflow config")
+except ConfigError as exc:
+    raise WorkflowError(str(exc)) from None
+
+DEMO_RAW = "results/demo/raw"
+RESULTS = "results"
+LOGS = "results/logs"
+BENCH = "results/benchmarks"
+PC = config["pancancer"]
+IG = config["ig"]
+MOT = config["motlab"]
+GPU = 1 if config["resources"]["gpu"] else 0
+
+
+def _manifest():
+    rows = {}
+    with open(Path(workflow.basedir) / "resources" / "gdc_manifest.tsv") as fh:
+        for row in csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"):
+            rows[row["id"]] = row
+    return rows
+
+
+MANIFEST = _manifest()
+
+
+def raw(name):
+    """Path of raw input `name`: the demo file, a local path, or the GDC download target."""
+    if config["demo"]["enabled"]:
+        return f"{DEMO_RAW}/{DEMO_FILES[name]}"
+    spec = config["inputs"][name]
+    if spec["path"]:
+        if not os.path.exists(spec["path"]):
+            hint = ""
+            if spec["gdc_id"] in MANIFEST:
+                hint = (
+                    f" Fetch {MANIFEST[spec['gdc_id']]['filename']} from "
+                    f"https://api.gdc.cancer.gov/data/{spec['gdc_id']} and place it there,"
+                    f" or set inputs.{name}.path: null to let the workflow download it."
+                )
+            raise WorkflowError(f"inputs.{name}.path: file {spec['path']} does not exist.{hint}")
+        return spec["path"]
+    if spec["gdc_id"] is None:
+        return None
+    if spec["gdc_id"] not in MANIFEST:
+        raise WorkflowError(
+            f"inputs.{name}.gdc_id: {spec['gdc_id']} is not listed in resources/gdc_manifest.tsv"
+        )
+    return f"{RESULTS}/raw/{MANIFEST[spec['gdc_id']]['filename']}"
+
+
+def raw_inputs(*names):
+    """Named input dict of the raw files that are configured (optional ones may be absent)."""
+    return {n: p for n in names if (p := raw(n)) is not None}
+
+
+def feature_targets():
+    return [
+        f"{RESULTS}/features/mrna.parquet",
+        f"{RESULTS}/features/mrna.labels.tsv",
+        f"{RESULTS}/features/mrna.qc.tsv",
+        f"{RESULTS}/clinical/cdr.parquet",
+    ]
+
+
+def pancancer_run_dirs():
+    return expand(f"{RESULTS}/pancancer/{{layout}}/{{backbone}}", layout=PC["layouts"], backbone=PC["backbones"])
+
+
+def pancancer_targets():
+    runs = pancancer_run_dirs()
+    return (
+        [f"{d}/metrics.json" for d in runs]
+        + [f"{RESULTS}/pancancer/baseline/metrics.json"]
+        + [f"{d}/ig/top_genes.tsv" for d in runs]
+    )
+
+
+def motlab_targets():
+    return [f"{RESULTS}/motlab/auroc_summary.tsv"] + expand(
+        f"{RESULTS}/motlab/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/model/preprocessing.json",
+        endpoint=MOT["endpoints"],
+        years=MOT["years"],
+        scheme=MOT["schemes"],
+        smote=["smote", "nosmote"],
+    )
+
+
+def all_targets():
+    return feature_targets() + pancancer_targets() + motlab_targets() + [f"{RESULTS}/report/index.html"]

@@ -1,0 +1,5 @@
+"""logistic-regression baseline (issue #4). Not implemented yet: fails loudly and writes no outputs."""
+from tcgatl.logs import not_implemented, setup
+
+setup(snakemake.log[0])
+not_implemented("logistic-regression baseline", issue=4)

@@ -1,0 +1,5 @@
+"""GDC download (issue #3). Not implemented yet: fails loudly and writes no outputs."""
+from tcgatl.logs import not_implemented, setup
+
+setup(snakemake.log[0])
+not_implemented("GDC download", issue=3)

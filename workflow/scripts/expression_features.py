@@ -1,0 +1,22 @@
+"""EB++ matrix -> sample QC -> samples x genes Parquet + labels (rule expression_features)."""
+import pandas as pd
+
+from tcgatl import expression, qc
+from tcgatl.io import write_matrix, write_table
+from tcgatl.logs import setup
+
+log = setup(snakemake.log[0])
+quality = qc.read_sample_quality(snakemake.input.sample_quality) if "sample_quality" in snakemake.input.keys() else None
+if quality is None:
+    log.warning("no sample-quality annotation configured: Do_not_use and pathology filters skipped")
+cdr = pd.read_parquet(snakemake.input.cdr)
+x, samples, dropped = expression.build(
+    snakemake.input.expression, quality=quality, cdr=cdr, qc=snakemake.params.qc, features=snakemake.params.features
+)
+summary = qc.qc_summary(samples)
+log.info("QC:\n%s", summary.to_string(index=False))
+write_table(samples, snakemake.output.samples)
+write_table(summary, snakemake.output.qc)
+write_table(dropped, snakemake.output.dropped)
+write_table(qc.kept_labels(samples), snakemake.output.labels)
+write_matrix(x, snakemake.output.matrix)

@@ -1,0 +1,5 @@
+"""MOTLAB evaluation (issue #6). Not implemented yet: fails loudly and writes no outputs."""
+from tcgatl.logs import not_implemented, setup
+
+setup(snakemake.log[0])
+not_implemented("MOTLAB evaluation", issue=6)
