@@ -1,4 +1,4 @@
-# Helpers shared by all rule files: config validation, input resolution and target lists.
+# Helpers shared by every .smk file -- config validation, input resolution, target lists.
 import csv
 
 from tcgatl import config as tcgatl_config
