@@ -162,7 +162,9 @@ def _expression(p: DemoParams, pat, al, genes, rng):
     low = rsem < 1.0
     neg = low & (rng.random(rsem.shape) < 0.05)
     rsem[neg] = -np.round(rng.uniform(0.001, 0.3, neg.sum()), 4)
-    na_genes = rng.choice(g, 5, replace=False)
+    # NA genes are dropped by the default QC, so they are never planted genes.
+    planted = set(np.concatenate([*markers.values(), sig]).tolist())
+    na_genes = rng.choice(np.array([i for i in range(g) if i not in planted]), 5, replace=False)
     for gi in na_genes:
         rsem[gi, rng.choice(len(al), 3, replace=False)] = np.nan
     marker_rows = [(t, genes[i], p.marker_shift) for t, idx in markers.items() for i in idx]

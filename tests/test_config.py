@@ -1,0 +1,67 @@
+import copy
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_snakemake
+from tcgatl import config
+from tcgatl.errors import ConfigError
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "demo.yaml"])
+def test_shipped_configs_are_valid(name):
+    cfg = config.load(ROOT / "config" / name)
+    assert cfg["pancancer"]["backbones"]
+
+
+def test_defaults_fill_every_key():
+    cfg = config.validate({})
+    assert cfg["seed"] == 42
+    assert cfg["features"] == {"negatives": "zero", "missing": "drop_gene", "log2": True, "drop_constant": True}
+    assert cfg["pancancer"]["backbones"] == ["Xception", "DenseNet169", "ResNet50", "VGG19"]
+    assert cfg["inputs"]["expression"]["gdc_id"] == "3586c0da-64d0-4b74-a449-5ff4d9136611"
+    assert cfg["motlab"]["alpha"] == 0.3
+
+
+def test_every_schema_key_has_description_and_default():
+    schema = config.load_schema()
+
+    def walk(node, path):
+        node = config._resolve(node, schema)
+        for key, sub in node.get("properties", {}).items():
+            sub_r = config._resolve(sub, schema)
+            assert "description" in sub_r, f"{path}{key} has no description"
+            assert "default" in sub_r, f"{path}{key} has no default"
+            walk(sub, f"{path}{key}.")
+
+    walk(schema, "")
+
+
+@pytest.mark.parametrize(
+    "patch, expected",
+    [
+        ({"pancancer": {"backbones": ["ResNet"]}},
+         "'pancancer.backbones[0]' = 'ResNet' is not allowed; expected one of ['Xception', 'DenseNet169', 'ResNet50', 'VGG19']"),
+        ({"pancancer": {"image_size": 8}}, "'pancancer.image_size' = 8 is not allowed; expected a number >= 32"),
+        ({"seed": "forty-two"}, "'seed' = 'forty-two' is not allowed; expected a value of type integer"),
+        ({"motlab": {"endpoints": ["PFS"]}}, "'motlab.endpoints[0]' = 'PFS' is not allowed; expected one of ['PFI', 'DSS', 'OS', 'DFI']"),
+        ({"qc": {"sampletypes": ["01"]}}, "unknown key 'qc.sampletypes'"),
+        ({"pancancer": {"train_fraction": 0.9, "val_fraction": 0.1}}, "leaves no test set"),
+        ({"inputs": {"expression": {"path": None, "gdc_id": None}}}, "'inputs.expression' has neither 'path' nor 'gdc_id'"),
+    ],
+)
+def test_invalid_config_names_key_value_and_allowed(patch, expected):
+    with pytest.raises(ConfigError) as e:
+        config.validate(copy.deepcopy(patch), source="my.yaml")
+    assert expected in str(e.value)
+    assert "my.yaml" in str(e.value)
+
+
+def test_invalid_config_stops_snakemake_before_any_job(tmp_path):
+    bad = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
+    bad["pancancer"]["weights"] = "imagenet21k"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+    r = run_snakemake(["--cores", "1", "--configfile", str(tmp_path / "bad.yaml")], tmp_path, timeout=120)
+    assert r.returncode != 0
+    assert "'pancancer.weights' = 'imagenet21k' is not allowed; expected one of ['imagenet', 'none']" in r.stderr + r.stdout
+    assert not (tmp_path / "results").exists()

@@ -1,0 +1,120 @@
+"""The demo generator: real GDC layouts, realistic quirks, and recoverable planted signal."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from tcgatl import barcodes, clinical, demo, expression, qc
+
+QC = dict(sample_types=["01", "03", "06"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[])
+FEAT = dict(negatives="zero", missing="drop_gene", log2=True, drop_constant=True)
+
+
+def test_files_have_real_names_and_layouts(demo_raw):
+    paths, p = demo_raw
+    header = expression.read_header(paths["expression"])
+    assert header[0] == "gene_id"
+    genes = pd.read_csv(paths["expression"], sep="\t", usecols=[0])["gene_id"]
+    assert len(genes) == p.n_genes and genes.str.fullmatch(r"[^|]+\|\d+").all()
+    parsed = barcodes.parse(header[1:])
+    assert parsed["center"].notna().all()  # full aliquot barcodes
+    assert {"01", "03", "06", "11"} <= set(parsed["sample_type"])
+
+    quality = pd.read_csv(paths["sample_quality"], sep="\t")
+    assert {"platform", "patient_barcode", "aliquot_barcode", "cancer type", "Do_not_use",
+            "AWG_excluded_because_of_pathology"} <= set(quality.columns)
+    assert set(header[1:]) <= set(quality["aliquot_barcode"])
+
+    cdr = clinical.read_cdr(paths["clinical"])
+    assert set(cdr["type"]) == set(p.types)
+    assert {"WHITE", "BLACK OR AFRICAN AMERICAN"} <= set(cdr["race"])
+    assert pd.ExcelFile(paths["ancestry"]).sheet_names[0] == "Notes"
+    assert clinical.read_ancestry(paths["ancestry"], "BRCA")["EIGENSTRAT"].dropna().isin(["EA", "AA", "EAA"]).all()
+
+    mir = pd.read_csv(paths["mirna"])
+    assert mir.columns[:2].tolist() == ["Genes", "Correction"] and len(mir) == p.n_mirna
+    barcodes.parse(mir.columns[2:])
+    met = pd.read_csv(paths["methylation"], sep="\t", index_col=0)
+    assert met.index.str.fullmatch(r"cg\d{8}").all()
+    assert np.nanmin(met.to_numpy()) >= 0 and np.nanmax(met.to_numpy()) <= 1 and met.isna().any().any()
+
+
+def test_quirks_match_truth_and_are_handled_by_qc(demo_raw):
+    paths, _ = demo_raw
+    truth = json.loads(paths["truth"].read_text())
+    raw = pd.read_csv(paths["expression"], sep="\t", index_col=0)
+    assert (raw < 0).to_numpy().any()  # slightly negative batch-corrected values
+    assert sorted(raw.index[raw.isna().any(axis=1)]) == sorted(truth["genes_with_na"])
+    x, samples, dropped = expression.build(
+        paths["expression"], quality=qc.read_sample_quality(paths["sample_quality"]),
+        cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
+    counts = samples["status"].value_counts()
+    assert counts["do_not_use"] == truth["rna_do_not_use"]
+    assert counts["sample_type_not_selected"] == truth["rna_aliquots"]["normal"]
+    assert counts["duplicate_aliquot"] + counts.get("do_not_use", 0) + counts.get("pathology_excluded", 0) >= truth["rna_aliquots"]["duplicate"]
+    assert x.index.str[:12].is_unique
+    assert set(truth["genes_with_na"]) <= set(dropped["feature"])
+
+
+def test_same_seed_same_files_other_seed_other_files(tmp_path):
+    small = dict(n_genes=300, patients_per_type=12, brca_patients=40, n_cpg=60, n_mirna=30, types=["BRCA", "LUAD"])
+    a = demo.generate(tmp_path / "a", demo.DemoParams(seed=1, **small))
+    b = demo.generate(tmp_path / "b", demo.DemoParams(seed=1, **small))
+    c = demo.generate(tmp_path / "c", demo.DemoParams(seed=2, **small))
+    for key in ("expression", "sample_quality", "mirna", "methylation", "markers", "prognosis"):
+        assert a[key].read_bytes() == b[key].read_bytes(), key
+    pd.testing.assert_frame_equal(pd.read_excel(a["clinical"]), pd.read_excel(b["clinical"]))
+    assert a["expression"].read_bytes() != c["expression"].read_bytes()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_planted_genes_survive_default_qc(tmp_path, seed):
+    paths = demo.generate(tmp_path, demo.DemoParams(seed=seed, n_genes=400, patients_per_type=12, brca_patients=40,
+                                                    n_cpg=60, n_mirna=30, types=["BRCA", "LUAD"]))
+    x, _, _ = expression.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
+    planted = set(pd.read_csv(paths["markers"], sep="\t")["gene_id"])
+    prog = pd.read_csv(paths["prognosis"], sep="\t")
+    planted |= set(prog.loc[prog.layer == "mrna", "feature"])
+    assert planted <= set(x.columns)
+
+
+def test_planted_markers_are_recoverable(demo_raw):
+    paths, p = demo_raw
+    x, samples, _ = expression.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
+    labels = samples.set_index("barcode").loc[x.index, "label"]
+    markers = pd.read_csv(paths["markers"], sep="\t")
+    assert markers.groupby("type").size().to_dict() == {t: p.markers_per_type for t in p.types}
+    for t, planted in markers.groupby("type")["gene_id"]:
+        diff = x[labels == t].mean() - x[labels != t].mean()
+        top = set(diff.nlargest(p.markers_per_type).index)
+        precision = len(top & set(planted)) / p.markers_per_type
+        assert precision >= 0.8, (t, precision)
+
+
+def _label(cdr, endpoint="PFI", years=3):
+    t, e = cdr[f"{endpoint}.time"], cdr[endpoint]
+    y = pd.Series(np.nan, index=cdr.index)
+    y[(e == 1) & (t <= years * 365.25)] = 1
+    y[t > years * 365.25] = 0
+    return y
+
+
+def test_prognostic_signature_stronger_in_aa(demo_raw):
+    paths, p = demo_raw
+    x, samples, _ = expression.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
+    cdr = clinical.read_cdr(paths["clinical"])
+    sig = pd.read_csv(paths["prognosis"], sep="\t")
+    assert set(sig["layer"]) == {"mrna", "mirna", "methylation"}
+    mrna = sig[sig.layer == "mrna"].set_index("feature")["loading"]
+    x = x.set_axis(x.index.str[:12])
+    brca = cdr[(cdr["type"] == "BRCA")].index.intersection(x.index)
+    z = (x.loc[brca, mrna.index] - x.loc[brca, mrna.index].mean()) @ mrna
+    y = _label(cdr.loc[brca])
+    auc = {}
+    for race, anc in (("WHITE", "EA"), ("BLACK OR AFRICAN AMERICAN", "AA")):
+        ids = cdr.loc[brca][cdr.loc[brca, "race"] == race].index
+        ok = y[ids].notna()
+        auc[anc] = roc_auc_score(y[ids][ok], z[ids][ok])
+    assert auc["AA"] > 0.7 and auc["AA"] > auc["EA"] + 0.05, auc
