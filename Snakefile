@@ -14,8 +14,10 @@ min_version("9.0")
 # script's folder on its sys.path.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-if not config:  # no --configfile/--config given: the full reanalysis
-    configfile: "config/config.yaml"
+# No --configfile/--config given: the full reanalysis, from the working directory's
+# config/config.yaml if there is one (a deployed copy), else the workflow's own.
+if not config:
+    configfile: next(p for p in (Path("config/config.yaml"), Path(workflow.basedir, "config", "config.yaml")) if p.exists())
 
 
 include: "workflow/rules/common.smk"
