@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from tcgatl import barcodes, clinical, demo, expression, qc
+from tcgatl import barcodes, clinical, demo, matrix, qc
 
 QC = dict(sample_types=["01", "03", "06"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[])
 FEAT = dict(negatives="zero", missing="drop_gene", log2=True, drop_constant=True)
@@ -14,7 +14,7 @@ FEAT = dict(negatives="zero", missing="drop_gene", log2=True, drop_constant=True
 
 def test_files_have_real_names_and_layouts(demo_raw):
     paths, p = demo_raw
-    header = expression.read_header(paths["expression"])
+    header = matrix.read_header(paths["expression"])
     assert header[0] == "gene_id"
     genes = pd.read_csv(paths["expression"], sep="\t", usecols=[0])["gene_id"]
     assert len(genes) == p.n_genes and genes.str.fullmatch(r"[^|]+\|\d+").all()
@@ -47,7 +47,7 @@ def test_quirks_match_truth_and_are_handled_by_qc(demo_raw):
     raw = pd.read_csv(paths["expression"], sep="\t", index_col=0)
     assert (raw < 0).to_numpy().any()  # slightly negative batch-corrected values
     assert sorted(raw.index[raw.isna().any(axis=1)]) == sorted(truth["genes_with_na"])
-    x, samples, dropped = expression.build(
+    x, samples, dropped = matrix.build(
         paths["expression"], quality=qc.read_sample_quality(paths["sample_quality"]),
         cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
     counts = samples["status"].value_counts()
@@ -73,7 +73,7 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path):
 def test_planted_genes_survive_default_qc(tmp_path, seed):
     paths = demo.generate(tmp_path, demo.DemoParams(seed=seed, n_genes=400, patients_per_type=12, brca_patients=40,
                                                     n_cpg=60, n_mirna=30, types=["BRCA", "LUAD"]))
-    x, _, _ = expression.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
+    x, _, _ = matrix.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
     planted = set(pd.read_csv(paths["markers"], sep="\t")["gene_id"])
     prog = pd.read_csv(paths["prognosis"], sep="\t")
     planted |= set(prog.loc[prog.layer == "mrna", "feature"])
@@ -82,7 +82,7 @@ def test_planted_genes_survive_default_qc(tmp_path, seed):
 
 def test_planted_markers_are_recoverable(demo_raw):
     paths, p = demo_raw
-    x, samples, _ = expression.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
+    x, samples, _ = matrix.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
     labels = samples.set_index("barcode").loc[x.index, "label"]
     markers = pd.read_csv(paths["markers"], sep="\t")
     assert markers.groupby("type").size().to_dict() == {t: p.markers_per_type for t in p.types}
@@ -103,7 +103,7 @@ def _label(cdr, endpoint="PFI", years=3):
 
 def test_prognostic_signature_stronger_in_aa(demo_raw):
     paths, p = demo_raw
-    x, samples, _ = expression.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
+    x, samples, _ = matrix.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
     cdr = clinical.read_cdr(paths["clinical"])
     sig = pd.read_csv(paths["prognosis"], sep="\t")
     assert set(sig["layer"]) == {"mrna", "mirna", "methylation"}

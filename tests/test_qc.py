@@ -75,3 +75,9 @@ def test_empty_cohort_is_an_error(quality):
     s = qc.sample_qc(BARCODES[4:5], quality=quality, cdr=CDR)
     with pytest.raises(InputError, match="no samples left after QC"):
         qc.kept_labels(s, source="m.tsv")
+
+
+def test_patient_level_columns_are_kept():
+    s = qc.sample_qc(["TCGA-AA-0001", "TCGA-AA-0002"], cdr=CDR)
+    assert s["status"].tolist() == ["kept", "kept"]
+    assert s["label"].tolist() == ["ACC", "ACC"]

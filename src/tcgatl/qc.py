@@ -85,7 +85,11 @@ def sample_qc(
             drop(q["do_not_use"].fillna(False).astype(bool).to_numpy(), "do_not_use")
         if drop_pathology_excluded:
             drop(q["pathology_excluded"].fillna(False).astype(bool).to_numpy(), "pathology_excluded")
-    drop(~parsed["sample_type"].isin(list(sample_types)).to_numpy(), "sample_type_not_selected")
+    # Patient-level columns (generic tables) carry no sample type: they are taken as given.
+    known = parsed["sample_type"].notna().to_numpy()
+    drop(known & ~parsed["sample_type"].isin(list(sample_types)).to_numpy(), "sample_type_not_selected")
+    if (~known).any():
+        log.info("%d column(s) of %s are patient-level barcodes (no sample type to filter)", (~known).sum(), source)
 
     if label_source == "annotation":
         if quality is None:

@@ -1,7 +1,8 @@
 # Helpers shared by every .smk file -- config validation, input resolution, target lists.
-import csv
+import re
 
 from tcgatl import config as tcgatl_config
+from tcgatl import gdc
 from tcgatl.demo import FILES as DEMO_FILES
 from tcgatl.errors import ConfigError
 
@@ -21,15 +22,14 @@ MOT = config["motlab"]
 GPU = 1 if config["resources"]["gpu"] else 0
 
 
-def _manifest():
-    rows = {}
-    with open(Path(workflow.basedir) / "resources" / "gdc_manifest.tsv") as fh:
-        for row in csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"):
-            rows[row["id"]] = row
-    return rows
+def _manifest_path():
+    path = Path(config["gdc"]["manifest"])
+    if not path.is_absolute() and not path.exists():
+        path = Path(workflow.basedir) / path
+    return path
 
 
-MANIFEST = _manifest()
+MANIFEST = gdc.read_manifest(_manifest_path())
 
 
 def raw(name):
@@ -42,8 +42,8 @@ def raw(name):
             hint = ""
             if spec["gdc_id"] in MANIFEST:
                 hint = (
-                    f" Fetch {MANIFEST[spec['gdc_id']]['filename']} from "
-                    f"https://api.gdc.cancer.gov/data/{spec['gdc_id']} and place it there,"
+                    f" Fetch {MANIFEST[spec['gdc_id']].filename} from "
+                    f"{config['gdc']['base_url']}/data/{spec['gdc_id']} and place it there,"
                     f" or set inputs.{name}.path: null to let the workflow download it."
                 )
             raise WorkflowError(f"inputs.{name}.path: file {spec['path']} does not exist.{hint}")
@@ -52,9 +52,9 @@ def raw(name):
         return None
     if spec["gdc_id"] not in MANIFEST:
         raise WorkflowError(
-            f"inputs.{name}.gdc_id: {spec['gdc_id']} is not listed in resources/gdc_manifest.tsv"
+            f"inputs.{name}.gdc_id: {spec['gdc_id']} is not listed in {_manifest_path()}"
         )
-    return f"{RESULTS}/raw/{MANIFEST[spec['gdc_id']]['filename']}"
+    return f"{RESULTS}/raw/{MANIFEST[spec['gdc_id']].filename}"
 
 
 def raw_inputs(*names):

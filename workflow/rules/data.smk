@@ -23,8 +23,11 @@ rule demo_data:
 rule download_gdc:
     output:
         f"{RESULTS}/raw/{{filename}}",
+    wildcard_constraints:
+        filename="|".join(re.escape(e.filename) for e in MANIFEST.values()),
     params:
-        manifest=lambda wc: next(r for r in MANIFEST.values() if r["filename"] == wc.filename),
+        entry=lambda wc: next(e for e in MANIFEST.values() if e.filename == wc.filename),
+        gdc=config["gdc"],
     log:
         f"{LOGS}/download/{{filename}}.log",
     benchmark:

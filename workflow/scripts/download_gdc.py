@@ -1,5 +1,16 @@
-"""GDC download (issue #3). Not implemented yet: fails loudly and writes no outputs."""
-from tcgatl.logs import not_implemented, setup
+"""Verified, resumable download of one GDC file (rule download_gdc)."""
+from tcgatl import gdc
+from tcgatl.logs import setup
 
-setup(snakemake.log[0])
-not_implemented("GDC download", issue=3)
+log = setup(snakemake.log[0])
+entry, cfg = snakemake.params.entry, snakemake.params.gdc
+log.info("downloading %s (GDC file %s) from %s", entry.filename, entry.id, cfg["base_url"])
+gdc.download(
+    entry.id,
+    snakemake.output[0],
+    md5=entry.md5,
+    size=entry.size,
+    base_url=cfg["base_url"],
+    retries=cfg["retries"],
+    timeout=cfg["timeout"],
+)

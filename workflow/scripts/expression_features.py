@@ -1,7 +1,7 @@
 """EB++ matrix -> sample QC -> samples x genes Parquet + labels (rule expression_features)."""
 import pandas as pd
 
-from tcgatl import expression, qc
+from tcgatl import matrix, qc
 from tcgatl.io import write_matrix, write_table
 from tcgatl.logs import setup
 
@@ -10,7 +10,7 @@ quality = qc.read_sample_quality(snakemake.input.sample_quality) if "sample_qual
 if quality is None:
     log.warning("no sample-quality annotation configured: Do_not_use and pathology filters skipped")
 cdr = pd.read_parquet(snakemake.input.cdr)
-x, samples, dropped = expression.build(
+x, samples, dropped = matrix.build(
     snakemake.input.expression, quality=quality, cdr=cdr, qc=snakemake.params.qc, features=snakemake.params.features
 )
 summary = qc.qc_summary(samples)

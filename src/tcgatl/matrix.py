@@ -1,7 +1,9 @@
-"""EB++ RNA-seq matrix (genes x aliquots) -> samples x genes float32 feature matrix.
+"""Features x samples tables (EB++ RNA-seq, miRNA, any omics layer) -> samples x features.
 
-The matrix is read with pyarrow's multi-threaded CSV reader, only for the columns that passed
+A table is read with pyarrow's multi-threaded CSV reader, only for the columns that passed
 sample QC (the header is read first), so memory scales with the kept samples, not the file.
+Values land directly in a samples x features float32 array; the Arrow table is released
+column by column, so parsing peaks near twice the float32 matrix.
 """
 
 from __future__ import annotations
@@ -47,15 +49,22 @@ def read_header(path: str | Path, sep: str = "\t") -> list[str]:
     return cols
 
 
-def read_matrix_columns(path, columns: list[str], sep: str = "\t", id_column: str | None = None) -> pd.DataFrame:
-    """Read the id column and ``columns`` of a features x samples table as float32.
+def sniff_sep(path: str | Path) -> str:
+    """',' for .csv(.gz) files, tab otherwise."""
+    return "," if Path(path).name.lower().removesuffix(".gz").endswith(".csv") else "\t"
 
-    Returns a features x samples DataFrame. Non-numeric cells, ragged rows and truncated
-    files raise :class:`InputError` naming the file.
+
+def read_samples_matrix(path, columns: list[str], sep: str | None = None, skip: tuple = ()) -> pd.DataFrame:
+    """Read the id column and sample ``columns`` of a features x samples table.
+
+    Returns a samples x features float32 DataFrame (index = the column names). Non-numeric
+    cells, ragged rows and truncated files raise :class:`InputError` naming the file.
+    ``skip`` names non-sample annotation columns (e.g. miRNA ``Correction``) that are allowed.
     """
     path = Path(path)
+    sep = sep or sniff_sep(path)
     header = read_header(path, sep)
-    id_column = id_column or header[0]
+    id_column = header[0]
     check_unique(header[1:], source=path)
     missing = [c for c in columns if c not in header]
     if missing:
@@ -78,52 +87,62 @@ def read_matrix_columns(path, columns: list[str], sep: str = "\t", id_column: st
     ids = table.column(id_column).to_pandas()
     if ids.duplicated().any():
         raise InputError(path, f"duplicate feature id(s): {preview(ids[ids.duplicated()].unique())}")
-    values = np.empty((table.num_rows, len(columns)), dtype=np.float32)
+    values = np.empty((len(columns), table.num_rows), dtype=np.float32)
     for j, c in enumerate(columns):
-        values[:, j] = table.column(c).to_numpy(zero_copy_only=False)
-    return pd.DataFrame(values, index=pd.Index(ids.to_numpy(), name=id_column), columns=columns)
+        values[j] = table.column(c).to_numpy(zero_copy_only=False)
+        table = table.drop_columns([c])  # release the Arrow buffers as we go
+    del table
+    return pd.DataFrame(values, index=pd.Index(columns, name="barcode"), columns=pd.Index(ids.to_numpy()), copy=False)
 
 
-def to_features(mat: pd.DataFrame, negatives="zero", missing="drop_gene", log2=True, drop_constant=True):
-    """features x samples (linear RSEM) -> samples x features, as documented in the config.
+def to_features(x: pd.DataFrame, negatives="zero", missing="drop_gene", log2=True, drop_constant=True, inplace=False):
+    """samples x features (linear scale) -> model features, as documented in the config.
 
-    Returns the matrix and a table of dropped features with their reason.
+    Returns the matrix and a table of the dropped features with their reason. ``inplace``
+    reuses ``x``'s float32 array (for a caller that owns ``x`` and drops it: saves a copy of
+    a matrix that can be gigabytes).
     """
-    x = mat.to_numpy(dtype=np.float32, copy=True)
+    values = x.to_numpy(dtype=np.float32, copy=not inplace)
+    if inplace and not values.flags.writeable:
+        values.flags.writeable = True  # pandas' copy-on-write guard; the caller gave up x
+    cols = x.columns
     dropped = []
-    na_rows = np.isnan(x).any(axis=1)
-    if missing == "drop_gene":
-        dropped += [(f, "missing values") for f in mat.index[na_rows]]
-        keep = ~na_rows
-        x, ids = x[keep], mat.index[keep]
-    else:
-        x = np.nan_to_num(x, nan=0.0)
-        ids = mat.index
+    na_cols = np.isnan(values).any(axis=0)
+    if na_cols.any():
+        if missing == "drop_gene":
+            dropped += [(f, "missing values") for f in cols[na_cols]]
+            values, cols = values[:, ~na_cols], cols[~na_cols]
+        else:
+            np.nan_to_num(values, copy=False, nan=0.0)
     if negatives == "zero":
-        np.maximum(x, 0, out=x)
+        np.maximum(values, 0, out=values)
     if log2:
-        if (x <= -1).any():
+        if (values <= -1).any():
             raise ValueError("values <= -1 cannot be log2(x+1)-transformed; set features.negatives: zero")
-        np.log2(x + 1, out=x)
-    if drop_constant:
-        const = (x.max(axis=1) == x.min(axis=1)) if x.shape[1] else np.ones(len(x), bool)
-        dropped += [(f, "constant") for f in ids[const]]
-        x, ids = x[~const], ids[~const]
-    out = pd.DataFrame(np.ascontiguousarray(x.T), index=pd.Index(mat.columns, name="barcode"), columns=ids.astype(str))
+        np.log1p(values, out=values)
+        values /= np.float32(np.log(2))
+    if drop_constant and len(values):
+        const = values.max(axis=0) == values.min(axis=0)
+        if const.any():
+            dropped += [(f, "constant") for f in cols[const]]
+            values, cols = values[:, ~const], cols[~const]
+    out = pd.DataFrame(values, index=x.index.rename("barcode"), columns=pd.Index(cols.astype(str)), copy=False)
     return out, pd.DataFrame(dropped, columns=["feature", "reason"])
 
 
-def build(matrix_path, *, quality=None, cdr=None, qc: dict, features: dict):
-    """EB++ file -> (samples x genes matrix, per-aliquot QC table, dropped-features table).
+def build(matrix_path, *, quality=None, cdr=None, qc: dict, features: dict, sep=None, skip=()):
+    """Table file -> (samples x features matrix, per-column QC table, dropped-features table).
 
-    QC runs on the header first, so only the kept aliquots' columns are parsed.
+    QC runs on the header first, so only the kept samples' columns are parsed. ``skip`` names
+    annotation columns that are not samples (the miRNA matrix's ``Correction``).
     """
     from .qc import kept_labels, sample_qc
 
-    header = read_header(matrix_path)
+    sep = sep or sniff_sep(matrix_path)
+    header = read_header(matrix_path, sep)
     check_unique(header[1:], source=matrix_path)
     samples = sample_qc(
-        header[1:],
+        [c for c in header[1:] if c not in skip],
         source=matrix_path,
         quality=quality,
         cdr=cdr,
@@ -135,7 +154,8 @@ def build(matrix_path, *, quality=None, cdr=None, qc: dict, features: dict):
     )
     labels = kept_labels(samples, source=matrix_path)
     log.info("QC kept %d of %d aliquots; reading their columns", len(labels), len(samples))
-    mat = read_matrix_columns(matrix_path, labels["barcode"].tolist())
-    x, dropped = to_features(mat, **features)
+    mat = read_samples_matrix(matrix_path, labels["barcode"].tolist(), sep=sep)
+    x, dropped = to_features(mat, **features, inplace=True)
+    del mat
     log.info("feature matrix: %d samples x %d features (%d features dropped)", *x.shape, len(dropped))
     return x, samples, dropped

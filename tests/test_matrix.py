@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA
-from tcgatl import clinical, expression
+from tcgatl import clinical, matrix
 from tcgatl.errors import InputError
 
 REAL = DATA / "rnaseq_excerpt.geneExp.tsv.gz"
@@ -17,8 +17,8 @@ def test_to_features_documented_order():
     mat = pd.DataFrame(
         {"s1": [3.0, -0.2, np.nan, 5.0], "s2": [1.0, 7.0, 2.0, 5.0]},
         index=["A|1", "B|2", "C|3", "D|4"],
-    )
-    x, dropped = expression.to_features(mat)
+    ).T
+    x, dropped = matrix.to_features(mat)
     assert x.index.tolist() == ["s1", "s2"] and x.index.name == "barcode"
     assert x.columns.tolist() == ["A|1", "B|2"]  # C has NA, D is constant
     np.testing.assert_allclose(x.loc["s1"], [2.0, 0.0])  # log2(3+1); negative -> 0
@@ -27,15 +27,22 @@ def test_to_features_documented_order():
     assert x.dtypes.unique().tolist() == [np.float32]
 
 
+def test_to_features_leaves_its_input_alone_unless_inplace():
+    mat = pd.DataFrame({"A|1": [3.0, -1.0], "B|2": [1.0, 2.0]}, index=["s1", "s2"], dtype="float32")
+    before = mat.copy()
+    matrix.to_features(mat)
+    pd.testing.assert_frame_equal(mat, before)
+
+
 def test_to_features_options():
-    mat = pd.DataFrame({"s1": [np.nan, -0.5], "s2": [1.0, 2.0]}, index=["A|1", "B|2"])
-    x, _ = expression.to_features(mat, negatives="keep", missing="zero", log2=False)
+    mat = pd.DataFrame({"s1": [np.nan, -0.5], "s2": [1.0, 2.0]}, index=["A|1", "B|2"]).T
+    x, _ = matrix.to_features(mat, negatives="keep", missing="zero", log2=False)
     np.testing.assert_allclose(x.to_numpy(), [[0.0, -0.5], [1.0, 2.0]])
 
 
 def test_real_excerpt_end_to_end():
     cdr = clinical.read_cdr(DATA / "cdr_excerpt.xlsx")
-    x, samples, dropped = expression.build(REAL, cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT)
+    x, samples, dropped = matrix.build(REAL, cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT)
     assert x.shape[0] == (samples.status == "kept").sum() > 40
     assert 250 < x.shape[1] <= 290
     assert all("|" in g for g in x.columns)
@@ -56,13 +63,13 @@ COLS = ["TCGA-AA-0001-01A-11R-A001-07", "TCGA-AA-0002-01A-11R-A001-07"]
 def test_non_numeric_cell(tmp_path):
     p = _write(tmp_path, HEADER + "A|1\t1.0\t2.0\nB|2\t3.0\tabc\n")
     with pytest.raises(InputError, match=r"m.tsv: cannot be parsed \(a non-numeric cell\).*abc"):
-        expression.read_matrix_columns(p, COLS)
+        matrix.read_samples_matrix(p, COLS)
 
 
 def test_truncated_file(tmp_path):
     p = _write(tmp_path, HEADER + "A|1\t1.0\t2.0\nB|2\t3.0")
     with pytest.raises(InputError, match=r"m.tsv: cannot be parsed \(truncated or malformed rows\)"):
-        expression.read_matrix_columns(p, COLS)
+        matrix.read_samples_matrix(p, COLS)
 
 
 def test_truncated_gzip(tmp_path):
@@ -72,46 +79,46 @@ def test_truncated_gzip(tmp_path):
     p = tmp_path / "m.tsv.gz"
     p.write_bytes(data[: len(data) // 2])  # header intact, body cut
     with pytest.raises(InputError, match="m.tsv.gz: cannot be parsed"):
-        expression.read_matrix_columns(p, COLS)
+        matrix.read_samples_matrix(p, COLS)
     p.write_bytes(data[:20])  # cut inside the header
     with pytest.raises(InputError, match="m.tsv.gz: cannot read the header.*truncated or corrupt"):
-        expression.read_matrix_columns(p, COLS)
+        matrix.read_samples_matrix(p, COLS)
 
 
 def test_duplicate_barcode_column(tmp_path):
     p = _write(tmp_path, "gene_id\t" + "\t".join([COLS[0], COLS[0]]) + "\nA|1\t1\t2\n")
     with pytest.raises(InputError, match="m.tsv: duplicate barcode"):
-        expression.read_matrix_columns(p, [COLS[0]])
+        matrix.read_samples_matrix(p, [COLS[0]])
 
 
 def test_duplicate_gene(tmp_path):
     p = _write(tmp_path, HEADER + "A|1\t1\t2\nA|1\t3\t4\n")
     with pytest.raises(InputError, match=r"m.tsv: duplicate feature id\(s\): 'A\|1'"):
-        expression.read_matrix_columns(p, COLS)
+        matrix.read_samples_matrix(p, COLS)
 
 
 def test_html_error_page(tmp_path):
     p = _write(tmp_path, "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>\n")
     with pytest.raises(InputError, match="m.tsv: is an HTML page"):
-        expression.read_header(p)
+        matrix.read_header(p)
 
 
 def test_empty_and_missing_files(tmp_path):
     with pytest.raises(InputError, match="empty file"):
-        expression.read_header(_write(tmp_path, ""))
+        matrix.read_header(_write(tmp_path, ""))
     with pytest.raises(InputError, match="nope.tsv: file does not exist"):
-        expression.read_header(tmp_path / "nope.tsv")
+        matrix.read_header(tmp_path / "nope.tsv")
 
 
 def test_unknown_barcode_format(tmp_path):
     p = _write(tmp_path, "gene_id\tsample_1\tTCGA-AA-0002-01A\nA|1\t1\t2\n")
     cdr = pd.DataFrame({"type": ["ACC"]}, index=pd.Index(["TCGA-AA-0002"], name="patient"))
     with pytest.raises(InputError, match="m.tsv: 1 column.*not TCGA barcodes.*'sample_1'"):
-        expression.build(p, cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT)
+        matrix.build(p, cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT)
 
 
 def test_empty_cohort_after_qc(tmp_path):
     p = _write(tmp_path, "gene_id\tTCGA-AA-0001-11A\nA|1\t1\n")
     cdr = pd.DataFrame({"type": ["ACC"]}, index=pd.Index(["TCGA-AA-0001"], name="patient"))
     with pytest.raises(InputError, match=r"m.tsv: no samples left after QC \(sample_type_not_selected=1\)"):
-        expression.build(p, cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT)
+        matrix.build(p, cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT)

@@ -1,0 +1,184 @@
+"""GDC downloads: manifest, file metadata, and verified, resumable transfers.
+
+A file is streamed to ``<dest>.part`` (resumed with an HTTP Range request after a dropped
+connection), its size and md5 are checked, and only then is it renamed to ``dest``: an
+interrupted or corrupt transfer never leaves a file that Snakemake would treat as done.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from tqdm import tqdm
+
+log = logging.getLogger(__name__)
+
+GDC_API = "https://api.gdc.cancer.gov"
+CHUNK = 1 << 20
+
+
+class DownloadError(RuntimeError):
+    """A download that failed for good; the message names the file and the problem."""
+
+
+class _Retryable(Exception):
+    """A transfer problem worth another attempt (network error, truncated or corrupt body)."""
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    id: str
+    filename: str
+    md5: str | None
+    size: int | None
+
+
+def read_manifest(path: str | Path) -> dict[str, ManifestEntry]:
+    """resources/gdc_manifest.tsv -> entries by GDC id (md5/size 'NA' when not recorded)."""
+    path = Path(path)
+    entries = {}
+    with open(path) as fh:
+        rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
+        missing = {"id", "filename", "md5", "size"} - set(rows.fieldnames or [])
+        if missing:
+            raise DownloadError(f"{path}: manifest lacks column(s) {sorted(missing)}")
+        for row in rows:
+            md5 = None if row["md5"] in ("", "NA") else row["md5"].lower()
+            size = None if row["size"] in ("", "NA") else int(row["size"])
+            entries[row["id"]] = ManifestEntry(row["id"], row["filename"], md5, size)
+    return entries
+
+
+def file_metadata(file_id: str, base_url: str = GDC_API, timeout: float = 60) -> dict:
+    """md5sum, file_size and file_name from the GDC files endpoint."""
+    url = f"{base_url.rstrip('/')}/files/{file_id}"
+    try:
+        r = requests.get(url, params={"fields": "md5sum,file_size,file_name"}, timeout=timeout)
+        r.raise_for_status()
+        data = r.json()["data"]
+        return {"md5": data["md5sum"].lower(), "size": int(data["file_size"]), "filename": data["file_name"]}
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        raise DownloadError(
+            f"cannot get md5 and size of GDC file {file_id} from {url} ({exc}); add them to the manifest "
+            f"or download the file yourself and give its local path in the config"
+        ) from exc
+
+
+def md5sum(path: str | Path) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK * 8), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _looks_like_html(first: bytes) -> bool:
+    head = first.lstrip()[:64].lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _transfer(url: str, part: Path, size: int, timeout: float, name: str, progress: bool) -> None:
+    """Append the missing bytes of ``url`` to ``part``; raises _Retryable on transfer problems."""
+    have = part.stat().st_size if part.exists() else 0
+    if have > size:
+        part.unlink()
+        have = 0
+    headers = {"Range": f"bytes={have}-"} if have else {}
+    try:
+        with requests.get(url, headers=headers, stream=True, timeout=timeout) as r:
+            if r.status_code == 416:
+                if have == size:
+                    return  # already complete
+                part.unlink()
+                raise _Retryable("the server refused the resume range; restarting the file")
+            if r.status_code in (401, 403, 404):
+                raise DownloadError(f"{name}: the server answered {r.status_code} {r.reason} for {url}")
+            if r.status_code >= 400:
+                raise _Retryable(f"HTTP {r.status_code} {r.reason}")
+            ctype = r.headers.get("Content-Type", "")
+            if "text/html" in ctype:
+                raise _Retryable(f"the server sent an HTML page ({ctype}) instead of the file")
+            if have and r.status_code != 206:
+                log.info("%s: server ignored the Range request; restarting from byte 0", name)
+                have = 0
+            mode = "ab" if have else "wb"
+            bar = tqdm(total=size, initial=have, unit="B", unit_scale=True, desc=name, disable=not progress,
+                       mininterval=5, file=None)
+            first = True
+            with open(part, mode) as fh, bar:
+                for chunk in r.iter_content(CHUNK):
+                    if first and have == 0 and _looks_like_html(chunk):
+                        raise _Retryable("the server sent an HTML page instead of the file")
+                    first = False
+                    fh.write(chunk)
+                    bar.update(len(chunk))
+    except requests.RequestException as exc:
+        got = part.stat().st_size if part.exists() else 0
+        if isinstance(exc, (requests.ConnectionError, requests.Timeout)) and got == have:
+            raise _Retryable(f"cannot reach {url}: {type(exc).__name__}") from exc
+        raise _Retryable(f"connection ended after {got} of {size} bytes ({type(exc).__name__})") from exc
+    got = part.stat().st_size if part.exists() else 0
+    if got < size:
+        raise _Retryable(f"connection ended after {got} of {size} bytes")
+
+
+def download(
+    file_id: str,
+    dest: str | Path,
+    *,
+    md5: str | None = None,
+    size: int | None = None,
+    base_url: str = GDC_API,
+    retries: int = 5,
+    backoff: float = 2.0,
+    timeout: float = 60,
+    progress: bool = True,
+) -> Path:
+    """Download GDC file ``file_id`` to ``dest``, verified by size and md5.
+
+    Missing md5/size are taken from the GDC files endpoint. Network errors and truncated
+    bodies are resumed from where they stopped; a checksum mismatch restarts the file. After
+    ``retries`` failed attempts a :class:`DownloadError` names the file and the last problem.
+    """
+    dest = Path(dest)
+    name = dest.name
+    if md5 is None or size is None:
+        meta = file_metadata(file_id, base_url, timeout)
+        md5, size = md5 or meta["md5"], size if size is not None else meta["size"]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    url = f"{base_url.rstrip('/')}/data/{file_id}"
+    problem = ""
+    for attempt in range(1, retries + 1):
+        try:
+            _transfer(url, part, size, timeout, name, progress)
+        except _Retryable as exc:
+            problem = str(exc)
+            if "HTML page" in problem and part.exists():
+                part.unlink()  # never resume on top of an error page
+            log.warning("%s: attempt %d/%d failed: %s", name, attempt, retries, problem)
+            if attempt < retries:
+                time.sleep(min(backoff * 2 ** (attempt - 1), 60))
+            continue
+        actual_size = part.stat().st_size
+        if actual_size != size:
+            problem = f"size mismatch: expected {size} bytes, got {actual_size}"
+        else:
+            actual = md5sum(part)
+            if actual == md5.lower():
+                os.replace(part, dest)
+                log.info("%s: %d bytes, md5 %s verified", name, size, actual)
+                return dest
+            problem = f"md5 mismatch: expected {md5}, got {actual}"
+        part.unlink()  # corrupt: start over
+        log.warning("%s: attempt %d/%d failed: %s", name, attempt, retries, problem)
+        if attempt < retries:
+            time.sleep(min(backoff * 2 ** (attempt - 1), 60))
+    raise DownloadError(f"{name} (GDC file {file_id}): download failed after {retries} attempt(s): {problem}")
