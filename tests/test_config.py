@@ -48,6 +48,10 @@ def test_every_schema_key_has_description_and_default():
         ({"qc": {"sampletypes": ["01"]}}, "unknown key 'qc.sampletypes'"),
         ({"pancancer": {"train_fraction": 0.9, "val_fraction": 0.1}}, "leaves no test set"),
         ({"inputs": {"expression": {"path": None, "gdc_id": None}}}, "'inputs.expression' has neither 'path' nor 'gdc_id'"),
+        ({"extra_layers": {"mirna": {"path": "x.tsv"}}}, "'extra_layers' = 'mirna' is not allowed; expected a name other than ['mrna', 'mirna', 'methylation']"),
+        ({"extra_layers": {"protein": {"log2": True}}}, "'extra_layers.protein' lacks the required key(s) ['path']"),
+        ({"motlab": {"layers": ["mrna", "protein"]}}, "'motlab.layers[1]' = 'protein' is not allowed; expected one of ['methylation', 'mirna', 'mrna']"),
+        ({"pancancer": {"matrix": "methylation"}}, "'pancancer.matrix' = 'methylation' is not allowed; expected one of ['mirna', 'mrna']"),
     ],
 )
 def test_invalid_config_names_key_value_and_allowed(patch, expected):

@@ -122,3 +122,23 @@ def test_empty_cohort_after_qc(tmp_path):
     cdr = pd.DataFrame({"type": ["ACC"]}, index=pd.Index(["TCGA-AA-0001"], name="patient"))
     with pytest.raises(InputError, match=r"m.tsv: no samples left after QC \(sample_type_not_selected=1\)"):
         matrix.build(p, cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT)
+
+
+def test_generic_layer_with_patient_level_columns():
+    """A real BRCA protein table (features x patients) becomes a matrix like the EB++ one."""
+    cdr = clinical.read_cdr(DATA / "cdr_brca_excerpt.tsv")
+    x, samples, dropped = matrix.build(DATA / "brca_mini_protein_excerpt.tsv", cdr=cdr, qc=QC_DEFAULT,
+                                       features=dict(negatives="keep", missing="drop_gene", log2=False, drop_constant=True))
+    assert x.shape == (40, 30)
+    assert set(samples.label) == {"BRCA"}
+    raw = pd.read_csv(DATA / "brca_mini_protein_excerpt.tsv", sep="\t", index_col=0)
+    np.testing.assert_allclose(x.to_numpy(), raw.T.loc[x.index, x.columns].to_numpy(), rtol=1e-6)
+    assert (x.to_numpy() < 0).any()  # log-scale values keep their sign
+
+
+def test_mirna_layout_skips_the_correction_column(demo_raw):
+    paths, _ = demo_raw
+    cdr = clinical.read_cdr(paths["clinical"])
+    x, samples, _ = matrix.build(paths["mirna"], cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT, skip=("Correction",))
+    assert "Correction" not in samples.barcode.tolist()
+    assert x.columns.str.startswith("hsa-").all() and len(x) == (samples.status == "kept").sum()

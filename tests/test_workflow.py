@@ -8,11 +8,14 @@ import pytest
 import yaml
 
 from conftest import ROOT, SHARED, needs_shared, run_snakemake
+from gdc_server import FakeGDC
+from tcgatl import demo
+from tcgatl.gdc import md5sum
 from tcgatl.io import read_matrix
 
 DEMO = str(ROOT / "config" / "demo.yaml")
 STAGE_RULES = [
-    "demo_data", "clinical_table", "expression_features", "mirna_features", "methylation_features",
+    "demo_data", "clinical_table", "layer_features", "methylation_features",
     "pancancer_split", "gene_layout", "gene_images", "train_backbone", "evaluate_backbone", "baseline_logreg",
     "integrated_gradients", "motlab_cohort", "motlab_labels", "motlab_evaluate", "motlab_final_model",
     "motlab_summary", "metrics_report",
@@ -43,10 +46,15 @@ def test_data_path_outputs(demo_run):
     assert qc["do_not_use"] == truth["rna_do_not_use"]
     assert qc["sample_type_not_selected"] == truth["rna_aliquots"]["normal"]  # demo keeps 01/03/06
     assert qc.sum() == sum(truth["rna_aliquots"].values())
+    mirna = read_matrix(res / "features" / "mirna.parquet")
+    assert mirna.columns.str.startswith("hsa-").all() and "Correction" not in mirna.index
+    meth = read_matrix(res / "features" / "methylation.parquet")
+    meth_labels = pd.read_csv(res / "features" / "methylation.labels.tsv", sep="\t")
+    assert set(meth_labels["label"]) == {"BRCA"} and meth.shape == (len(meth_labels), 500)  # demo top_cpgs
     cdr = pd.read_parquet(res / "clinical" / "cdr.parquet")
     assert {"type", "race", "PFI", "PFI.time", "DSS", "OS", "DFI"} <= set(cdr.columns)
-    for rule in ("demo_data", "expression_features", "clinical_table"):
-        assert list((res / "logs").glob(f"{rule}.log")) and list((res / "benchmarks").glob(f"{rule}.tsv"))
+    for name in ("demo_data", "features/mrna", "clinical_table"):
+        assert (res / "logs" / f"{name}.log").exists() and (res / "benchmarks" / f"{name}.tsv").exists()
 
 
 def test_rerun_does_nothing(demo_run):
@@ -90,6 +98,59 @@ def test_missing_local_input_names_file_and_source(tmp_path):
     assert "https://api.gdc.cancer.gov/data/3586c0da-64d0-4b74-a449-5ff4d9136611" in out
 
 
+# Demo raw files served by a loopback "GDC": the full-config path, downloads included.
+GDC_IDS = {
+    "expression": "00000000-0000-4000-8000-000000000001",
+    "sample_quality": "00000000-0000-4000-8000-000000000002",
+    "clinical": "00000000-0000-4000-8000-000000000003",
+}
+
+
+def _gdc_setup(tmp_path, demo_raw, faults=None):
+    paths, _ = demo_raw
+    files = {GDC_IDS[k]: paths[k].read_bytes() for k in GDC_IDS}
+    rows = ["id\tfilename\tmd5\tsize"] + [
+        f"{GDC_IDS[k]}\t{paths[k].name}\t{md5sum(paths[k]) if k != 'clinical' else 'NA'}\t{paths[k].stat().st_size if k != 'clinical' else 'NA'}"
+        for k in GDC_IDS
+    ]
+    (tmp_path / "manifest.tsv").write_text("\n".join(rows) + "\n")
+    server = FakeGDC(files, faults=faults, names={GDC_IDS[k]: paths[k].name for k in GDC_IDS})
+    cfg = {
+        "gdc": {"base_url": server.url, "manifest": str(tmp_path / "manifest.tsv"), "retries": 3, "backoff": 0},
+        "inputs": {k: {"path": None, "gdc_id": v} for k, v in GDC_IDS.items()},
+        "pancancer": {"matrix": "mrna"},
+        "motlab": {"layers": ["mrna"]},
+    }
+    (tmp_path / "gdc.yaml").write_text(yaml.safe_dump(cfg))
+    return server
+
+
+def test_full_config_path_downloads_from_gdc(tmp_path, demo_raw):
+    server = _gdc_setup(tmp_path, demo_raw, faults={GDC_IDS["expression"]: ["drop"]})
+    with server:
+        r = run_snakemake(["features", "--cores", "2", "--configfile", str(tmp_path / "gdc.yaml")], tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    raw = tmp_path / "results" / "raw"
+    paths, _ = demo_raw
+    for k in GDC_IDS:
+        assert (raw / paths[k].name).read_bytes() == paths[k].read_bytes()
+    assert not list(raw.glob("*.part"))
+    log = (tmp_path / "results" / "logs" / "download" / f"{paths['expression'].name}.log").read_text()
+    assert "attempt 1/3 failed: connection ended" in log and "md5" in log and "verified" in log
+    assert read_matrix(tmp_path / "results" / "features" / "mrna.parquet").shape[0] > 100
+
+
+def test_failed_download_leaves_nothing_snakemake_would_trust(tmp_path, demo_raw):
+    server = _gdc_setup(tmp_path, demo_raw, faults={GDC_IDS["sample_quality"]: ["corrupt"] * 9})
+    with server:
+        r = run_snakemake(["results/raw/merged_sample_quality_annotations.tsv", "--cores", "1",
+                           "--configfile", str(tmp_path / "gdc.yaml")], tmp_path)
+    assert r.returncode != 0
+    out = r.stderr + r.stdout
+    assert "merged_sample_quality_annotations.tsv" in out and "md5 mismatch: expected" in out
+    assert not (tmp_path / "results" / "raw" / "merged_sample_quality_annotations.tsv").exists()
+
+
 @needs_shared
 def test_real_data_smoke_run(tmp_path):
     cfg = {
@@ -98,6 +159,8 @@ def test_real_data_smoke_run(tmp_path):
             "clinical": {"path": str(SHARED / "TCGA-CDR-SupplementalTableS1.xlsx")},
             "sample_quality": {"path": None, "gdc_id": None},
         },
+        "extra_layers": {"protein": {"path": str(SHARED / "brca_mini_protein.tsv")}},
+        "motlab": {"layers": ["mrna", "protein"]},
     }
     (tmp_path / "real.yaml").write_text(yaml.safe_dump(cfg))
     r = run_snakemake(["features", "--cores", "2", "--configfile", str(tmp_path / "real.yaml")], tmp_path)
@@ -106,5 +169,8 @@ def test_real_data_smoke_run(tmp_path):
     labels = pd.read_csv(tmp_path / "results" / "features" / "mrna.labels.tsv", sep="\t")
     assert set(labels["label"]) == {"ACC", "CHOL", "DLBC", "STAD", "UCS", "UVM"}
     assert x.shape[0] == len(labels) > 290 and x.shape[1] > 15000
+    assert all("|" in g for g in x.columns[:100])
     qc = pd.read_csv(tmp_path / "results" / "features" / "mrna.qc.tsv", sep="\t").set_index("status")["samples"]
     assert qc["sample_type_not_selected"] == 13  # the 13 solid-normal aliquots
+    protein = read_matrix(tmp_path / "results" / "features" / "protein.parquet")
+    assert protein.shape == (150, 142)  # protein measured for 150 of the 220 patients

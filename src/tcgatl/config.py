@@ -45,8 +45,13 @@ def fill_defaults(instance: dict, schema: dict, root: dict | None = None) -> dic
         sub = _resolve(sub, root)
         if key not in instance and "default" in sub:
             instance[key] = copy.deepcopy(sub["default"])
-        if isinstance(instance.get(key), dict) and sub.get("type") in ("object", None) and "properties" in sub:
-            fill_defaults(instance[key], sub, root)
+        if isinstance(instance.get(key), dict) and sub.get("type") in ("object", None):
+            if "properties" in sub:
+                fill_defaults(instance[key], sub, root)
+            if isinstance(sub.get("additionalProperties"), dict):  # a map of named entries
+                for entry in instance[key].values():
+                    if isinstance(entry, dict):
+                        fill_defaults(entry, sub["additionalProperties"], root)
     return instance
 
 
@@ -87,6 +92,14 @@ def _message(error: jsonschema.ValidationError, source: str) -> str:
         parent = _key(error.absolute_path)
         key = f"{parent}.{extra[0]}" if error.absolute_path else extra[0]
         return f"Invalid config{where}: unknown key '{key}'; allowed here: {sorted(known)}"
+    if error.validator == "required":
+        absent = [k for k in error.validator_value if k not in error.instance]
+        return f"Invalid config{where}: '{_key(error.absolute_path)}' lacks the required key(s) {absent}"
+    if error.validator == "not" and "enum" in error.validator_value:
+        return (
+            f"Invalid config{where}: '{_key(error.absolute_path)}' = {error.instance!r} is not allowed; "
+            f"expected a name other than {error.validator_value['enum']}"
+        )
     value = error.instance
     return (
         f"Invalid config{where}: '{_key(error.absolute_path)}' = {value!r} is not allowed; "
@@ -118,6 +131,17 @@ def _check_semantics(config: dict, source: str) -> None:
             f"Invalid config{where}: 'pancancer.train_fraction' + 'pancancer.val_fraction' = "
             f"{pc['train_fraction'] + pc['val_fraction']:.3g} leaves no test set; expected a sum < 1"
         )
+    layers = {"mrna", "mirna", "methylation", *config["extra_layers"]}
+    if pc["matrix"] not in layers - {"methylation"}:
+        raise ConfigError(
+            f"Invalid config{where}: 'pancancer.matrix' = {pc['matrix']!r} is not allowed; "
+            f"expected one of {sorted(layers - {'methylation'})}"
+        )
+    for i, layer in enumerate(config["motlab"]["layers"]):
+        if layer not in layers:
+            raise ConfigError(
+                f"Invalid config{where}: 'motlab.layers[{i}]' = {layer!r} is not allowed; expected one of {sorted(layers)}"
+            )
     if not config["demo"]["enabled"]:
         for name, spec in config["inputs"].items():
             if name == "ancestry" and config["motlab"]["ancestry_source"] != "eigenstrat":

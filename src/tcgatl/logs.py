@@ -17,6 +17,14 @@ def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
         level=level, stream=stream, force=True, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.captureWarnings(True)
+
+    def excepthook(kind, value, tb):
+        # Full traceback in the rule's log; the one-line reason where the user is looking.
+        sys.__excepthook__(kind, value, tb)
+        if log_path:
+            print(f"{kind.__name__}: {value}  (full traceback: {log_path})", file=sys.__stderr__)
+
+    sys.excepthook = excepthook
     return logging.getLogger("tcgatl")
 
 
@@ -30,6 +38,4 @@ def not_implemented(stage: str, issue: int) -> None:
         f"It writes no outputs; run the targets of the implemented stages instead, e.g. "
         f"`snakemake features --cores all --configfile config/demo.yaml`."
     )
-    # Also on the terminal: the rule's log is where stderr was redirected.
-    print(message, file=sys.__stderr__)
     raise StageNotImplemented(message)

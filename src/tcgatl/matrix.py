@@ -49,6 +49,13 @@ def read_header(path: str | Path, sep: str = "\t") -> list[str]:
     return cols
 
 
+def parse_error(path, exc: Exception, after: str = "") -> InputError:
+    """An Arrow CSV error as a user-facing message naming the file and the likely cause."""
+    msg = str(exc).split("\n")[0]
+    hint = "a non-numeric cell" if "conversion error" in msg else "truncated or malformed rows"
+    return InputError(path, f"cannot be parsed ({hint}){after}: {msg}")
+
+
 def sniff_sep(path: str | Path) -> str:
     """',' for .csv(.gz) files, tab otherwise."""
     return "," if Path(path).name.lower().removesuffix(".gz").endswith(".csv") else "\t"
@@ -81,9 +88,7 @@ def read_samples_matrix(path, columns: list[str], sep: str | None = None, skip: 
             ),
         )
     except (pa.ArrowInvalid, OSError, EOFError) as exc:
-        msg = str(exc).split("\n")[0]
-        hint = "a non-numeric cell" if "conversion error" in msg else "truncated or malformed rows"
-        raise InputError(path, f"cannot be parsed ({hint}): {msg}") from exc
+        raise parse_error(path, exc) from exc
     ids = table.column(id_column).to_pandas()
     if ids.duplicated().any():
         raise InputError(path, f"duplicate feature id(s): {preview(ids[ids.duplicated()].unique())}")

@@ -62,12 +62,38 @@ def raw_inputs(*names):
     return {n: p for n in names if (p := raw(n)) is not None}
 
 
+# Table layers share one rule (layer_features); methylation is streamed by its own rule.
+TABLE_LAYERS = ["mrna", "mirna", *config["extra_layers"]]
+
+
+def layer_spec(layer):
+    """How table layer `layer` is read and transformed."""
+    if layer in ("mrna", "mirna"):
+        # The miRNA matrix's second column says whether a row was batch-corrected.
+        return {"features": config["features"], "skip": ["Correction"] if layer == "mirna" else []}
+    extra = config["extra_layers"][layer]
+    return {"features": {k: extra[k] for k in ("negatives", "missing", "log2")} | {"drop_constant": True}, "skip": []}
+
+
+def layer_inputs(wildcards):
+    layer = wildcards.layer
+    if layer in ("mrna", "mirna"):
+        table = raw("expression" if layer == "mrna" else "mirna")
+    else:
+        table = config["extra_layers"][layer]["path"]
+        if not os.path.exists(table):
+            raise WorkflowError(f"extra_layers.{layer}.path: file {table} does not exist")
+    return {"table": table, "cdr": f"{RESULTS}/clinical/cdr.parquet", **raw_inputs("sample_quality")}
+
+
+def feature_layers():
+    """Every feature matrix the configured analyses read, in a stable order."""
+    return list(dict.fromkeys([PC["matrix"], *MOT["layers"], *config["extra_layers"]]))
+
+
 def feature_targets():
-    return [
-        f"{RESULTS}/features/mrna.parquet",
-        f"{RESULTS}/features/mrna.labels.tsv",
-        f"{RESULTS}/features/mrna.qc.tsv",
-        f"{RESULTS}/clinical/cdr.parquet",
+    return [f"{RESULTS}/clinical/cdr.parquet"] + [
+        f"{RESULTS}/features/{layer}.{ext}" for layer in feature_layers() for ext in ("parquet", "labels.tsv", "qc.tsv")
     ]
 
 

@@ -62,23 +62,24 @@ rule clinical_table:
         "../scripts/clinical_table.py"
 
 
-rule expression_features:
+rule layer_features:
     input:
-        unpack(lambda wc: raw_inputs("expression", "sample_quality")),
-        cdr=f"{RESULTS}/clinical/cdr.parquet",
+        unpack(layer_inputs),
     output:
-        matrix=f"{RESULTS}/features/mrna.parquet",
-        labels=f"{RESULTS}/features/mrna.labels.tsv",
-        samples=f"{RESULTS}/features/mrna.samples.tsv",
-        qc=f"{RESULTS}/features/mrna.qc.tsv",
-        dropped=f"{RESULTS}/features/mrna.dropped_features.tsv",
+        matrix=f"{RESULTS}/features/{{layer}}.parquet",
+        labels=f"{RESULTS}/features/{{layer}}.labels.tsv",
+        samples=f"{RESULTS}/features/{{layer}}.samples.tsv",
+        qc=f"{RESULTS}/features/{{layer}}.qc.tsv",
+        dropped=f"{RESULTS}/features/{{layer}}.dropped_features.tsv",
+    wildcard_constraints:
+        layer="|".join(TABLE_LAYERS),
     params:
         qc=config["qc"],
-        features=config["features"],
+        spec=lambda wc: layer_spec(wc.layer),
     log:
-        f"{LOGS}/expression_features.log",
+        f"{LOGS}/features/{{layer}}.log",
     benchmark:
-        f"{BENCH}/expression_features.tsv"
+        f"{BENCH}/features/{{layer}}.tsv"
     resources:
         mem_mb=16000,
         runtime=60,
@@ -86,52 +87,31 @@ rule expression_features:
     conda:
         "../../envs/data.yaml"
     script:
-        "../scripts/expression_features.py"
-
-
-rule mirna_features:
-    input:
-        unpack(lambda wc: raw_inputs("mirna", "sample_quality")),
-        cdr=f"{RESULTS}/clinical/cdr.parquet",
-    output:
-        matrix=f"{RESULTS}/features/mirna.parquet",
-        labels=f"{RESULTS}/features/mirna.labels.tsv",
-        qc=f"{RESULTS}/features/mirna.qc.tsv",
-    params:
-        qc=config["qc"],
-    log:
-        f"{LOGS}/mirna_features.log",
-    benchmark:
-        f"{BENCH}/mirna_features.tsv"
-    resources:
-        mem_mb=8000,
-        runtime=30,
-    threads: 1
-    conda:
-        "../../envs/data.yaml"
-    script:
-        "../scripts/mirna_features.py"
+        "../scripts/layer_features.py"
 
 
 rule methylation_features:
     input:
-        unpack(lambda wc: raw_inputs("methylation", "sample_quality")),
+        unpack(lambda wc: {"table": raw("methylation"), **raw_inputs("sample_quality")}),
         cdr=f"{RESULTS}/clinical/cdr.parquet",
     output:
         matrix=f"{RESULTS}/features/methylation.parquet",
         labels=f"{RESULTS}/features/methylation.labels.tsv",
+        samples=f"{RESULTS}/features/methylation.samples.tsv",
         qc=f"{RESULTS}/features/methylation.qc.tsv",
+        stats=f"{RESULTS}/features/methylation.cpg_stats.tsv",
     params:
         qc=config["qc"],
         cancer_type=MOT["cancer_type"],
         top_cpgs=MOT["top_cpgs"],
+        max_missing=MOT["cpg_max_missing"],
     log:
-        f"{LOGS}/methylation_features.log",
+        f"{LOGS}/features/methylation.log",
     benchmark:
-        f"{BENCH}/methylation_features.tsv"
+        f"{BENCH}/features/methylation.tsv"
     resources:
         mem_mb=8000,
-        runtime=240,
+        runtime=480,
     threads: 1
     conda:
         "../../envs/data.yaml"

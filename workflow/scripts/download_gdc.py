@@ -13,4 +13,5 @@ gdc.download(
     base_url=cfg["base_url"],
     retries=cfg["retries"],
     timeout=cfg["timeout"],
+    backoff=cfg["backoff"],
 )

@@ -1,4 +1,4 @@
-"""EB++ matrix -> sample QC -> samples x genes Parquet + labels (rule expression_features)."""
+"""Features x samples table -> sample QC -> samples x features Parquet + labels (rule layer_features)."""
 import pandas as pd
 
 from tcgatl import matrix, qc
@@ -6,12 +6,17 @@ from tcgatl.io import write_matrix, write_table
 from tcgatl.logs import setup
 
 log = setup(snakemake.log[0])
+spec = snakemake.params.spec
 quality = qc.read_sample_quality(snakemake.input.sample_quality) if "sample_quality" in snakemake.input.keys() else None
 if quality is None:
     log.warning("no sample-quality annotation configured: Do_not_use and pathology filters skipped")
-cdr = pd.read_parquet(snakemake.input.cdr)
 x, samples, dropped = matrix.build(
-    snakemake.input.expression, quality=quality, cdr=cdr, qc=snakemake.params.qc, features=snakemake.params.features
+    snakemake.input.table,
+    quality=quality,
+    cdr=pd.read_parquet(snakemake.input.cdr),
+    qc=snakemake.params.qc,
+    features=spec["features"],
+    skip=tuple(spec["skip"]),
 )
 summary = qc.qc_summary(samples)
 log.info("QC:\n%s", summary.to_string(index=False))

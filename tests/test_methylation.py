@@ -1,0 +1,70 @@
+"""Streaming the methylation matrix: only the cohort's columns, a correct running top-k."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from tcgatl import clinical, methylation
+from tcgatl.errors import InputError
+
+QC = dict(sample_types=["01", "03"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[])
+
+
+def test_streamed_top_variance_equals_in_memory_answer(demo_raw):
+    paths, _ = demo_raw
+    full = pd.read_csv(paths["methylation"], sep="\t", index_col=0)
+    cols = [c for c in full.columns if c[13:15] == "01"][:50]
+    # a small block forces many batches through the running top-k
+    x, stats = methylation.stream_top_variance(paths["methylation"], cols, top=40, max_missing=0.05, block_size=1 << 14)
+    sub = full[cols].astype("float32")
+    ok = sub.isna().mean(axis=1) <= 0.05
+    var = sub[ok].var(axis=1, ddof=0)
+    expected = var.sort_values(ascending=False, kind="stable").index[:40]
+    assert list(x.columns) == list(expected)
+    assert x.index.tolist() == cols
+    np.testing.assert_array_equal(x.to_numpy(), sub.loc[expected].T.to_numpy())
+    assert stats["features"] == len(full) and stats["too_many_missing"] == int((~ok).sum())
+
+
+def test_cohort_restriction_and_qc(demo_raw):
+    paths, _ = demo_raw
+    cdr = clinical.read_cdr(paths["clinical"])
+    x, samples, stats = methylation.build(paths["methylation"], cdr=cdr, qc=QC, cancer_type="BRCA", top=25)
+    kept = samples[samples.status == "kept"]
+    assert set(kept.label) == {"BRCA"} and x.shape == (len(kept), 25)
+    assert (samples.status == "type_not_selected").sum() > 0  # the LUAD columns
+    assert (samples.status == "sample_type_not_selected").sum() > 0  # normals
+
+
+def _write(tmp_path, text):
+    p = tmp_path / "meth.tsv"
+    p.write_text(text)
+    return p
+
+
+HEADER = "Composite Element REF\tTCGA-AA-0001-01A-11D-A001-05\tTCGA-AA-0002-01A-11D-A001-05\n"
+COLS = ["TCGA-AA-0001-01A-11D-A001-05", "TCGA-AA-0002-01A-11D-A001-05"]
+
+
+def test_non_numeric_beta(tmp_path):
+    p = _write(tmp_path, HEADER + "cg1\t0.1\t0.2\ncg2\t0.3\thigh\n")
+    with pytest.raises(InputError, match=r"meth.tsv: cannot be parsed \(a non-numeric cell\)"):
+        methylation.stream_top_variance(p, COLS, top=5)
+
+
+def test_truncated_methylation(tmp_path):
+    p = _write(tmp_path, HEADER + "cg1\t0.1\t0.2\ncg2\t0.3")
+    with pytest.raises(InputError, match="meth.tsv: cannot be parsed"):
+        methylation.stream_top_variance(p, COLS, top=5)
+
+
+def test_duplicate_cpg_across_blocks(tmp_path):
+    rows = "".join(f"cg{i:08d}\t{i % 7 / 10}\t{i % 5 / 10}\n" for i in range(3000))
+    p = _write(tmp_path, HEADER + rows + "cg00000001\t0.5\t0.5\n")
+    with pytest.raises(InputError, match="meth.tsv: duplicate feature id.*cg00000001"):
+        methylation.stream_top_variance(p, COLS, top=5, block_size=1 << 12)
+
+
+def test_missing_cohort_column(tmp_path):
+    p = _write(tmp_path, HEADER + "cg1\t0.1\t0.2\n")
+    with pytest.raises(InputError, match="meth.tsv: missing column"):
+        methylation.stream_top_variance(p, COLS + ["TCGA-AA-0003-01A-11D-A001-05"], top=5)

@@ -1,5 +1,0 @@
-"""miRNA feature matrix (issue #3). Not implemented yet: fails loudly and writes no outputs."""
-from tcgatl.logs import not_implemented, setup
-
-setup(snakemake.log[0])
-not_implemented("miRNA feature matrix", issue=3)
