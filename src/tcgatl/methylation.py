@@ -29,7 +29,7 @@ def stream_top_variance(
     top: int,
     max_missing: float = 0.1,
     sep: str | None = None,
-    block_size: int = 1 << 24,
+    block_size: int | None = None,
 ):
     """Stream a features x samples table; keep the ``top`` most variable features of ``columns``.
 
@@ -47,10 +47,16 @@ def stream_top_variance(
         raise InputError(path, f"missing column(s) {preview(missing)}")
     types = {c: pa.float32() for c in columns}
     types[id_column] = pa.string()
+    # Small blocks keep memory flat in the row width (Arrow tokenises every column of a block);
+    # a block must still hold a few whole rows, which are about as long as the header.
+    header_bytes = sum(len(c) + 1 for c in header)
+    block_size = block_size or max(1 << 20, 8 * header_bytes)
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(block_size=block_size),
+            # Single-threaded: threads read ahead several blocks, and memory would then grow
+            # with the row width (the tokenised block holds every column, kept or not).
+            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(
                 column_types=types, include_columns=[id_column, *columns], null_values=NA_VALUES
