@@ -9,6 +9,19 @@ from tcgatl import clinical, matrix
 from tcgatl.errors import InputError
 
 REAL = DATA / "rnaseq_excerpt.geneExp.tsv.gz"
+
+
+@pytest.fixture(params=["c", "arrow"])
+def backend(request, monkeypatch):
+    """Reading tests run with the C parser and with the pyarrow fallback."""
+    if request.param == "arrow":
+        monkeypatch.setattr(matrix, "_tsvparse", None)
+    return request.param
+
+
+def test_c_parser_is_built():
+    # `make run`/`make test` compile it; without it reading falls back to pyarrow (slower).
+    assert matrix._tsvparse is not None
 QC_DEFAULT = dict(sample_types=["01", "03"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[])
 FEAT_DEFAULT = dict(negatives="zero", missing="drop_gene", log2=True, drop_constant=True)
 
@@ -40,7 +53,7 @@ def test_to_features_options():
     np.testing.assert_allclose(x.to_numpy(), [[0.0, -0.5], [1.0, 2.0]])
 
 
-def test_real_excerpt_end_to_end():
+def test_real_excerpt_end_to_end(backend):
     cdr = clinical.read_cdr(DATA / "cdr_excerpt.xlsx")
     x, samples, dropped = matrix.build(REAL, cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT)
     assert x.shape[0] == (samples.status == "kept").sum() > 40
@@ -60,25 +73,25 @@ HEADER = "gene_id\tTCGA-AA-0001-01A-11R-A001-07\tTCGA-AA-0002-01A-11R-A001-07\n"
 COLS = ["TCGA-AA-0001-01A-11R-A001-07", "TCGA-AA-0002-01A-11R-A001-07"]
 
 
-def test_non_numeric_cell(tmp_path):
+def test_non_numeric_cell(tmp_path, backend):
     p = _write(tmp_path, HEADER + "A|1\t1.0\t2.0\nB|2\t3.0\tabc\n")
-    with pytest.raises(InputError, match=r"m.tsv: cannot be parsed \(a non-numeric cell\).*abc"):
+    with pytest.raises(InputError, match=r"m.tsv: cannot be parsed \(a non-numeric cell\): .*'abc'"):
         matrix.read_samples_matrix(p, COLS)
 
 
-def test_truncated_file(tmp_path):
+def test_truncated_file(tmp_path, backend):
     p = _write(tmp_path, HEADER + "A|1\t1.0\t2.0\nB|2\t3.0")
     with pytest.raises(InputError, match=r"m.tsv: cannot be parsed \(truncated or malformed rows\)"):
         matrix.read_samples_matrix(p, COLS)
 
 
-def test_truncated_gzip(tmp_path):
+def test_truncated_gzip(tmp_path, backend):
     rng = np.random.default_rng(0)
     body = "".join(f"G{i}|{i}\t{a:.4f}\t{b:.4f}\n" for i, (a, b) in enumerate(rng.random((5000, 2))))
     data = gzip.compress((HEADER + body).encode())
     p = tmp_path / "m.tsv.gz"
     p.write_bytes(data[: len(data) // 2])  # header intact, body cut
-    with pytest.raises(InputError, match="m.tsv.gz: cannot be parsed"):
+    with pytest.raises(InputError, match="m.tsv.gz: cannot be (read|parsed).*truncated"):
         matrix.read_samples_matrix(p, COLS)
     p.write_bytes(data[:20])  # cut inside the header
     with pytest.raises(InputError, match="m.tsv.gz: cannot read the header.*truncated or corrupt"):
@@ -91,7 +104,7 @@ def test_duplicate_barcode_column(tmp_path):
         matrix.read_samples_matrix(p, [COLS[0]])
 
 
-def test_duplicate_gene(tmp_path):
+def test_duplicate_gene(tmp_path, backend):
     p = _write(tmp_path, HEADER + "A|1\t1\t2\nA|1\t3\t4\n")
     with pytest.raises(InputError, match=r"m.tsv: duplicate feature id\(s\): 'A\|1'"):
         matrix.read_samples_matrix(p, COLS)
@@ -124,7 +137,7 @@ def test_empty_cohort_after_qc(tmp_path):
         matrix.build(p, cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT)
 
 
-def test_generic_layer_with_patient_level_columns():
+def test_generic_layer_with_patient_level_columns(backend):
     """A real BRCA protein table (features x patients) becomes a matrix like the EB++ one."""
     cdr = clinical.read_cdr(DATA / "cdr_brca_excerpt.tsv")
     x, samples, dropped = matrix.build(DATA / "brca_mini_protein_excerpt.tsv", cdr=cdr, qc=QC_DEFAULT,
@@ -136,9 +149,42 @@ def test_generic_layer_with_patient_level_columns():
     assert (x.to_numpy() < 0).any()  # log-scale values keep their sign
 
 
-def test_mirna_layout_skips_the_correction_column(demo_raw):
+def test_mirna_layout_skips_the_correction_column(demo_raw, backend):
     paths, _ = demo_raw
     cdr = clinical.read_cdr(paths["clinical"])
     x, samples, _ = matrix.build(paths["mirna"], cdr=cdr, qc=QC_DEFAULT, features=FEAT_DEFAULT, skip=("Correction",))
     assert "Correction" not in samples.barcode.tolist()
     assert x.columns.str.startswith("hsa-").all() and len(x) == (samples.status == "kept").sum()
+
+
+NUMBERS = ["0", "1", "-0.25", "+3.5", "1e-05", "2.5E+3", "0.000123456789", "123456789.123456789",
+           "3.14159265358979323846264338327950288", "NA", "NaN", "nan", "", "1e300", "-7.0000", "65504.001"]
+
+
+def test_parsers_agree_with_pandas_on_number_formats(tmp_path, backend):
+    rng = np.random.default_rng(1)
+    cols = [f"TCGA-AA-{i:04d}-01A" for i in range(7)]
+    rows = []
+    for g in range(400):
+        cells = [NUMBERS[k] for k in rng.integers(0, len(NUMBERS), 7)]
+        cells[g % 7] = f"{rng.lognormal(2, 3):.{rng.integers(0, 9)}f}"
+        rows.append(f"G{g}|{g}\t" + "\t".join(cells))
+    p = tmp_path / "m.tsv"
+    p.write_text("gene_id\t" + "\t".join(cols) + "\r\n" + "\r\n".join(rows) + "\r\n\n")  # CRLF, blank last line
+    got = matrix.read_samples_matrix(p, cols[::-1])  # any column order
+    with np.errstate(over="ignore"):  # 1e300 overflows float32 to inf, as it should
+        ref = pd.read_csv(p, sep="\t", index_col=0).T.loc[cols[::-1]].astype("float32")
+    assert got.columns.tolist() == ref.columns.tolist()
+    np.testing.assert_array_equal(got.to_numpy(), ref.to_numpy())
+
+
+def test_last_line_without_newline(tmp_path, backend):
+    p = _write(tmp_path, HEADER + "A|1\t1.5\t2\nB|2\t3\t4")
+    got = matrix.read_samples_matrix(p, COLS)
+    np.testing.assert_array_equal(got.to_numpy(), [[1.5, 3.0], [2.0, 4.0]])
+
+
+def test_extra_field_is_an_error(tmp_path, backend):
+    p = _write(tmp_path, HEADER + "A|1\t1\t2\t9\nB|2\t3\t4\n")
+    with pytest.raises(InputError, match="m.tsv: cannot be parsed"):
+        matrix.read_samples_matrix(p, COLS)

@@ -3,8 +3,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tcgatl import clinical, methylation
+from tcgatl import clinical, matrix, methylation
 from tcgatl.errors import InputError
+
+@pytest.fixture(autouse=True, params=["c", "arrow"])
+def backend(request, monkeypatch):
+    """Every test runs with the C parser and with the pyarrow fallback."""
+    if request.param == "arrow":
+        monkeypatch.setattr(matrix, "_tsvparse", None)
+    elif matrix._tsvparse is None:
+        pytest.skip("C parser not compiled")
+    return request.param
+
 
 QC = dict(sample_types=["01", "03"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[])
 
@@ -14,7 +24,7 @@ def test_streamed_top_variance_equals_in_memory_answer(demo_raw):
     full = pd.read_csv(paths["methylation"], sep="\t", index_col=0)
     cols = [c for c in full.columns if c[13:15] == "01"][:50]
     # a small block forces many batches through the running top-k
-    x, stats = methylation.stream_top_variance(paths["methylation"], cols, top=40, max_missing=0.05, block_size=1 << 14)
+    x, stats = methylation.stream_top_variance(paths["methylation"], cols, top=40, max_missing=0.05, chunk_bytes=1 << 14)
     sub = full[cols].astype("float32")
     ok = sub.isna().mean(axis=1) <= 0.05
     var = sub[ok].var(axis=1, ddof=0)
@@ -61,7 +71,7 @@ def test_duplicate_cpg_across_blocks(tmp_path):
     rows = "".join(f"cg{i:08d}\t{i % 7 / 10}\t{i % 5 / 10}\n" for i in range(3000))
     p = _write(tmp_path, HEADER + rows + "cg00000001\t0.5\t0.5\n")
     with pytest.raises(InputError, match="meth.tsv: duplicate feature id.*cg00000001"):
-        methylation.stream_top_variance(p, COLS, top=5, block_size=1 << 12)
+        methylation.stream_top_variance(p, COLS, top=5, chunk_bytes=1 << 12)
 
 
 def test_missing_cohort_column(tmp_path):

@@ -1,8 +1,8 @@
 """450K methylation (CpG x aliquot beta values, tens of GB) -> the cohort's top-variance CpGs.
 
-The file is streamed in fixed-size blocks with only the cohort's columns converted, and a
-running top-k by variance is kept, so peak memory depends on the block size, the cohort and
-k, never on the file's total number of rows or columns.
+The file is streamed in chunks of lines of fixed size, only the cohort's columns are kept,
+and a running top-k by variance is kept, so peak memory depends on the chunk size, the cohort
+and k, never on the file's total number of rows or columns.
 """
 
 from __future__ import annotations
@@ -18,18 +18,49 @@ import pyarrow.csv as pacsv
 
 from .barcodes import check_unique
 from .errors import InputError, preview
-from .matrix import NA_VALUES, parse_error, read_header, sniff_sep
+from . import matrix as _matrix
+from .matrix import NA_VALUES, column_map, iter_line_chunks, parse_chunk, parse_error, read_header, sniff_sep
 
 log = logging.getLogger(__name__)
 
 
+def _blocks_c(path: Path, header, columns, sep, chunk_bytes):
+    """(ids, values rows x columns) per chunk of lines, via the C parser."""
+    cmap = column_map(header, columns, 1, path)
+    for chunk, line_no, rows in iter_line_chunks(path, chunk_bytes):
+        out = np.empty((len(columns), rows), dtype=np.float32)
+        ids = parse_chunk(path, chunk, out, 0, cmap, 1, sep, line_no)
+        yield np.asarray([i.decode() for i in ids], dtype=object), out[:, : len(ids)].T
+
+
+def _blocks_arrow(path: Path, header, columns, sep, chunk_bytes):
+    """The same blocks via pyarrow's streaming reader (when the C parser is not compiled)."""
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise InputError(path, f"missing column(s) {preview(missing)}")
+    types = {c: pa.float32() for c in columns}
+    types[header[0]] = pa.string()
+    # Small single-threaded blocks keep memory flat in the row width (Arrow tokenises every
+    # column of a block); a block must still hold whole rows, about as long as the header.
+    block_size = max(chunk_bytes, 8 * sum(len(c) + 1 for c in header))
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=sep),
+            convert_options=pacsv.ConvertOptions(column_types=types, include_columns=[header[0], *columns], null_values=NA_VALUES),
+        )
+        for batch in reader:
+            vals = np.empty((batch.num_rows, len(columns)), dtype=np.float32)
+            for j in range(len(columns)):
+                vals[:, j] = batch.column(j + 1).to_numpy(zero_copy_only=False)
+            yield np.asarray(batch.column(0).to_pylist(), dtype=object), vals
+    except (pa.ArrowInvalid, OSError, EOFError) as exc:
+        raise parse_error(path, exc) from exc
+
+
 def stream_top_variance(
-    path,
-    columns: list[str],
-    top: int,
-    max_missing: float = 0.1,
-    sep: str | None = None,
-    block_size: int | None = None,
+    path, columns: list[str], top: int, max_missing: float = 0.1, sep: str | None = None, chunk_bytes: int = 1 << 20
 ):
     """Stream a features x samples table; keep the ``top`` most variable features of ``columns``.
 
@@ -40,52 +71,35 @@ def stream_top_variance(
     path = Path(path)
     sep = sep or sniff_sep(path)
     header = read_header(path, sep)
-    id_column = header[0]
     check_unique(header[1:], source=path)
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise InputError(path, f"missing column(s) {preview(missing)}")
-    types = {c: pa.float32() for c in columns}
-    types[id_column] = pa.string()
-    # Small blocks keep memory flat in the row width (Arrow tokenises every column of a block);
-    # a block must still hold a few whole rows, which are about as long as the header.
-    header_bytes = sum(len(c) + 1 for c in header)
-    block_size = block_size or max(1 << 20, 8 * header_bytes)
-    try:
-        reader = pacsv.open_csv(
-            path,
-            # Single-threaded: threads read ahead several blocks, and memory would then grow
-            # with the row width (the tokenised block holds every column, kept or not).
-            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
-            parse_options=pacsv.ParseOptions(delimiter=sep),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types, include_columns=[id_column, *columns], null_values=NA_VALUES
-            ),
-        )
-    except (pa.ArrowInvalid, OSError, EOFError) as exc:
-        raise parse_error(path, exc) from exc
+    reader = _blocks_arrow if _matrix._tsvparse is None else _blocks_c
+    blocks = reader(path, header, columns, sep, chunk_bytes)
 
+    # Candidates accumulate and are merged into the running top-k only once there are as
+    # many as k (amortised: a 450K file means ~100 merges, not one per chunk).
     top_ids = np.empty(0, dtype=object)
     top_vals = np.empty((0, len(columns)), dtype=np.float32)
     top_var = np.empty(0, dtype=np.float64)
+    pending: list[tuple] = []
+    n_pending = 0
     seen: set[str] = set()
     stats = {"features": 0, "too_many_missing": 0, "constant": 0}
     last_log = time.monotonic()
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except (pa.ArrowInvalid, OSError, EOFError) as exc:
-            raise parse_error(path, exc, f" after {stats['features']} rows") from exc
-        ids = np.asarray(batch.column(0).to_pylist(), dtype=object)
+
+    def merge(top_ids, top_vals, top_var):
+        ids = np.concatenate([top_ids, *(p[0] for p in pending)])
+        vals = np.concatenate([top_vals, *(p[1] for p in pending)])
+        var = np.concatenate([top_var, *(p[2] for p in pending)])
+        # Stable order: by variance, ties by feature id, so the result is deterministic.
+        order = np.lexsort((ids.astype(str), -var))[:top]
+        pending.clear()
+        return ids[order], vals[order], var[order]
+
+    for ids, vals in blocks:
         dup = [i for i in ids if i in seen]
         if dup or len(set(ids)) < len(ids):
             raise InputError(path, f"duplicate feature id(s): {preview(dup or pd.Index(ids)[pd.Index(ids).duplicated()])}")
         seen.update(ids)
-        vals = np.empty((len(ids), len(columns)), dtype=np.float32)
-        for j in range(len(columns)):
-            vals[:, j] = batch.column(j + 1).to_numpy(zero_copy_only=False)
         stats["features"] += len(ids)
         frac_na = np.isnan(vals).mean(axis=1) if len(columns) else np.zeros(len(ids))
         ok = frac_na <= max_missing
@@ -95,19 +109,16 @@ def stream_top_variance(
             var = np.nanvar(vals, axis=1) if len(vals) else np.empty(0)
         const = ~(var > 0)
         stats["constant"] += int(const.sum())
-        ids, vals, var = ids[~const], vals[~const], var[~const]
-        top_ids = np.concatenate([top_ids, ids])
-        top_vals = np.concatenate([top_vals, vals])
-        top_var = np.concatenate([top_var, var])
-        if len(top_var) > top:
-            # Stable order: by variance, ties by feature id, so the result is deterministic.
-            order = np.lexsort((top_ids.astype(str), -top_var))[:top]
-            top_ids, top_vals, top_var = top_ids[order], top_vals[order], top_var[order]
+        if (~const).any():
+            pending.append((ids[~const], np.ascontiguousarray(vals[~const]), var[~const]))
+            n_pending += int((~const).sum())
+        if n_pending >= top:
+            top_ids, top_vals, top_var = merge(top_ids, top_vals, top_var)
+            n_pending = 0
         if time.monotonic() - last_log > 30:
             last_log = time.monotonic()
-            log.info("methylation: %d rows streamed, %d candidates kept", stats["features"], len(top_ids))
-    order = np.lexsort((top_ids.astype(str), -top_var))
-    top_ids, top_vals = top_ids[order], top_vals[order]
+            log.info("methylation: %d rows streamed", stats["features"])
+    top_ids, top_vals, top_var = merge(top_ids, top_vals, top_var)
     stats["kept"] = len(top_ids)
     out = pd.DataFrame(
         np.ascontiguousarray(top_vals.T), index=pd.Index(columns, name="barcode"), columns=pd.Index(top_ids.astype(str)), copy=False

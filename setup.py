@@ -1,0 +1,9 @@
+# Metadata lives in pyproject.toml; this only declares the C parser for wide numeric matrices
+# (src/tcgatl/_tsvparse.c). Without a compiler the library falls back to pyarrow's reader.
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension("tcgatl._tsvparse", ["src/tcgatl/_tsvparse.c"], extra_compile_args=["-O3"], optional=True)
+    ]
+)
