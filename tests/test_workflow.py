@@ -1,4 +1,5 @@
 """The Snakemake workflow run as a user runs it, in a temporary directory."""
+import gzip
 import json
 
 import numpy as np
@@ -7,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from conftest import ROOT, SHARED, needs_shared, run_snakemake
+from conftest import DATA, ROOT, SHARED, needs_shared, run_snakemake
 from gdc_server import FakeGDC
 from tcgatl import demo
 from tcgatl.gdc import md5sum
@@ -174,3 +175,23 @@ def test_real_data_smoke_run(tmp_path):
     assert qc["sample_type_not_selected"] == 13  # the 13 solid-normal aliquots
     protein = read_matrix(tmp_path / "results" / "features" / "protein.parquet")
     assert protein.shape == (150, 142)  # protein measured for 150 of the 220 patients
+
+
+def test_bad_input_fails_with_its_name_and_leaves_no_outputs(tmp_path):
+    bad = tmp_path / "ebpp.tsv"
+    text = gzip.decompress((DATA / "rnaseq_excerpt.geneExp.tsv.gz").read_bytes()).decode().splitlines()
+    cells = text[5].split("\t")
+    cells[3] = "1,5"  # a decimal comma
+    text[5] = "\t".join(cells)
+    bad.write_text("\n".join(text) + "\n")
+    cfg = {
+        "inputs": {"expression": {"path": str(bad)}, "clinical": {"path": str(DATA / "cdr_excerpt.xlsx")},
+                   "sample_quality": {"path": None, "gdc_id": None}},
+        "motlab": {"layers": ["mrna"]},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    r = run_snakemake(["features", "--cores", "1", "--configfile", str(tmp_path / "c.yaml")], tmp_path)
+    assert r.returncode != 0
+    assert f"InputError: {bad}: cannot be parsed (a non-numeric cell): line 6, field 4: non-numeric value '1,5'" in r.stderr
+    features = tmp_path / "results" / "features"
+    assert not features.exists() or list(features.iterdir()) == []
