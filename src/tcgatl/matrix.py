@@ -264,30 +264,39 @@ def to_features(x: pd.DataFrame, negatives="zero", missing="drop_gene", log2=Tru
     return out, pd.DataFrame(dropped, columns=["feature", "reason"])
 
 
-def build(matrix_path, *, quality=None, cdr=None, qc: dict, features: dict, sep=None, skip=()):
-    """Table file -> (samples x features matrix, per-column QC table, dropped-features table).
+def qc_columns(path, *, sep: str, qc: dict, quality=None, cdr=None, skip=(), types=None):
+    """Sample QC on a table's header: (per-column QC table, kept samples' labels).
 
-    QC runs on the header first, so only the kept samples' columns are parsed. ``skip`` names
-    annotation columns that are not samples (the miRNA matrix's ``Correction``).
+    ``types`` overrides ``qc['types']`` (a single-cohort layer such as methylation).
     """
     from .qc import kept_labels, sample_qc
 
-    sep = sep or sniff_sep(matrix_path)
-    header = read_header(matrix_path, sep)
-    check_unique(header[1:], source=matrix_path)
+    header = read_header(path, sep)
+    check_unique(header[1:], source=path)
     samples = sample_qc(
         [c for c in header[1:] if c not in skip],
-        source=matrix_path,
+        source=path,
         quality=quality,
         cdr=cdr,
         sample_types=qc["sample_types"],
         drop_do_not_use=qc["drop_do_not_use"],
         drop_pathology_excluded=qc["drop_pathology_excluded"],
         label_source=qc["label_source"],
-        types=qc["types"],
+        types=qc["types"] if types is None else types,
     )
-    labels = kept_labels(samples, source=matrix_path)
-    log.info("QC kept %d of %d aliquots; reading their columns", len(labels), len(samples))
+    labels = kept_labels(samples, source=path)
+    log.info("%s: QC kept %d of %d columns", Path(path).name, len(labels), len(samples))
+    return samples, labels
+
+
+def build(matrix_path, *, quality=None, cdr=None, qc: dict, features: dict, sep=None, skip=()):
+    """Table file -> (samples x features matrix, per-column QC table, dropped-features table).
+
+    QC runs on the header first, so only the kept samples' columns are parsed. ``skip`` names
+    annotation columns that are not samples (the miRNA matrix's ``Correction``).
+    """
+    sep = sep or sniff_sep(matrix_path)
+    samples, labels = qc_columns(matrix_path, sep=sep, qc=qc, quality=quality, cdr=cdr, skip=skip)
     mat = read_samples_matrix(matrix_path, labels["barcode"].tolist(), sep=sep, skip=skip)
     x, dropped = to_features(mat, **features, inplace=True)
     del mat

@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 from .barcodes import check_unique
 from .errors import InputError, preview
 from . import matrix as _matrix
-from .matrix import NA_VALUES, column_map, iter_line_chunks, parse_chunk, parse_error, read_header, sniff_sep
+from .matrix import NA_VALUES, column_map, qc_columns, iter_line_chunks, parse_chunk, parse_error, read_header, sniff_sep
 
 log = logging.getLogger(__name__)
 
@@ -128,24 +128,8 @@ def stream_top_variance(
 
 def build(path, *, quality=None, cdr=None, qc: dict, cancer_type: str, top: int, max_missing: float = 0.1):
     """Methylation file -> (cohort samples x top CpGs, per-column QC table, stats)."""
-    from .qc import kept_labels, sample_qc
-
     sep = sniff_sep(path)
-    header = read_header(path, sep)
-    check_unique(header[1:], source=path)
-    samples = sample_qc(
-        header[1:],
-        source=path,
-        quality=quality,
-        cdr=cdr,
-        sample_types=qc["sample_types"],
-        drop_do_not_use=qc["drop_do_not_use"],
-        drop_pathology_excluded=qc["drop_pathology_excluded"],
-        label_source=qc["label_source"],
-        types=[cancer_type],
-    )
-    labels = kept_labels(samples, source=path)
-    log.info("methylation: %d %s samples of %d columns", len(labels), cancer_type, len(samples))
+    samples, labels = qc_columns(path, sep=sep, qc=qc, quality=quality, cdr=cdr, types=[cancer_type])
     x, stats = stream_top_variance(path, labels["barcode"].tolist(), top, max_missing, sep)
     log.info("methylation: %(features)d CpGs streamed, %(too_many_missing)d too often missing, "
              "%(constant)d constant, %(kept)d kept", stats)
