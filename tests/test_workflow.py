@@ -26,7 +26,7 @@ STAGE_RULES = [
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     wd = tmp_path_factory.mktemp("demo_run")
-    r = run_snakemake(["features", "--cores", "2", "--configfile", DEMO], wd)
+    r = run_snakemake(["features", "results/pancancer/baseline/metrics.json", "--cores", "2", "--configfile", DEMO], wd)
     assert r.returncode == 0, r.stderr[-3000:]
     return wd
 
@@ -58,8 +58,24 @@ def test_data_path_outputs(demo_run):
         assert (res / "logs" / f"{name}.log").exists() and (res / "benchmarks" / f"{name}.tsv").exists()
 
 
+def test_split_and_baseline(demo_run):
+    res = demo_run / "results" / "pancancer"
+    split = pd.read_csv(res / "split.tsv", sep="\t")
+    labels = pd.read_csv(demo_run / "results" / "features" / "mrna.labels.tsv", sep="\t")
+    assert set(split["barcode"]) <= set(labels["barcode"])
+    assert split["split"].value_counts(normalize=True)["train"] == pytest.approx(0.8, abs=0.03)
+    m = json.loads((res / "baseline" / "metrics.json").read_text())
+    assert m["metrics"]["accuracy"] > 3 / len(m["classes"])  # far above chance (1/6)
+    assert m["n_test"] == (split["split"] == "test").sum()
+    pred = pd.read_parquet(res / "baseline" / "predictions.parquet")
+    assert set(pred["barcode"]) == set(split.loc[split.split == "test", "barcode"])
+    assert np.allclose(pred.filter(like="prob_").sum(axis=1), 1, atol=1e-5)
+    table = pd.read_csv(res / "baseline" / "metrics.tsv", sep="\t")
+    assert {"accuracy", "macro_f1", "weighted_f1", "ovr_auc"} <= set(table["metric"])
+
+
 def test_rerun_does_nothing(demo_run):
-    r = run_snakemake(["features", "--cores", "2", "--configfile", DEMO], demo_run)
+    r = run_snakemake(["features", "results/pancancer/baseline/metrics.json", "--cores", "2", "--configfile", DEMO], demo_run)
     assert r.returncode == 0
     assert "Nothing to be done" in r.stdout + r.stderr
 
@@ -77,10 +93,10 @@ def test_dry_run_lays_out_every_stage(tmp_path):
 
 
 def test_unimplemented_stage_fails_loudly_without_outputs(demo_run):
-    r = run_snakemake(["results/pancancer/split.tsv", "--cores", "1", "--configfile", DEMO], demo_run)
+    r = run_snakemake(["results/motlab/cohort.tsv", "--cores", "1", "--configfile", DEMO], demo_run)
     assert r.returncode != 0
-    assert "Stage 'pan-cancer split' is not implemented yet (tracked in issue #4)" in r.stderr + r.stdout
-    assert not (demo_run / "results" / "pancancer" / "split.tsv").exists()
+    assert "Stage 'MOTLAB cohort' is not implemented yet (tracked in issue #6)" in r.stderr + r.stdout
+    assert not (demo_run / "results" / "motlab" / "cohort.tsv").exists()
 
 
 @pytest.mark.parametrize("cfg", [[], ["--configfile", DEMO]], ids=["full", "demo"])

@@ -7,12 +7,15 @@ rule pancancer_split:
     input:
         labels=f"{RESULTS}/features/{PC['matrix']}.labels.tsv",
     output:
-        f"{PC_DIR}/split.tsv",
+        split=f"{PC_DIR}/split.tsv",
+        dropped=f"{PC_DIR}/split_dropped_classes.tsv",
     params:
         seed=config["seed"],
         train=PC["train_fraction"],
         val=PC["val_fraction"],
         min_class_size=PC["min_class_size"],
+        cv_folds=PC["cv_folds"],
+        cv_repeats=PC["cv_repeats"],
     log:
         f"{LOGS}/pancancer/split.log",
     benchmark:
@@ -109,6 +112,8 @@ rule evaluate_backbone:
     output:
         metrics=f"{PC_DIR}/{{layout}}/{{backbone}}/metrics.json",
         table=f"{PC_DIR}/{{layout}}/{{backbone}}/metrics.tsv",
+        per_class=f"{PC_DIR}/{{layout}}/{{backbone}}/per_class.tsv",
+        confusion=f"{PC_DIR}/{{layout}}/{{backbone}}/confusion.tsv",
         predictions=f"{PC_DIR}/{{layout}}/{{backbone}}/predictions.parquet",
     params:
         seed=config["seed"],
@@ -135,6 +140,8 @@ rule baseline_logreg:
     output:
         metrics=f"{PC_DIR}/baseline/metrics.json",
         table=f"{PC_DIR}/baseline/metrics.tsv",
+        per_class=f"{PC_DIR}/baseline/per_class.tsv",
+        confusion=f"{PC_DIR}/baseline/confusion.tsv",
         predictions=f"{PC_DIR}/baseline/predictions.parquet",
     params:
         seed=config["seed"],

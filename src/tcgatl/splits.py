@@ -1,0 +1,76 @@
+"""Stratified train/validation/test splits (and optional repeated K-fold) as barcode tables."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
+
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+def drop_small_classes(labels: pd.DataFrame, min_size: int, source=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Remove classes with fewer than ``min_size`` samples; returns (kept labels, dropped counts)."""
+    counts = labels["label"].value_counts()
+    small = counts[counts < min_size]
+    for label, n in small.items():
+        log.warning("class %s dropped: %d sample(s) < pancancer.min_class_size=%d", label, n, min_size)
+    kept = labels[~labels["label"].isin(small.index)].reset_index(drop=True)
+    if kept["label"].nunique() < 2:
+        raise InputError(
+            source, f"fewer than 2 classes have at least {min_size} samples ({counts.to_dict()}); "
+            f"lower pancancer.min_class_size or add samples"
+        )
+    dropped = small.rename_axis("label").reset_index(name="samples")
+    dropped["reason"] = f"fewer than {min_size} samples"
+    return kept, dropped
+
+
+def stratified_split(labels: pd.DataFrame, train: float, val: float, seed: int) -> pd.Series:
+    """'train'/'val'/'test' per row, stratified by ``label`` and reproducible from ``seed``."""
+    y = labels["label"].to_numpy()
+    idx = np.arange(len(labels))
+    test = 1.0 - train - val
+    rest_idx, test_idx = train_test_split(idx, test_size=test, stratify=y, random_state=seed)
+    tr_idx, val_idx = train_test_split(
+        rest_idx, test_size=val / (train + val), stratify=y[rest_idx], random_state=seed + 1
+    )
+    split = np.empty(len(labels), dtype=object)
+    split[tr_idx], split[val_idx], split[test_idx] = "train", "val", "test"
+    return pd.Series(split, index=labels.index, name="split")
+
+
+def repeated_folds(labels: pd.DataFrame, folds: int, repeats: int, seed: int) -> pd.DataFrame:
+    """Test-fold number of each row for each repeat of a stratified K-fold (columns fold_r<i>)."""
+    y = labels["label"].to_numpy()
+    rskf = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    out = pd.DataFrame(index=labels.index)
+    for i, (_, test_idx) in enumerate(rskf.split(np.zeros(len(y)), y)):
+        r, f = divmod(i, folds)
+        col = f"fold_r{r}"
+        if col not in out:
+            out[col] = -1
+        out.loc[labels.index[test_idx], col] = f
+    return out
+
+
+def make_split(labels, *, train, val, min_class_size, seed, cv_folds=0, cv_repeats=1, source=None):
+    """The split table (barcode, patient, label, split[, fold_r*]) and the dropped classes."""
+    kept, dropped = drop_small_classes(labels, min_class_size, source)
+    # Each split needs every class: the smallest class must reach the test and val sets.
+    smallest = kept["label"].value_counts().min()
+    need = int(np.ceil(round(1 / min(val, 1 - train - val), 9))) + 1  # round: 1-0.8-0.1 < 0.1
+    if smallest < need:
+        raise InputError(source, f"the smallest class has {smallest} samples; with these fractions each class "
+                                 f"needs at least {need} (raise pancancer.min_class_size)")
+    table = kept[["barcode", "patient", "label"]].copy()
+    table["split"] = stratified_split(kept, train, val, seed)
+    if cv_folds:
+        if smallest < cv_folds:
+            raise InputError(source, f"the smallest class has {smallest} samples, fewer than pancancer.cv_folds={cv_folds}")
+        table = table.join(repeated_folds(kept, cv_folds, cv_repeats, seed))
+    return table, dropped
