@@ -23,10 +23,19 @@ STAGE_RULES = [
 ]
 
 
+# What the implemented stages produce on the demo (the rest is checked by the dry run).
+DONE_TARGETS = [
+    "features",
+    "results/pancancer/baseline/metrics.json",
+    "results/pancancer/alphabetical/images/index.tsv",
+    "results/pancancer/similarity/images/index.tsv",
+]
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     wd = tmp_path_factory.mktemp("demo_run")
-    r = run_snakemake(["features", "results/pancancer/baseline/metrics.json", "--cores", "2", "--configfile", DEMO], wd)
+    r = run_snakemake([*DONE_TARGETS, "--cores", "2", "--configfile", DEMO], wd)
     assert r.returncode == 0, r.stderr[-3000:]
     return wd
 
@@ -74,8 +83,25 @@ def test_split_and_baseline(demo_run):
     assert {"accuracy", "macro_f1", "weighted_f1", "ovr_auc"} <= set(table["metric"])
 
 
+def test_gene_images(demo_run):
+    res = demo_run / "results" / "pancancer"
+    split = pd.read_csv(res / "split.tsv", sep="\t")
+    genes = read_matrix(demo_run / "results" / "features" / "mrna.parquet").shape[1]
+    side = int(np.ceil(np.sqrt(genes)))
+    for layout in ("alphabetical", "similarity"):
+        index = pd.read_csv(res / layout / "images" / "index.tsv", sep="\t")
+        for name in ("train", "val", "test"):
+            img = np.load(res / layout / "images" / f"{name}.npy", mmap_mode="r")
+            rows = index[index.split == name]
+            assert img.shape == (len(rows), side, side) and img.dtype == np.float32
+            assert rows["barcode"].tolist() == split.loc[split.split == name, "barcode"].tolist()
+            assert 0 <= float(img.min()) and float(img.max()) <= 1
+        table = pd.read_parquet(res / layout / "layout.parquet")
+        assert len(table) == genes and table["gene"].is_unique
+
+
 def test_rerun_does_nothing(demo_run):
-    r = run_snakemake(["features", "results/pancancer/baseline/metrics.json", "--cores", "2", "--configfile", DEMO], demo_run)
+    r = run_snakemake([*DONE_TARGETS, "--cores", "2", "--configfile", DEMO], demo_run)
     assert r.returncode == 0
     assert "Nothing to be done" in r.stdout + r.stderr
 

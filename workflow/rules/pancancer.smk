@@ -31,6 +31,8 @@ rule pancancer_split:
 
 
 rule gene_layout:
+    wildcard_constraints:
+        layout="alphabetical|similarity",
     input:
         matrix=f"{RESULTS}/features/{PC['matrix']}.parquet",
         split=f"{PC_DIR}/split.tsv",
@@ -40,6 +42,8 @@ rule gene_layout:
     params:
         seed=config["seed"],
         scaling=PC["scaling"],
+        method=PC["similarity_method"],
+        grid=PC["grid_size"],
     log:
         f"{LOGS}/pancancer/{{layout}}/layout.log",
     benchmark:
