@@ -1,0 +1,119 @@
+"""Backbone classifiers that take gene images at their native grid.
+
+Resizing to the backbone's input size, replication to three channels and the backbone's own
+``preprocess_input`` are layers inside the model, so a checkpoint classifies gene images
+directly and Integrated Gradients attributions on its input are gene attributions.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from .errors import InputError
+
+KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications"
+
+
+@dataclass(frozen=True)
+class Backbone:
+    name: str
+    module: str  # keras.applications submodule with preprocess_input
+    weights_file: str  # ImageNet weights without the top, as Keras names them
+    weights_url: str
+    last_block: str  # first layer of the last convolutional block (unfrozen in phase 2)
+    min_size: int
+
+
+BACKBONES = {
+    b.name: b
+    for b in (
+        Backbone("Xception", "xception", "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                 f"{KERAS_APPS}/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5", "block14_sepconv1", 71),
+        Backbone("DenseNet169", "densenet", "densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                 f"{KERAS_APPS}/densenet/densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5", "conv5_block1_0_bn", 32),
+        Backbone("ResNet50", "resnet50", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                 f"{KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "conv5_block1_1_conv", 32),
+        Backbone("VGG19", "vgg19", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                 f"{KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", "block5_conv1", 32),
+    )
+}
+
+
+class WeightsError(RuntimeError):
+    """ImageNet weights that cannot be found or do not fit; the message says what to do."""
+
+
+@keras.saving.register_keras_serializable(package="tcgatl")
+class GeneImageInput(layers.Layer):
+    """(H, W) gene image in [0, 1] -> the backbone's preprocessed (size, size, 3) input."""
+
+    def __init__(self, backbone: str, size: int, **kwargs):
+        super().__init__(**kwargs)
+        self.backbone, self.size = backbone, size
+        self.resize = layers.Resizing(size, size, interpolation="bilinear")
+        self._preprocess = getattr(keras.applications, BACKBONES[backbone].module).preprocess_input
+
+    def build(self, input_shape):
+        self.resize.build((*input_shape, 1))  # no weights: resizing and preprocessing are fixed
+        self.built = True
+
+    def call(self, x):
+        x = keras.ops.expand_dims(x, -1)
+        x = self.resize(x)
+        x = keras.ops.concatenate([x, x, x], axis=-1) * 255.0  # preprocess_input expects 0-255 RGB
+        return self._preprocess(x)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.size, self.size, 3)
+
+    def get_config(self):
+        return super().get_config() | {"backbone": self.backbone, "size": self.size}
+
+
+def keras_cache_dir() -> Path:
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+
+
+def weights_path(name: str, weights_dir: str | None = None) -> Path:
+    """Where the ImageNet weights of ``name`` must be; raises WeightsError if absent."""
+    b = BACKBONES[name]
+    folder = Path(weights_dir) if weights_dir else keras_cache_dir()
+    path = folder / b.weights_file
+    if not path.exists():
+        raise WeightsError(
+            f"ImageNet weights for {name} not found: {path} does not exist. Download {b.weights_url} "
+            f"and place it at {path} (or set pancancer.weights_dir to the folder that has it, or "
+            f"pancancer.weights: none to train from scratch)."
+        )
+    return path
+
+
+def build(name: str, grid: tuple[int, int], n_classes: int, size: int = 224, weights: str = "imagenet",
+          weights_dir: str | None = None, dropout: float = 0.5, seed: int = 0) -> keras.Model:
+    """The classifier: gene image (H, W) -> class probabilities."""
+    if name not in BACKBONES:
+        raise ValueError(f"unknown backbone {name!r}; expected one of {sorted(BACKBONES)}")
+    b = BACKBONES[name]
+    if size < b.min_size:
+        raise InputError(None, f"{name} cannot take {size}x{size} images: it needs at least {b.min_size}x{b.min_size} "
+                               f"(set pancancer.image_size >= {b.min_size})")
+    keras.utils.set_random_seed(seed)
+    backbone = getattr(keras.applications, name)(include_top=False, weights=None, input_shape=(size, size, 3), pooling="avg")
+    if weights == "imagenet":
+        path = weights_path(name, weights_dir)
+        try:
+            backbone.load_weights(path)
+        except Exception as exc:  # h5py/keras raise several types for a mismatching file
+            raise WeightsError(f"{path} does not fit {name} ({type(exc).__name__}: {str(exc)[:300]}); "
+                               f"expected {b.weights_file} from {b.weights_url}") from exc
+    inputs = keras.Input(shape=grid, name="gene_image")
+    x = GeneImageInput(name, size, name="to_backbone_input")(inputs)
+    x = backbone(x)
+    x = layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="head")(x)
+    return keras.Model(inputs, outputs, name=f"{name}_gene_image_classifier")

@@ -1,0 +1,70 @@
+"""Backbone classifiers on native gene grids: in-model preprocessing, checkpoints, weights."""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import h5py  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from keras.src.legacy.saving import legacy_h5_format  # noqa: E402
+
+from tcgatl import models  # noqa: E402
+from tcgatl.errors import InputError  # noqa: E402
+
+X = np.random.default_rng(0).uniform(size=(3, 12, 12)).astype("float32")
+
+
+@pytest.mark.parametrize("name", list(models.BACKBONES))
+def test_backbone_takes_gene_images_and_preprocesses_inside(name, tmp_path):
+    b = models.BACKBONES[name]
+    m = models.build(name, (12, 12), 4, size=72, weights="none")
+    assert m.input_shape == (None, 12, 12)
+    p = m.predict(X, verbose=0)
+    assert p.shape == (3, 4) and np.allclose(p.sum(axis=1), 1, atol=1e-5)
+    # resize + 3 channels + the backbone's own preprocess_input, inside the model
+    pre = keras.Model(m.input, m.get_layer("to_backbone_input").output)(X)
+    resized = keras.ops.convert_to_numpy(keras.layers.Resizing(72, 72)(X[..., None]))
+    ref = getattr(keras.applications, b.module).preprocess_input(np.repeat(resized, 3, axis=-1) * 255.0)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(pre), ref, atol=1e-4)
+    backbone = next(layer for layer in m.layers if isinstance(layer, keras.Model))
+    backbone.get_layer(b.last_block)  # the block phase 2 unfreezes exists
+    m.save(tmp_path / "model.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "model.keras").predict(X, verbose=0), p, atol=1e-6)
+
+
+def test_image_size_the_backbone_cannot_take():
+    with pytest.raises(InputError, match="Xception cannot take 64x64 images: it needs at least 71x71"):
+        models.build("Xception", (12, 12), 4, size=64, weights="none")
+
+
+def test_missing_imagenet_weights_say_which_file_and_where(tmp_path):
+    with pytest.raises(models.WeightsError) as e:
+        models.build("ResNet50", (12, 12), 4, size=32, weights="imagenet", weights_dir=str(tmp_path))
+    msg = str(e.value)
+    assert str(tmp_path / "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5") in msg
+    assert "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5" in msg
+
+
+def _legacy_h5(model, path):
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+
+
+def test_imagenet_weights_load_from_a_local_folder(tmp_path):
+    source = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(32, 32, 3), pooling="avg")
+    _legacy_h5(source, tmp_path / models.BACKBONES["ResNet50"].weights_file)
+    m = models.build("ResNet50", (12, 12), 4, size=32, weights="imagenet", weights_dir=str(tmp_path))
+    loaded = next(layer for layer in m.layers if isinstance(layer, keras.Model))
+    for a, b in zip(source.weights, loaded.weights):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+
+
+def test_weights_of_another_architecture_are_refused(tmp_path):
+    vgg = keras.applications.VGG19(include_top=False, weights=None, input_shape=(32, 32, 3), pooling="avg")
+    _legacy_h5(vgg, tmp_path / models.BACKBONES["ResNet50"].weights_file)
+    with pytest.raises(models.WeightsError, match="does not fit ResNet50"):
+        models.build("ResNet50", (12, 12), 4, size=32, weights="imagenet", weights_dir=str(tmp_path))
+    (tmp_path / models.BACKBONES["ResNet50"].weights_file).write_bytes(b"<html>not weights</html>")
+    with pytest.raises(models.WeightsError, match="does not fit ResNet50"):
+        models.build("ResNet50", (12, 12), 4, size=32, weights="imagenet", weights_dir=str(tmp_path))
