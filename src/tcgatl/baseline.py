@@ -14,25 +14,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .errors import InputError, preview
+from .splits import split_matrix
 
 log = logging.getLogger(__name__)
-
-
-def split_matrix(x: pd.DataFrame, split: pd.DataFrame, source=None):
-    """Rows of ``x`` for each split, in the split table's order; checks barcodes and values."""
-    missing = split.loc[~split["barcode"].isin(x.index), "barcode"]
-    if len(missing):
-        raise InputError(source, f"{len(missing)} barcode(s) of the split are not in the feature matrix: {preview(missing)}")
-    parts = {}
-    for name in ("train", "val", "test"):
-        rows = split[split["split"] == name]
-        xs = x.loc[rows["barcode"]]
-        bad = ~np.isfinite(xs.to_numpy()).all(axis=1)
-        if bad.any():
-            raise InputError(source, f"NaN or infinite values in {bad.sum()} sample(s): {preview(xs.index[bad])}")
-        parts[name] = (xs, rows["label"].to_numpy())
-    return parts
 
 
 def fit_predict(x: pd.DataFrame, split: pd.DataFrame, seed: int, source=None):

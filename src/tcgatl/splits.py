@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
 
-from .errors import InputError
+from .errors import InputError, preview
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +74,19 @@ def make_split(labels, *, train, val, min_class_size, seed, cv_folds=0, cv_repea
             raise InputError(source, f"the smallest class has {smallest} samples, fewer than pancancer.cv_folds={cv_folds}")
         table = table.join(repeated_folds(kept, cv_folds, cv_repeats, seed))
     return table, dropped
+
+
+def split_matrix(x: pd.DataFrame, split: pd.DataFrame, source=None):
+    """Rows of ``x`` for each split, in the split table's order; checks barcodes and values."""
+    missing = split.loc[~split["barcode"].isin(x.index), "barcode"]
+    if len(missing):
+        raise InputError(source, f"{len(missing)} barcode(s) of the split are not in the feature matrix: {preview(missing)}")
+    parts = {}
+    for name in ("train", "val", "test"):
+        rows = split[split["split"] == name]
+        xs = x.loc[rows["barcode"]]
+        bad = ~np.isfinite(xs.to_numpy()).all(axis=1)
+        if bad.any():
+            raise InputError(source, f"NaN or infinite values in {bad.sum()} sample(s): {preview(xs.index[bad])}")
+        parts[name] = (xs, rows["label"].to_numpy())
+    return parts

@@ -2,7 +2,7 @@
 import pandas as pd
 
 from tcgatl import layouts
-from tcgatl.baseline import split_matrix
+from tcgatl.splits import split_matrix
 from tcgatl.io import read_matrix, write_table
 from tcgatl.logs import setup
 
