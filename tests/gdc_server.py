@@ -27,6 +27,13 @@ class FakeGDC:
             def log_message(self, *args):
                 pass
 
+            def reply(self, status: int, ctype: str, payload: bytes):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
             def do_GET(self):
                 m = re.match(r"^/(data|files)/([^/?]+)", self.path)
                 if not m or m.group(2) not in server.files:
@@ -37,11 +44,7 @@ class FakeGDC:
                 if kind == "files":
                     payload = json.dumps({"data": {"md5sum": hashlib.md5(body).hexdigest(), "file_size": len(body),
                                                    "file_name": server.names.get(fid, fid)}}).encode()
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    self.reply(200, "application/json", payload)
                     return
                 rng = self.headers.get("Range")
                 server.requests.append((fid, rng))
@@ -51,12 +54,7 @@ class FakeGDC:
                     self.send_error(500, "Internal Server Error")
                     return
                 if fault == "html":
-                    page = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html")
-                    self.send_header("Content-Length", str(len(page)))
-                    self.end_headers()
-                    self.wfile.write(page)
+                    self.reply(200, "text/html", b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>")
                     return
                 if fault == "corrupt":
                     body = bytes(b ^ 0xFF for b in body[:16]) + body[16:]

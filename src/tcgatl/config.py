@@ -79,8 +79,6 @@ def _allowed(error: jsonschema.ValidationError) -> str:
         return f"a list with {'at least' if v == 'minItems' else 'at most'} {error.validator_value} item(s)"
     if v == "uniqueItems":
         return "a list without repeated items"
-    if v == "required":
-        return f"the key(s) {s['required']}"
     return f"a value satisfying {v}={error.validator_value!r}"
 
 

@@ -29,7 +29,15 @@ class DownloadError(RuntimeError):
 
 
 class _Retryable(Exception):
-    """A transfer problem worth another attempt (network error, truncated or corrupt body)."""
+    """A transfer problem worth another attempt (network error, truncated or corrupt body).
+
+    ``restart``: the partial file is worthless (an error page, a checksum mismatch) and the
+    next attempt starts from byte 0 instead of resuming.
+    """
+
+    def __init__(self, problem: str, restart: bool = False):
+        super().__init__(problem)
+        self.restart = restart
 
 
 @dataclass(frozen=True)
@@ -96,15 +104,14 @@ def _transfer(url: str, part: Path, size: int, timeout: float, name: str, progre
             if r.status_code == 416:
                 if have == size:
                     return  # already complete
-                part.unlink()
-                raise _Retryable("the server refused the resume range; restarting the file")
+                raise _Retryable("the server refused the resume range; restarting the file", restart=True)
             if r.status_code in (401, 403, 404):
                 raise DownloadError(f"{name}: the server answered {r.status_code} {r.reason} for {url}")
             if r.status_code >= 400:
                 raise _Retryable(f"HTTP {r.status_code} {r.reason}")
             ctype = r.headers.get("Content-Type", "")
             if "text/html" in ctype:
-                raise _Retryable(f"the server sent an HTML page ({ctype}) instead of the file")
+                raise _Retryable(f"the server sent an HTML page ({ctype}) instead of the file", restart=True)
             if have and r.status_code != 206:
                 log.info("%s: server ignored the Range request; restarting from byte 0", name)
                 have = 0
@@ -115,7 +122,7 @@ def _transfer(url: str, part: Path, size: int, timeout: float, name: str, progre
             with open(part, mode) as fh, bar:
                 for chunk in r.iter_content(CHUNK):
                     if first and have == 0 and _looks_like_html(chunk):
-                        raise _Retryable("the server sent an HTML page instead of the file")
+                        raise _Retryable("the server sent an HTML page instead of the file", restart=True)
                     first = False
                     fh.write(chunk)
                     bar.update(len(chunk))
@@ -127,6 +134,17 @@ def _transfer(url: str, part: Path, size: int, timeout: float, name: str, progre
     got = part.stat().st_size if part.exists() else 0
     if got < size:
         raise _Retryable(f"connection ended after {got} of {size} bytes")
+
+
+def _verify(part: Path, size: int, md5: str) -> str:
+    """The md5 of a complete ``part`` file; a wrong size or checksum restarts the download."""
+    actual_size = part.stat().st_size
+    if actual_size != size:
+        raise _Retryable(f"size mismatch: expected {size} bytes, got {actual_size}", restart=True)
+    actual = md5sum(part)
+    if actual != md5.lower():
+        raise _Retryable(f"md5 mismatch: expected {md5}, got {actual}", restart=True)
+    return actual
 
 
 def download(
@@ -159,26 +177,15 @@ def download(
     for attempt in range(1, retries + 1):
         try:
             _transfer(url, part, size, timeout, name, progress)
+            actual = _verify(part, size, md5)
+            os.replace(part, dest)
+            log.info("%s: %d bytes, md5 %s verified", name, size, actual)
+            return dest
         except _Retryable as exc:
             problem = str(exc)
-            if "HTML page" in problem and part.exists():
-                part.unlink()  # never resume on top of an error page
+            if exc.restart and part.exists():
+                part.unlink()
             log.warning("%s: attempt %d/%d failed: %s", name, attempt, retries, problem)
             if attempt < retries:
                 time.sleep(min(backoff * 2 ** (attempt - 1), 60))
-            continue
-        actual_size = part.stat().st_size
-        if actual_size != size:
-            problem = f"size mismatch: expected {size} bytes, got {actual_size}"
-        else:
-            actual = md5sum(part)
-            if actual == md5.lower():
-                os.replace(part, dest)
-                log.info("%s: %d bytes, md5 %s verified", name, size, actual)
-                return dest
-            problem = f"md5 mismatch: expected {md5}, got {actual}"
-        part.unlink()  # corrupt: start over
-        log.warning("%s: attempt %d/%d failed: %s", name, attempt, retries, problem)
-        if attempt < retries:
-            time.sleep(min(backoff * 2 ** (attempt - 1), 60))
     raise DownloadError(f"{name} (GDC file {file_id}): download failed after {retries} attempt(s): {problem}")
