@@ -13,7 +13,8 @@ class FakeGDC:
 
     ``faults[id]`` is a list of behaviours consumed one per data request ('ok' once the list
     is empty): 'drop' sends half the body and closes, 'corrupt' flips bytes, 'html' sends a
-    200 HTML error page, '500' an HTTP 500, 'norange' ignores the Range header.
+    200 HTML error page, '500' an HTTP 500, 'norange' ignores the Range header, 'stall' sends
+    nothing until ``release()`` (a download that hangs until its job is killed).
     """
 
     def __init__(self, files: dict[str, bytes], faults: dict[str, list[str]] | None = None, names=None):
@@ -21,6 +22,7 @@ class FakeGDC:
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
         self.names = names or {}
         self.requests: list[tuple[str, str | None]] = []
+        self.released = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,6 +52,10 @@ class FakeGDC:
                 server.requests.append((fid, rng))
                 queue = server.faults.get(fid, [])
                 fault = queue.pop(0) if queue else "ok"
+                if fault == "stall":
+                    server.released.wait(timeout=900)
+                    self.close_connection = True
+                    return
                 if fault == "500":
                     self.send_error(500, "Internal Server Error")
                     return
@@ -90,6 +96,11 @@ class FakeGDC:
         self.thread.start()
         return self
 
+    def release(self):
+        """End every stalled request."""
+        self.released.set()
+
     def __exit__(self, *exc):
+        self.release()
         self.httpd.shutdown()
         self.httpd.server_close()
