@@ -96,7 +96,7 @@ def slurm_conf(hw: dict, state: Path, partition: str = "debug") -> str:
     node = hw["NodeName"]
     return f"""{MARKER}; restored/removed when the test cluster stops.
 ClusterName=tcgatl
-SlurmctldHost={node}
+SlurmctldHost={node}(127.0.0.1)
 AuthType=auth/munge
 SlurmUser=root
 SlurmdUser=root
@@ -117,7 +117,7 @@ MpiDefault=none
 ReturnToService=2
 MinJobAge=300
 GresTypes=gpu
-NodeName={node} CPUs={hw['CPUs']} Boards={hw.get('Boards', 1)} SocketsPerBoard={hw.get('SocketsPerBoard', 1)} CoresPerSocket={hw.get('CoresPerSocket', hw['CPUs'])} ThreadsPerCore={hw.get('ThreadsPerCore', 1)} RealMemory={hw['RealMemory']} Gres=gpu:1 State=UNKNOWN
+NodeName={node} CPUs={hw['CPUs']} Boards={hw.get('Boards', 1)} SocketsPerBoard={hw.get('SocketsPerBoard', 1)} CoresPerSocket={hw.get('CoresPerSocket', hw['CPUs'])} ThreadsPerCore={hw.get('ThreadsPerCore', 1)} RealMemory={hw['RealMemory']} NodeAddr=127.0.0.1 Gres=gpu:1 State=UNKNOWN
 PartitionName={partition} Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 """
 

@@ -123,7 +123,7 @@ def test_every_job_went_through_sbatch(slurm_run):
         block = re.search(rf"rule {rule}:\n(?:    .*\n)*?    jobid: {sm_id}\n(?:    .*\n)*?    resources: (.*)", out)
         res = dict(kv.split("=", 1) for kv in block.group(1).split(", "))
         assert info["MinMemoryNode"] == f"{res['mem_mb']}M", rule
-        assert int(info["TimeLimit"].split(":")[0]) * 60 + int(info["TimeLimit"].split(":")[1]) == int(res["runtime"]), rule
+        assert _minutes(info["TimeLimit"]) == int(res["runtime"]), rule
         threads = re.search(rf"jobid: {sm_id}\n(?:    .*\n)*?    threads: (\d+)", out)
         assert int(info["NumCPUs"]) == (int(threads.group(1)) if threads else 1), rule
         asks_gpu = "gpu:1" in info.get("TresPerJob", "")
@@ -132,6 +132,13 @@ def test_every_job_went_through_sbatch(slurm_run):
     assert expected <= set(rules), sorted(rules)
     # The rules' own logs are written as in a local run.
     assert (wd / "results" / "logs" / "pancancer" / "baseline.log").exists()
+
+
+def _minutes(limit):
+    """SLURM's [D-]HH:MM:SS as minutes."""
+    days, _, hms = limit.rpartition("-")
+    h, m, _ = hms.split(":")
+    return (int(days or 0) * 24 + int(h)) * 60 + int(m)
 
 
 def _frame(path):
