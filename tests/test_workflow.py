@@ -1,6 +1,9 @@
 """The Snakemake workflow run as a user runs it, in a temporary directory."""
 import gzip
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +32,7 @@ DONE_TARGETS = [
     "results/pancancer/baseline/metrics.json",
     "results/pancancer/alphabetical/images/index.tsv",
     "results/pancancer/similarity/images/index.tsv",
+    "results/pancancer/alphabetical/ResNet50/metrics.json",
 ]
 
 
@@ -98,6 +102,27 @@ def test_gene_images(demo_run):
             assert 0 <= float(img.min()) and float(img.max()) <= 1
         table = pd.read_parquet(res / layout / "layout.parquet")
         assert len(table) == genes and table["gene"].is_unique
+
+
+def test_backbone_learns_the_planted_types_and_classifies_a_raw_table(demo_run):
+    run = demo_run / "results" / "pancancer" / "alphabetical" / "ResNet50"
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["metrics"]["accuracy"] > 3 / len(m["classes"])  # far above chance (1/6) and the majority (~0.5)
+    history = pd.read_csv(run / "history.tsv", sep="\t")
+    assert set(history["phase"]) == {"head", "finetune"} and history["kept"].sum() == 1
+    assert (demo_run / "results" / "logs" / "pancancer" / "alphabetical" / "ResNet50" / "train.log").read_text().count(
+        "head epoch") == (history["phase"] == "head").sum()
+    # One call from the raw EB++ table (linear scale, every aliquot) to the checkpoint's predictions.
+    raw = demo_run / "results" / "demo" / "raw" / demo.FILES["expression"]
+    out = demo_run / "classified.tsv"
+    r = subprocess.run([str(Path(sys.executable).parent / "tcgatl-classify"), str(run), str(raw), str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    classified = pd.read_csv(out, sep="\t").set_index("barcode")
+    test = pd.read_parquet(run / "predictions.parquet").set_index("barcode")
+    assert (classified.loc[test.index, "predicted"] == test["predicted"]).all()
+    probs = test.filter(like="prob_").columns
+    np.testing.assert_allclose(classified.loc[test.index, probs], test[probs], atol=1e-4)
 
 
 def test_rerun_does_nothing(demo_run):

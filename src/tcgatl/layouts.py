@@ -140,13 +140,18 @@ def pixel_map(layout: pd.DataFrame, shape: tuple[int, int], genes) -> sparse.csr
     return sparse.csr_matrix((weights, (np.arange(len(pixel)), pixel)), shape=(len(pixel), shape[0] * shape[1]), dtype=np.float32)
 
 
+def images(x: pd.DataFrame, scaling: pd.DataFrame, layout: pd.DataFrame, shape, pixels=None) -> np.ndarray:
+    """Scaled gene images (n, H, W) float32 of the samples in ``x`` (samples x genes)."""
+    m = pixel_map(layout, shape, x.columns) if pixels is None else pixels
+    return np.asarray(scale(x, scaling) @ m, dtype=np.float32).reshape(-1, *shape)
+
+
 def to_images(x: pd.DataFrame, scaling: pd.DataFrame, layout: pd.DataFrame, shape, out_path, batch: int = 512) -> None:
     """Scaled gene images (n, H, W) float32 written as a memory-mappable .npy, in batches."""
     m = pixel_map(layout, shape, x.columns)
     with atomic_path(out_path) as tmp:
         arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(x), *shape))
         for i in range(0, len(x), batch):
-            part = scale(x.iloc[i:i + batch], scaling)
-            arr[i:i + batch] = np.asarray(part @ m).reshape(-1, *shape)
+            arr[i:i + batch] = images(x.iloc[i:i + batch], scaling, layout, shape, pixels=m)
         arr.flush()
         del arr

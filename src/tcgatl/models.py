@@ -25,7 +25,7 @@ class Backbone:
     module: str  # keras.applications submodule with preprocess_input
     weights_file: str  # ImageNet weights without the top, as Keras names them
     weights_url: str
-    last_block: str  # first layer of the last convolutional block (unfrozen in phase 2)
+    last_block: str  # first layer of the last block in Keras naming (unfrozen in phase 2)
     min_size: int
 
 
@@ -35,9 +35,9 @@ BACKBONES = {
         Backbone("Xception", "xception", "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
                  f"{KERAS_APPS}/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5", "block14_sepconv1", 71),
         Backbone("DenseNet169", "densenet", "densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 f"{KERAS_APPS}/densenet/densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5", "conv5_block1_0_bn", 32),
+                 f"{KERAS_APPS}/densenet/densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5", "conv5_block32_0_bn", 32),
         Backbone("ResNet50", "resnet50", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 f"{KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "conv5_block1_1_conv", 32),
+                 f"{KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "conv5_block3_1_conv", 32),
         Backbone("VGG19", "vgg19", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
                  f"{KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", "block5_conv1", 32),
     )
@@ -114,6 +114,10 @@ def build(name: str, grid: tuple[int, int], n_classes: int, size: int = 224, wei
     inputs = keras.Input(shape=grid, name="gene_image")
     x = GeneImageInput(name, size, name="to_backbone_input")(inputs)
     x = backbone(x)
+    # Standardises the pooled features with statistics adapted on the training set (training.
+    # train): without ImageNet weights their spread is tiny next to their mean, and a head on
+    # raw features barely moves in a few epochs.
+    x = layers.Normalization(name="head_norm")(x)
     x = layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="head")(x)
     return keras.Model(inputs, outputs, name=f"{name}_gene_image_classifier")

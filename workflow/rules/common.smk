@@ -21,6 +21,13 @@ IG = config["ig"]
 MOT = config["motlab"]
 GPU = 1 if config["resources"]["gpu"] else 0
 
+_PC_SCHEMA = tcgatl_config.load_schema()["properties"]["pancancer"]["properties"]
+
+
+wildcard_constraints:
+    layout="|".join(_PC_SCHEMA["layouts"]["items"]["enum"]),
+    backbone="|".join(_PC_SCHEMA["backbones"]["items"]["enum"]),
+
 
 def _manifest_path():
     path = Path(config["gdc"]["manifest"])

@@ -85,15 +85,22 @@ rule gene_images:
 
 rule train_backbone:
     input:
-        images=rules.gene_images.output,
+        train=f"{PC_DIR}/{{layout}}/images/train.npy",
+        val=f"{PC_DIR}/{{layout}}/images/val.npy",
+        index=f"{PC_DIR}/{{layout}}/images/index.tsv",
         layout=f"{PC_DIR}/{{layout}}/layout.parquet",
         scaling=f"{PC_DIR}/{{layout}}/scaling.parquet",
     output:
+        # The checkpoint: the model plus the layout and scaling it needs (tcgatl-classify).
         model=f"{PC_DIR}/{{layout}}/{{backbone}}/model.keras",
+        layout=f"{PC_DIR}/{{layout}}/{{backbone}}/layout.parquet",
+        scaling=f"{PC_DIR}/{{layout}}/{{backbone}}/scaling.parquet",
+        meta=f"{PC_DIR}/{{layout}}/{{backbone}}/checkpoint.json",
         history=f"{PC_DIR}/{{layout}}/{{backbone}}/history.tsv",
     params:
         seed=config["seed"],
         cfg=PC,
+        features=layer_spec(PC["matrix"])["features"],
     log:
         f"{LOGS}/pancancer/{{layout}}/{{backbone}}/train.log",
     benchmark:
@@ -112,7 +119,11 @@ rule train_backbone:
 rule evaluate_backbone:
     input:
         model=f"{PC_DIR}/{{layout}}/{{backbone}}/model.keras",
-        images=rules.gene_images.output,
+        layout=f"{PC_DIR}/{{layout}}/{{backbone}}/layout.parquet",
+        scaling=f"{PC_DIR}/{{layout}}/{{backbone}}/scaling.parquet",
+        meta=f"{PC_DIR}/{{layout}}/{{backbone}}/checkpoint.json",
+        test=f"{PC_DIR}/{{layout}}/images/test.npy",
+        index=f"{PC_DIR}/{{layout}}/images/index.tsv",
     output:
         metrics=f"{PC_DIR}/{{layout}}/{{backbone}}/metrics.json",
         table=f"{PC_DIR}/{{layout}}/{{backbone}}/metrics.tsv",

@@ -1,0 +1,64 @@
+"""Phase-2 fine-tuning on cached activations vs on gene images, side by side.
+
+The same model (same starting weights, seed, batches and frozen layers) is fine-tuned for the
+same epochs twice: the straightforward way (every epoch runs the whole backbone on the gene
+images) and the way the workflow does it (the frozen part runs once; each epoch trains the
+last block on the cached activations). Prints the steady per-epoch times (epoch 1, which
+traces the graph, is reported apart), the per-epoch speed ratio (target >= 4x), the one-off
+caching time, and the largest difference between the two models' predictions.
+
+    .venv/bin/python bench/bench_finetune_cache.py [--backbone ResNet50] [--size 96] [--n 192] [--epochs 4]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from tcgatl import models, training  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backbone", default="ResNet50", choices=sorted(models.BACKBONES))
+    ap.add_argument("--size", type=int, default=96, help="backbone input side (224 on a GPU)")
+    ap.add_argument("--grid", type=int, default=45, help="gene-image side (45 for 2,000 genes; 144 for EB++)")
+    ap.add_argument("--n", type=int, default=192, help="training images (and a quarter as many for validation)")
+    ap.add_argument("--epochs", type=int, default=4)
+    a = ap.parse_args()
+
+    rng = np.random.default_rng(0)
+    n_val = a.n // 4
+    x = rng.uniform(size=(a.n + n_val, a.grid, a.grid)).astype(np.float32)
+    y = rng.integers(0, 6, len(x))
+    cfg = training.TrainConfig(batch_size=32, finetune_epochs=a.epochs, patience=a.epochs, seed=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        models.build(a.backbone, (a.grid, a.grid), 6, size=a.size, weights="none", seed=0).save(f"{tmp}/start.keras")
+        direct = keras.models.load_model(f"{tmp}/start.keras")
+        cached = keras.models.load_model(f"{tmp}/start.keras")
+        h_direct = training.train_finetune_uncached(direct, a.backbone, x[:a.n], y[:a.n], x[a.n:], y[a.n:], cfg)
+        h_cached, cache_s = training.finetune_cached(cached, a.backbone, x[:a.n], y[:a.n], x[a.n:], y[a.n:], cfg, tmp)
+    diff = np.abs(direct.predict(x, verbose=0) - cached.predict(x, verbose=0)).max()
+
+    steady_d, steady_c = h_direct["seconds"].iloc[1:].mean(), h_cached["seconds"].iloc[1:].mean()
+    print(f"{a.backbone} at {a.size}x{a.size} from {a.grid}x{a.grid} gene images, {a.n} training + {n_val} "
+          f"validation images, {a.epochs} epochs of phase 2")
+    print(f"  on gene images        : epoch 1 {h_direct['seconds'].iloc[0]:7.2f} s, then {steady_d:7.2f} s/epoch")
+    print(f"  on cached activations : epoch 1 {h_cached['seconds'].iloc[0]:7.2f} s, then {steady_c:7.2f} s/epoch "
+          f"(+ {cache_s:.2f} s once to cache)")
+    print(f"  per-epoch speed ratio : {steady_d / steady_c:.1f}x (target >= 4x)")
+    total_d, total_c = h_direct["seconds"].sum(), h_cached["seconds"].sum() + cache_s
+    print(f"  whole phase incl. caching and tracing: {total_d / total_c:.1f}x")
+    print(f"  largest prediction difference: {diff:.2e}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""A trained classifier with everything it needs to classify a new expression table.
+
+A checkpoint folder holds ``model.keras`` (gene image -> class probabilities), the gene
+layout and the scaling fitted on the training samples, and ``checkpoint.json`` (class names,
+backbone, and how the raw table was turned into features). ``classify`` goes from a table to
+predictions in one call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import layouts
+from .errors import InputError, preview
+from .io import atomic_path, read_matrix, write_table
+
+FILES = {"model": "model.keras", "layout": "layout.parquet", "scaling": "scaling.parquet", "meta": "checkpoint.json"}
+
+
+def save(outputs: dict, model, classes, layout_path, scaling_path, meta: dict) -> None:
+    """Write the checkpoint files named in ``outputs`` (keys as in FILES)."""
+    with atomic_path(outputs["model"]) as tmp:
+        keras_tmp = tmp.with_suffix(".keras")  # Keras insists on the extension
+        try:
+            model.save(keras_tmp)
+            keras_tmp.replace(tmp)
+        finally:
+            keras_tmp.unlink(missing_ok=True)
+    for key, src in (("layout", layout_path), ("scaling", scaling_path)):
+        with atomic_path(outputs[key]) as tmp:
+            shutil.copyfile(src, tmp)
+    with atomic_path(outputs["meta"]) as tmp:
+        tmp.write_text(json.dumps(meta | {"classes": list(classes)}, indent=2))
+
+
+@dataclass
+class Checkpoint:
+    model: object
+    classes: list
+    layout: pd.DataFrame
+    shape: tuple
+    scaling: pd.DataFrame
+    meta: dict
+
+    @classmethod
+    def load(cls, folder) -> "Checkpoint":
+        import keras
+
+        from . import models  # noqa: F401  (registers the gene-image input layer)
+
+        folder = Path(folder)
+        for name in FILES.values():
+            if not (folder / name).exists():
+                raise InputError(folder / name, "missing: a checkpoint folder needs " + ", ".join(FILES.values()))
+        meta = json.loads((folder / FILES["meta"]).read_text())
+        layout, shape = layouts.read_layout(folder / FILES["layout"])
+        scaling = pd.read_parquet(folder / FILES["scaling"])
+        return cls(keras.models.load_model(folder / FILES["model"]), meta["classes"], layout, shape, scaling, meta)
+
+    def images(self, x: pd.DataFrame, source=None) -> np.ndarray:
+        """Samples x features (as in the training feature matrix) -> gene images."""
+        genes = self.layout["gene"]
+        missing = genes[~genes.isin(x.columns)]
+        if len(missing):
+            raise InputError(source, f"{len(missing)} of the model's {len(genes)} genes are not in the table: "
+                                     f"{preview(missing)}")
+        x = x[list(genes)]
+        bad = ~np.isfinite(x.to_numpy()).all(axis=1)
+        if bad.any():
+            raise InputError(source, f"NaN or infinite values in {bad.sum()} sample(s): {preview(x.index[bad])}")
+        return layouts.images(x, self.scaling, self.layout, self.shape)
+
+    def predict_proba(self, images: np.ndarray, batch_size: int = 64) -> np.ndarray:
+        return self.model.predict(images, batch_size=batch_size, verbose=0)
+
+    def classify(self, x: pd.DataFrame, source=None) -> pd.DataFrame:
+        """Predicted tumour type and class probabilities for every sample of ``x``."""
+        proba = self.predict_proba(self.images(x, source))
+        out = pd.DataFrame({"barcode": x.index, "predicted": np.asarray(self.classes, dtype=object)[proba.argmax(1)]})
+        for j, c in enumerate(self.classes):
+            out[f"prob_{c}"] = proba[:, j]
+        return out
+
+
+def read_table(path) -> pd.DataFrame:
+    """A Parquet feature matrix from this workflow (samples x features), or a raw
+    features x samples table (EB++ layout, .tsv/.csv, optionally gzipped) still to transform."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        return read_matrix(path)
+    from .matrix import read_header, read_samples_matrix, sniff_sep
+
+    sep = sniff_sep(path)
+    header = read_header(path, sep)
+    return read_samples_matrix(path, header[1:], sep=sep)
+
+
+def classify(checkpoint_dir, table) -> pd.DataFrame:
+    """One call: checkpoint folder + expression table (path or DataFrame) -> predictions.
+
+    A raw table gets the checkpoint's feature transform (e.g. log2(x + 1)) first; a Parquet
+    matrix from the workflow is used as is."""
+    ck = Checkpoint.load(checkpoint_dir)
+    source = table if not isinstance(table, pd.DataFrame) else None
+    if isinstance(table, pd.DataFrame):
+        x = table
+    else:
+        x = read_table(table)
+        if Path(table).suffix != ".parquet":
+            from .matrix import to_features
+
+            f = ck.meta["features"]
+            genes = x.columns.intersection(ck.layout["gene"])
+            na = genes[x[genes].isna().any().to_numpy()]
+            if len(na) and f["missing"] != "zero":
+                raise InputError(table, f"missing values (NA) in {len(na)} gene(s) the model needs: {preview(na)}")
+            x, _ = to_features(x, negatives=f["negatives"], missing=f["missing"], log2=f["log2"], drop_constant=False)
+    return ck.classify(x, source)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="tcgatl-classify",
+        description="Classify the samples of an expression table with a trained checkpoint folder "
+                    "(results/pancancer/<layout>/<backbone>/).")
+    parser.add_argument("checkpoint", help="checkpoint folder (model.keras, layout.parquet, scaling.parquet, checkpoint.json)")
+    parser.add_argument("table", help="samples x features Parquet from the workflow, or a genes x samples EB++ .tsv(.gz)")
+    parser.add_argument("out", help="output .tsv with barcode, predicted type and class probabilities")
+    args = parser.parse_args(argv)
+    try:
+        predictions = classify(args.checkpoint, args.table)
+    except InputError as exc:
+        print(f"tcgatl-classify: {exc}", file=sys.stderr)
+        return 2
+    write_table(predictions, args.out)
+    print(f"{len(predictions)} samples classified -> {args.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,287 @@
+"""Two-phase fine-tuning of a gene-image classifier, trained on cached frozen activations.
+
+Phase 1 trains the new head on the frozen backbone; phase 2 unfreezes the last convolutional
+block. Everything below the trained part is frozen, so its activations are the same in every
+epoch: they are computed once (the backbone up to the last block's input, written to a
+memory-mapped file) and each phase trains only the part that changes. BatchNormalization
+layers stay in inference mode in both phases (the usual fine-tuning practice), which is what
+makes training on the cache compute exactly what training the whole model would.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from .models import BACKBONES, GeneImageInput
+
+log = logging.getLogger("tcgatl.training")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    batch_size: int = 32
+    head_epochs: int = 10
+    finetune_epochs: int = 10
+    head_learning_rate: float = 1e-3
+    finetune_learning_rate: float = 1e-5
+    patience: int = 3
+    class_weights: bool = False
+    seed: int = 0
+
+    @classmethod
+    def from_config(cls, pc: dict, seed: int) -> "TrainConfig":
+        keys = [k for k in cls.__dataclass_fields__ if k != "seed"]
+        return cls(seed=seed, **{k: pc[k] for k in keys})
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed, same numbers: Python, NumPy and TensorFlow seeds plus deterministic ops."""
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+class Batches(keras.utils.PyDataset):
+    """Batches of (possibly memory-mapped) arrays, reshuffled every epoch from a seed, so
+    cached and uncached training see the samples in the same order."""
+
+    def __init__(self, x, y, batch_size: int, shuffle: bool, seed: int = 0, sample_weight=None):
+        super().__init__()
+        self.x, self.y, self.batch_size, self.shuffle, self.w = x, y, batch_size, shuffle, sample_weight
+        self._rng = np.random.default_rng(seed)
+        self._order = self._rng.permutation(len(x)) if shuffle else np.arange(len(x))
+
+    def __len__(self):
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, i):
+        # Sorted indices read a memory-mapped file forwards; the batch content is unchanged.
+        idx = np.sort(self._order[i * self.batch_size:(i + 1) * self.batch_size])
+        out = (np.asarray(self.x[idx]), self.y[idx])
+        return out + (self.w[idx],) if self.w is not None else out
+
+    def on_epoch_end(self):
+        if self.shuffle:
+            self._order = self._rng.permutation(len(self.x))
+
+
+class EpochLog(keras.callbacks.Callback):
+    """One log line and one history row per epoch."""
+
+    def __init__(self, phase: str, rows: list):
+        super().__init__()
+        self.phase, self.rows = phase, rows
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        row = {"phase": self.phase, "epoch": epoch + 1, "seconds": round(time.perf_counter() - self._t0, 3)}
+        row |= {k: float(v) for k, v in logs.items() if k in ("loss", "accuracy", "val_loss", "val_accuracy")}
+        self.rows.append(row)
+        log.info("%s epoch %d: loss %.4f acc %.3f | val loss %.4f acc %.3f (%.1f s)", self.phase, epoch + 1,
+                 row.get("loss", np.nan), row.get("accuracy", np.nan), row.get("val_loss", np.nan),
+                 row.get("val_accuracy", np.nan), row["seconds"])
+
+
+@dataclass
+class Parts:
+    """The classifier's pieces: gene-image input layer, backbone, head, and the backbone cut
+    at the input of its last convolutional block."""
+
+    model: keras.Model
+    preprocess: GeneImageInput
+    backbone: keras.Model
+    norm: keras.layers.Normalization
+    dropout: keras.layers.Layer
+    head: keras.layers.Layer
+    lower: keras.Model  # gene image -> activations at the last block's input
+    tail: keras.Model  # those activations -> pooled features
+
+    @classmethod
+    def of(cls, model: keras.Model, backbone_name: str) -> "Parts":
+        pre = model.get_layer("to_backbone_input")
+        backbone = next(layer for layer in model.layers if isinstance(layer, keras.Model))
+        cut = backbone.get_layer(BACKBONES[backbone_name].last_block).input
+        inp = keras.Input(model.input_shape[1:])
+        lower = keras.Model(inp, keras.Model(backbone.input, cut)(pre(inp)))
+        tail = keras.Model(cut, backbone.output)
+        return cls(model, pre, backbone, model.get_layer("head_norm"), model.get_layer("head_dropout"),
+                   model.get_layer("head"), lower, tail)
+
+    def freeze_for(self, phase: str) -> None:
+        """Phase 'head': only the head trains. Phase 'finetune': the head and the last block,
+        BatchNormalization excluded (it stays in inference mode)."""
+        self.backbone.trainable = phase == "finetune"
+        if phase == "finetune":
+            tail_layers = {id(layer) for layer in self.tail.layers}
+            for layer in self.backbone.layers:
+                layer.trainable = id(layer) in tail_layers and not isinstance(layer, keras.layers.BatchNormalization)
+
+    def on_features(self, shape) -> keras.Model:
+        """Head on pooled backbone features (phase 1)."""
+        inp = keras.Input(shape)
+        return keras.Model(inp, self.head(self.dropout(self.norm(inp))))
+
+    def on_activations(self, shape) -> keras.Model:
+        """Last block + head on cached activations (phase 2)."""
+        inp = keras.Input(shape)
+        return keras.Model(inp, self.head(self.dropout(self.norm(self.tail(inp)))))
+
+
+def forward(model: keras.Model, x, out_path: Path | None = None, batch_size: int = 64, what: str = "") -> np.ndarray:
+    """``model`` applied to ``x`` in batches; written to a memory-mapped .npy when
+    ``out_path`` is given (activations of a whole training set can exceed memory)."""
+    n = len(x)
+    out = None
+    step = max(1, n // 10)
+    for i in range(0, n, batch_size):
+        y = np.asarray(model.predict_on_batch(np.asarray(x[i:i + batch_size])))
+        if out is None:
+            shape = (n, *y.shape[1:])
+            out = (np.lib.format.open_memmap(out_path, mode="w+", dtype=np.float32, shape=shape)
+                   if out_path is not None else np.empty(shape, np.float32))
+        out[i:i + len(y)] = y
+        if what and (i // batch_size) % max(1, step // batch_size) == 0:
+            log.info("%s: %d/%d", what, min(i + batch_size, n), n)
+    return out
+
+
+def fit_standardisation(norm: keras.layers.Normalization, features: np.ndarray, floor: float = 0.01) -> None:
+    """Set the head's feature standardisation from the training set's pooled features.
+
+    Features that barely vary in training (dead ReLUs) would be divided by ~0 and blow up on
+    new samples, so variances are floored at ``floor`` x their median (scale-free: without
+    ImageNet weights the features' overall scale differs by orders of magnitude between
+    backbones)."""
+    f = np.asarray(features, np.float64)
+    var = f.var(axis=0)
+    var = np.maximum(var, floor * np.median(var) + 1e-30)
+    norm.adapt_mean.assign(f.mean(axis=0).astype(np.float32))
+    norm.adapt_variance.assign(var.astype(np.float32))
+    norm.finalize_state()
+
+
+def class_weight(y: np.ndarray, n_classes: int) -> dict:
+    """'balanced' weights n / (k * count), as scikit-learn computes them."""
+    counts = np.bincount(y, minlength=n_classes)
+    return {c: len(y) / (n_classes * counts[c]) for c in range(n_classes) if counts[c]}
+
+
+def _fit(model, x, y, xv, yv, epochs, lr, cfg: TrainConfig, phase, rows, weights) -> float:
+    """Train with early stopping on validation loss; the best epoch's weights are restored.
+    Returns that best validation loss."""
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience, restore_best_weights=True)
+    sw = None if weights is None else np.array([weights[c] for c in y], np.float32)
+    model.fit(Batches(x, y, cfg.batch_size, shuffle=True, seed=cfg.seed, sample_weight=sw),
+              validation_data=Batches(xv, yv, cfg.batch_size, shuffle=False),
+              epochs=epochs, callbacks=[stop, EpochLog(phase, rows)], verbose=0)
+    log.info("%s: best validation loss %.4f at epoch %d", phase, stop.best, stop.best_epoch + 1)
+    for r in rows:
+        if r["phase"] == phase:
+            r["kept"] = r["epoch"] == stop.best_epoch + 1
+    return float(stop.best)
+
+
+def train(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val, cfg: TrainConfig,
+          cache_dir: Path) -> pd.DataFrame:
+    """Train ``model`` in place (both phases, early stopping on validation loss, best weights
+    kept) and return the per-epoch history. ``x_*`` are gene images (n, H, W), possibly
+    memory-mapped; ``y_*`` class indices."""
+    for name, x, y in (("training", x_train, y_train), ("validation", x_val, y_val)):
+        if len(x) != len(y):
+            raise ValueError(f"{len(x)} {name} images but {len(y)} labels")
+    seed_everything(cfg.seed)
+    parts = Parts.of(model, backbone_name)
+    n_classes = model.output_shape[-1]
+    weights = class_weight(y_train, n_classes) if cfg.class_weights else None
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+
+    t0 = time.perf_counter()
+    a_train = forward(parts.lower, x_train, cache_dir / "train.npy", cfg.batch_size, "caching training activations")
+    a_val = forward(parts.lower, x_val, cache_dir / "val.npy", cfg.batch_size, "caching validation activations")
+    log.info("activations at %s's input %s cached in %.1f s", BACKBONES[backbone_name].last_block,
+             a_train.shape[1:], time.perf_counter() - t0)
+
+    parts.freeze_for("head")
+    f_train, f_val = forward(parts.tail, a_train, batch_size=256), forward(parts.tail, a_val, batch_size=256)
+    fit_standardisation(parts.norm, f_train)
+    best = _fit(parts.on_features(f_train.shape[1:]), f_train, y_train, f_val, y_val, cfg.head_epochs,
+                cfg.head_learning_rate, cfg, "head", rows, weights)
+
+    if cfg.finetune_epochs:
+        after_head = model.get_weights()
+        parts.freeze_for("finetune")
+        tuned = _fit(parts.on_activations(a_train.shape[1:]), a_train, y_train, a_val, y_val, cfg.finetune_epochs,
+                     cfg.finetune_learning_rate, cfg, "finetune", rows, weights)
+        # The best checkpoint over both phases: fine-tuning that never beats the head alone
+        # on validation loss is discarded.
+        if tuned >= best:
+            model.set_weights(after_head)
+            log.info("fine-tuning did not improve the validation loss (%.4f >= %.4f): phase 1 weights kept", tuned, best)
+            for r in rows:
+                r["kept"] = r["kept"] and r["phase"] == "head"
+        else:
+            for r in rows:
+                r["kept"] = r["kept"] and r["phase"] == "finetune"
+    else:
+        for r in rows:
+            r["kept"] = r["kept"] and r["phase"] == "head"
+    parts.freeze_for("head")  # the saved model's trainable flags are those of phase 1
+    del a_train, a_val
+    return pd.DataFrame(rows)
+
+
+def train_finetune_uncached(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val,
+                            cfg: TrainConfig) -> pd.DataFrame:
+    """Phase 2 the straightforward way (whole model on gene images, same frozen layers,
+    same batches): the reference the benchmark compares the cached path with."""
+    seed_everything(cfg.seed)
+    parts = Parts.of(model, backbone_name)
+    parts.freeze_for("finetune")
+    rows: list[dict] = []
+    _fit(model, x_train, y_train, x_val, y_val, cfg.finetune_epochs, cfg.finetune_learning_rate, cfg,
+         "finetune", rows, None)
+    return pd.DataFrame(rows)
+
+
+def finetune_cached(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val, cfg: TrainConfig,
+                    cache_dir: Path) -> tuple[pd.DataFrame, float]:
+    """Phase 2 alone on cached activations; returns the history and the caching time."""
+    seed_everything(cfg.seed)
+    parts = Parts.of(model, backbone_name)
+    t0 = time.perf_counter()
+    a_train = forward(parts.lower, x_train, Path(cache_dir) / "train.npy", cfg.batch_size)
+    a_val = forward(parts.lower, x_val, Path(cache_dir) / "val.npy", cfg.batch_size)
+    cache_seconds = time.perf_counter() - t0
+    parts.freeze_for("finetune")
+    rows: list[dict] = []
+    _fit(parts.on_activations(a_train.shape[1:]), a_train, y_train, a_val, y_val, cfg.finetune_epochs,
+         cfg.finetune_learning_rate, cfg, "finetune", rows, None)
+    return pd.DataFrame(rows), cache_seconds
+
+
+def label_indices(index: pd.DataFrame, split: str, classes, source=None) -> np.ndarray:
+    """Class indices of one split's images, in image order (the index table's positions)."""
+    from .errors import InputError, preview
+
+    rows = index[index["split"] == split].sort_values("position")
+    if not np.array_equal(rows["position"].to_numpy(), np.arange(len(rows))):
+        raise InputError(source, f"positions of the {split} images are not 0..{len(rows) - 1}")
+    known = rows["label"].isin(classes)
+    if not known.all():
+        raise InputError(source, f"{split} labels not seen in training: {preview(rows.loc[~known, 'label'].unique())}")
+    lookup = {c: i for i, c in enumerate(classes)}
+    return rows["label"].map(lookup).to_numpy(np.int64)
