@@ -32,12 +32,14 @@ TINY = {
                   "head_epochs": 1, "finetune_epochs": 1, "bootstrap": 50},
     "resources": {"gpu": True},
 }
-# A representative part of the demo: data stage, split, one layout's images, the baseline.
+TRAIN_TARGET = "results/pancancer/alphabetical/ResNet50/model.keras"
+# A representative part of the demo: data stage, split, one layout's images, the baseline and
+# the training of one backbone.
 TARGETS = [
     "results/pancancer/baseline/metrics.json",
     "results/pancancer/alphabetical/images/index.tsv",
+    TRAIN_TARGET,
 ]
-TRAIN_TARGET = "results/pancancer/alphabetical/ResNet50/model.keras"
 GPU_RULES = {"train_backbone", "evaluate_backbone", "integrated_gradients"}
 # Fast polling for the test (the profile keeps the plugin's 40 s); keep SLURM logs to check them.
 FAST = ["--slurm-init-seconds-before-status-checks", "3", "--seconds-between-status-checks", "3",
@@ -129,7 +131,8 @@ def test_every_job_went_through_sbatch(slurm_run):
         assert int(info["NumCPUs"]) == (int(threads.group(1)) if threads else 1), rule
         asks_gpu = "gpu:1" in info.get("TresPerJob", "")
         assert asks_gpu == (rule in GPU_RULES), rule
-    expected = {"demo_data", "clinical_table", "layer_features", "pancancer_split", "gene_layout", "gene_images", "baseline_logreg"}
+    expected = {"demo_data", "clinical_table", "layer_features", "pancancer_split", "gene_layout", "gene_images",
+                "baseline_logreg", "train_backbone"}
     assert expected <= set(rules), sorted(rules)
     # The rules' own logs are written as in a local run.
     assert (wd / "results" / "logs" / "pancancer" / "baseline.log").exists()
@@ -160,6 +163,11 @@ def test_outputs_match_a_local_run(slurm_run, local_run):
         assert np.array_equal(np.load(wd / rel), np.load(local_run / rel)), rel
     a, b = (json.loads((d / pc / "baseline" / "metrics.json").read_text()) for d in (wd, local_run))
     assert a == b
+    # Training: the same seeded run, epoch by epoch (but for the time it took).
+    run = pc / "alphabetical" / "ResNet50"
+    assert json.loads((wd / run / "checkpoint.json").read_text()) == json.loads((local_run / run / "checkpoint.json").read_text())
+    a, b = (_frame(d / run / "history.tsv").drop(columns="seconds") for d in (wd, local_run))
+    pd.testing.assert_frame_equal(a, b, rtol=1e-5)
 
 
 def _start(args, cwd):
