@@ -9,7 +9,7 @@ and puts back any slurm.conf/gres.conf it replaced. State, spool and logs live i
 folder that is removed afterwards.
 
 Without accounting (no slurmdbd) the Snakemake SLURM plugin must poll with ``squeue``, and
-``MinJobAge`` keeps finished jobs visible to it (and to ``scontrol show job``) for 5 minutes.
+``MinJobAge`` keeps finished jobs visible to it (and to ``scontrol show job``) for an hour.
 
 Also usable by hand (as root): ``python tests/slurm_cluster.py up`` starts the cluster and
 keeps it until Ctrl-C.
@@ -115,7 +115,7 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 MpiDefault=none
 ReturnToService=2
-MinJobAge=300
+MinJobAge=3600
 GresTypes=gpu
 NodeName={node} CPUs={hw['CPUs']} Boards={hw.get('Boards', 1)} SocketsPerBoard={hw.get('SocketsPerBoard', 1)} CoresPerSocket={hw.get('CoresPerSocket', hw['CPUs'])} ThreadsPerCore={hw.get('ThreadsPerCore', 1)} RealMemory={hw['RealMemory']} NodeAddr=127.0.0.1 Gres=gpu:1 State=UNKNOWN
 PartitionName={partition} Nodes=ALL Default=YES MaxTime=INFINITE State=UP

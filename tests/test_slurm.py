@@ -116,7 +116,7 @@ def test_every_job_went_through_sbatch(slurm_run):
     assert jobs and sorted(sm_id for sm_id, _, _ in jobs) == sorted(ran)  # no job ran outside SLURM
     rules = {}
     for sm_id, slurm_id, log in jobs:
-        info = job_info(slurm_id)  # slurmctld keeps finished jobs for MinJobAge (300 s)
+        info = job_info(slurm_id)  # slurmctld keeps finished jobs for MinJobAge
         rule = re.match(r"rule_([a-z_]+?)(?:_wildcards_.*)?$", info["Comment"]).group(1)
         rules[rule] = info
         assert info["JobState"] == "COMPLETED", (rule, info["JobState"])
