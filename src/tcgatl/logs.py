@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 
 def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
     """Send logging and stderr (tracebacks, progress bars) to ``log_path``."""
+    terminal = sys.__stderr__
     if log_path:
         stream = open(log_path, "w", buffering=1)
+        # C-level writes to fd 2 (TensorFlow, oneDNN) go to the log too; the terminal keeps a
+        # duplicate of the original stderr for the one-line error below.
+        try:
+            terminal = os.fdopen(os.dup(2), "w", buffering=1)
+            os.dup2(stream.fileno(), 2)
+        except OSError:  # no fd 2 (embedded interpreters)
+            pass
         sys.stderr = stream
     else:
         stream = sys.stderr
@@ -22,7 +31,7 @@ def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
         # Full traceback in the rule's log; the one-line reason where the user is looking.
         sys.__excepthook__(kind, value, tb)
         if log_path:
-            print(f"{kind.__name__}: {value}  (full traceback: {log_path})", file=sys.__stderr__)
+            print(f"{kind.__name__}: {value}  (full traceback: {log_path})", file=terminal)
 
     sys.excepthook = excepthook
     return logging.getLogger("tcgatl")
