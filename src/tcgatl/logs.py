@@ -34,7 +34,18 @@ def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
             print(f"{kind.__name__}: {value}  (full traceback: {log_path})", file=terminal)
 
     sys.excepthook = excepthook
+    _terminal[:] = [terminal, log_path]
     return logging.getLogger("tcgatl")
+
+
+_terminal: list = []
+
+
+def warn_user(message: str) -> None:
+    """A warning the user should see: in the log and on the terminal Snakemake runs in."""
+    logging.getLogger("tcgatl").warning(message)
+    if _terminal and _terminal[1]:
+        print(f"WARNING: {message}  (log: {_terminal[1]})", file=_terminal[0])
 
 
 class StageNotImplemented(NotImplementedError):
