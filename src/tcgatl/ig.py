@@ -32,7 +32,14 @@ def baseline_images(kind: str, x: np.ndarray, train_mean: np.ndarray | None = No
     raise ValueError(f"unknown baseline {kind!r}; expected zero, train_mean or blur")
 
 
+_GRADIENT_FNS: dict = {}
+
+
 def _gradient_fn(model):
+    """One traced gradient function per model (tracing a backbone takes seconds)."""
+    key = id(model)
+    if key in _GRADIENT_FNS and _GRADIENT_FNS[key][0] is model:
+        return _GRADIENT_FNS[key][1]
     import tensorflow as tf
 
     @tf.function(reduce_retracing=True)
@@ -43,6 +50,7 @@ def _gradient_fn(model):
             picked = tf.gather(out, targets, axis=1, batch_dims=1)
         return tape.gradient(picked, images), picked
 
+    _GRADIENT_FNS[key] = (model, grads)
     return grads
 
 
