@@ -7,7 +7,7 @@ last block on the cached activations). Prints the steady per-epoch times (epoch 
 traces the graph, is reported apart), the per-epoch speed ratio (target >= 4x), the one-off
 caching time, and the largest difference between the two models' predictions.
 
-    .venv/bin/python bench/bench_finetune_cache.py [--backbone ResNet50] [--size 96] [--n 192] [--epochs 4]
+    .venv/bin/python bench/bench_finetune_cache.py [--backbone ResNet50] [--size 224] [--n 96] [--epochs 3]
 """
 from __future__ import annotations
 
@@ -29,10 +29,10 @@ from tcgatl import models, training  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backbone", default="ResNet50", choices=sorted(models.BACKBONES))
-    ap.add_argument("--size", type=int, default=96, help="backbone input side (224 on a GPU)")
+    ap.add_argument("--size", type=int, default=224, help="backbone input side (the default 224)")
     ap.add_argument("--grid", type=int, default=45, help="gene-image side (45 for 2,000 genes; 144 for EB++)")
-    ap.add_argument("--n", type=int, default=192, help="training images (and a quarter as many for validation)")
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--n", type=int, default=96, help="training images (and a quarter as many for validation)")
+    ap.add_argument("--epochs", type=int, default=3)
     a = ap.parse_args()
 
     rng = np.random.default_rng(0)

@@ -32,7 +32,7 @@ DONE_TARGETS = [
     "results/pancancer/baseline/metrics.json",
     "results/pancancer/alphabetical/images/index.tsv",
     "results/pancancer/similarity/images/index.tsv",
-    "results/pancancer/alphabetical/ResNet50/metrics.json",
+    "results/pancancer/alphabetical/ResNet50/ig/top_genes.tsv",
 ]
 
 
@@ -123,6 +123,64 @@ def test_backbone_learns_the_planted_types_and_classifies_a_raw_table(demo_run):
     assert (classified.loc[test.index, "predicted"] == test["predicted"]).all()
     probs = test.filter(like="prob_").columns
     np.testing.assert_allclose(classified.loc[test.index, probs], test[probs], atol=1e-4)
+
+
+def test_integrated_gradients_outputs(demo_run):
+    ig_dir = demo_run / "results" / "pancancer" / "alphabetical" / "ResNet50" / "ig"
+    genes = pd.read_parquet(ig_dir / "genes.parquet")
+    layout = pd.read_parquet(demo_run / "results" / "pancancer" / "alphabetical" / "layout.parquet")
+    samples = pd.read_csv(ig_dir / "completeness.tsv", sep="\t")
+    assert set(genes["class"]) == set(samples["class"]) and samples.groupby("class").size().max() <= 3
+    for _, g in genes.groupby("class"):
+        assert sorted(g["gene"]) == sorted(layout["gene"])  # every gene once, padding never
+        assert g["rank"].tolist() == list(range(1, len(g) + 1))
+    assert (samples["completeness_error"].median()) < 0.05
+    attr = np.load(ig_dir / "attributions.npy")
+    assert attr.shape[0] == len(samples)
+    top = pd.read_csv(ig_dir / "top_genes.tsv", sep="\t")
+    assert top.groupby("class").size().eq(10).all()  # demo ig.top_genes
+    for name in ["grid.png"] + [f"classes/{c}.png" for c in samples["class"].unique()]:
+        assert (ig_dir / name).read_bytes()[:4] == b"\x89PNG"
+    assert (ig_dir / "classes" / f"{samples['class'].iloc[0]}.genes.tsv").exists()
+
+
+def test_integrated_gradients_recover_the_planted_markers(demo_run, tmp_path):
+    """IG through the workflow's explain path, on a model of the baseline's quality (softmax
+    regression on the demo's gene images): each type's top genes are its planted markers."""
+    import keras
+
+    from tcgatl import checkpoint, explain, training
+
+    pc = demo_run / "results" / "pancancer"
+    index = pd.read_csv(pc / "alphabetical" / "images" / "index.tsv", sep="\t")
+    classes = sorted(index.loc[index.split == "train", "label"].unique())
+    x_train = np.load(pc / "alphabetical" / "images" / "train.npy")
+    keras.utils.set_random_seed(0)
+    inp = keras.Input(x_train.shape[1:])
+    model = keras.Model(inp, keras.layers.Dense(len(classes), activation="softmax")(keras.layers.Flatten()(inp)))
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    model.fit(x_train, training.label_indices(index, "train", classes), epochs=30, batch_size=32, verbose=0)
+    ck = tmp_path / "linear"
+    checkpoint.save({k: ck / f for k, f in checkpoint.FILES.items()}, model, classes,
+                    pc / "alphabetical" / "layout.parquet", pc / "alphabetical" / "scaling.parquet",
+                    {"backbone": "softmax regression", "layout": "alphabetical"})
+    test = index[index.split == "test"].sort_values("position")
+    proba = model.predict(np.load(pc / "alphabetical" / "images" / "test.npy"), verbose=0)
+    pred_table = pd.DataFrame({"barcode": test["barcode"], "true": test["label"],
+                               "predicted": np.array(classes)[proba.argmax(1)]})
+    assert (pred_table["true"] == pred_table["predicted"]).mean() > 0.9  # baseline quality
+    pred_table.to_parquet(tmp_path / "predictions.parquet")
+    e = explain.explain_checkpoint(ck, predictions=tmp_path / "predictions.parquet",
+                                   test_images=pc / "alphabetical" / "images" / "test.npy",
+                                   train_images=pc / "alphabetical" / "images" / "train.npy",
+                                   index=pc / "alphabetical" / "images" / "index.tsv",
+                                   matrix=demo_run / "results" / "features" / "mrna.parquet",
+                                   baseline="zero", steps=16, max_per_class=5)
+    markers = pd.read_csv(demo_run / "results" / "demo" / "raw" / demo.FILES["markers"], sep="\t")
+    for c in classes:
+        planted = set(markers.loc[markers["type"] == c, "gene_id"])
+        top = e.genes[(e.genes["class"] == c) & (e.genes["rank"] <= len(planted))]["gene"]
+        assert top.isin(planted).mean() >= 0.8, c
 
 
 def test_rerun_does_nothing(demo_run):

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 
 def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
     """Send logging and stderr (tracebacks, progress bars) to ``log_path``."""
+    terminal = sys.__stderr__
     if log_path:
         stream = open(log_path, "w", buffering=1)
+        # C-level writes to fd 2 (TensorFlow, oneDNN) go to the log too; the terminal keeps a
+        # duplicate of the original stderr for the one-line error below.
+        try:
+            terminal = os.fdopen(os.dup(2), "w", buffering=1)
+            os.dup2(stream.fileno(), 2)
+        except OSError:  # no fd 2 (embedded interpreters)
+            pass
         sys.stderr = stream
     else:
         stream = sys.stderr
@@ -22,10 +31,21 @@ def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
         # Full traceback in the rule's log; the one-line reason where the user is looking.
         sys.__excepthook__(kind, value, tb)
         if log_path:
-            print(f"{kind.__name__}: {value}  (full traceback: {log_path})", file=sys.__stderr__)
+            print(f"{kind.__name__}: {value}  (full traceback: {log_path})", file=terminal)
 
     sys.excepthook = excepthook
+    _terminal[:] = [terminal, log_path]
     return logging.getLogger("tcgatl")
+
+
+_terminal: list = []
+
+
+def warn_user(message: str) -> None:
+    """A warning the user should see: in the log and on the terminal Snakemake runs in."""
+    logging.getLogger("tcgatl").warning(message)
+    if _terminal and _terminal[1]:
+        print(f"WARNING: {message}  (log: {_terminal[1]})", file=_terminal[0])
 
 
 class StageNotImplemented(NotImplementedError):

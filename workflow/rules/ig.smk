@@ -4,14 +4,27 @@
 rule integrated_gradients:
     input:
         model=f"{PC_DIR}/{{layout}}/{{backbone}}/model.keras",
+        layout=f"{PC_DIR}/{{layout}}/{{backbone}}/layout.parquet",
+        scaling=f"{PC_DIR}/{{layout}}/{{backbone}}/scaling.parquet",
+        meta=f"{PC_DIR}/{{layout}}/{{backbone}}/checkpoint.json",
         predictions=f"{PC_DIR}/{{layout}}/{{backbone}}/predictions.parquet",
-        images=rules.gene_images.output,
-        layout=f"{PC_DIR}/{{layout}}/layout.parquet",
+        test=f"{PC_DIR}/{{layout}}/images/test.npy",
+        train=f"{PC_DIR}/{{layout}}/images/train.npy",
+        index=f"{PC_DIR}/{{layout}}/images/index.tsv",
+        matrix=f"{RESULTS}/features/{PC['matrix']}.parquet",
     output:
         genes=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/genes.parquet",
+        genes_tsv=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/genes.tsv",
         top=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/top_genes.tsv",
         completeness=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/completeness.tsv",
-        grid=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/grid.png",
+        attributions=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/attributions.npy",
+        grid=report(
+            f"{PC_DIR}/{{layout}}/{{backbone}}/ig/grid.png",
+            caption="../report/ig_grid.rst",
+            category="Integrated Gradients",
+            subcategory="{layout} / {backbone}",
+        ),
+        classes=directory(f"{PC_DIR}/{{layout}}/{{backbone}}/ig/classes"),
     params:
         cfg=IG,
     log:

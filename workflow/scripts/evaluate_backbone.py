@@ -3,14 +3,16 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from tcgatl.logs import setup  # noqa: E402
+
+log = setup(snakemake.log[0])  # before TensorFlow loads, so its messages go to the log
+
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from tcgatl import metrics, training  # noqa: E402
 from tcgatl.checkpoint import Checkpoint  # noqa: E402
-from tcgatl.logs import setup  # noqa: E402
 
-log = setup(snakemake.log[0])
 ck = Checkpoint.load(os.path.dirname(snakemake.input.model))
 index = pd.read_csv(snakemake.input.index, sep="\t", dtype={"split": str})
 test = index[index["split"] == "test"].sort_values("position")

@@ -4,14 +4,16 @@ import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from tcgatl.logs import setup  # noqa: E402
+
+log = setup(snakemake.log[0])  # before TensorFlow loads, so its messages go to the log
+
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from tcgatl import checkpoint, models, training  # noqa: E402
 from tcgatl.io import write_table  # noqa: E402
-from tcgatl.logs import setup  # noqa: E402
 
-log = setup(snakemake.log[0])
 pc, backbone = snakemake.params.cfg, snakemake.wildcards.backbone
 cfg = training.TrainConfig.from_config(pc, snakemake.params.seed)
 index = pd.read_csv(snakemake.input.index, sep="\t", dtype={"split": str})

@@ -1,0 +1,98 @@
+"""Explaining a checkpoint: IG on its correctly classified test samples, per-class maps and genes."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import ig, layouts, plots
+from .checkpoint import Checkpoint
+from .errors import InputError, preview
+from .io import atomic_path, read_matrix, write_table
+
+log = logging.getLogger("tcgatl.explain")
+
+
+def _file_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", str(name))
+
+
+@dataclass
+class Explanation:
+    samples: pd.DataFrame  # barcode, class, position, f_x, f_baseline, completeness_error
+    attributions: np.ndarray  # (n, H, W)
+    inputs: np.ndarray  # (n, H, W) the explained gene images
+    genes: pd.DataFrame  # ranked genes per class
+    mask: np.ndarray  # (H, W) True where a pixel holds a gene
+    baseline: str
+    title: str
+
+    def class_means(self):
+        names = sorted(self.samples["class"].unique())
+        cls = self.samples["class"].to_numpy()
+        return [(c, int((cls == c).sum()), self.inputs[cls == c].mean(0), self.attributions[cls == c].mean(0))
+                for c in names]
+
+    def write(self, out: dict, top: int) -> float:
+        """Every output of rule integrated_gradients; returns the median completeness error."""
+        write_table(self.genes, out["genes"])
+        write_table(self.genes, out["genes_tsv"])
+        write_table(self.genes[self.genes["rank"] <= top], out["top"])
+        write_table(self.samples, out["completeness"])
+        with atomic_path(out["attributions"]) as tmp:
+            with open(tmp, "wb") as fh:
+                np.save(fh, self.attributions.astype(np.float32))
+        means = self.class_means()
+        plots.ig_grid([m[0] for m in means], [m[1] for m in means], [m[3] for m in means], self.mask,
+                      out["grid"], self.title)
+        folder = Path(out["classes"])
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, n, image, attr in means:
+            stem = folder / _file_name(name)
+            plots.ig_class_figure(image, attr, self.mask, name, n, f"{stem}.png", self.baseline)
+            genes = self.genes[self.genes["class"] == name]
+            write_table(genes, f"{stem}.genes.tsv")
+            write_table(genes, f"{stem}.genes.parquet")
+        return float(np.nanmedian(self.samples["completeness_error"])) if len(self.samples) else float("nan")
+
+
+def explain_checkpoint(checkpoint_dir, *, predictions, test_images, train_images, index, matrix,
+                       baseline="zero", steps=64, max_per_class=25, batch_size=64, blur_sigma=3.0) -> Explanation:
+    ck = Checkpoint.load(checkpoint_dir)
+    pred = pd.read_parquet(predictions)
+    idx = pd.read_csv(index, sep="\t", dtype={"split": str})
+    test = idx[idx["split"] == "test"].set_index("barcode")["position"]
+    chosen = ig.select_samples(pred, max_per_class)
+    missing = chosen.loc[~chosen["barcode"].isin(test.index), "barcode"]
+    if len(missing):
+        raise InputError(predictions, f"barcodes not among the test images of {index}: {preview(missing)}")
+    skipped = sorted(set(pred["true"]) - set(chosen["true"]))
+    if skipped:
+        log.warning("no correctly classified test sample to explain for: %s", ", ".join(map(str, skipped)))
+    positions = test.loc[chosen["barcode"]].to_numpy()
+    x = np.asarray(np.load(test_images, mmap_mode="r")[positions], np.float32)
+    mean = np.load(train_images, mmap_mode="r").mean(0) if baseline == "train_mean" else None
+    b = ig.baseline_images(baseline, x, mean, blur_sigma)
+    targets = np.array([ck.classes.index(c) for c in chosen["true"]])
+    log.info("explaining %d test samples of %d classes: %d steps, baseline %s", len(x), chosen["true"].nunique(),
+             steps, baseline)
+    res = ig.integrated_gradients(ck.model, x, targets, b, steps=steps, batch_size=batch_size)
+
+    genes = ck.layout["gene"]
+    values = read_matrix(matrix, columns=list(genes)).loc[chosen["barcode"]]
+    scaled = layouts.scale(values, ck.scaling)
+    gene_attr = ig.gene_attributions(res["avg_grad"], b, scaled, ck.layout, ck.shape)
+    ranked = ig.rank_genes(pd.DataFrame(gene_attr, columns=list(genes)), chosen["true"].to_numpy(), ck.layout)
+
+    mask = np.zeros(ck.shape, bool)
+    mask[ck.layout["row"].to_numpy(int), ck.layout["col"].to_numpy(int)] = True
+    samples = pd.DataFrame({"barcode": chosen["barcode"].to_numpy(), "class": chosen["true"].to_numpy(),
+                            "position": positions, "f_x": res["f_x"], "f_baseline": res["f_baseline"],
+                            "completeness_error": res["completeness_error"]})
+    title = f"Integrated Gradients, {ck.meta.get('backbone', '')} on the {ck.meta.get('layout', '')} layout"
+    return Explanation(samples, res["attributions"], x, ranked, mask, baseline, title)

@@ -1,0 +1,97 @@
+"""Figures (matplotlib, Agg): gene images and attribution maps, training curves."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+
+from .io import atomic_path  # noqa: E402
+
+PADDING_COLOUR = "#d9d9d9"
+
+
+def _masked(img, mask):
+    return np.ma.masked_where(~mask, img)
+
+
+def _cmaps():
+    return (plt.get_cmap("viridis").with_extremes(bad=PADDING_COLOUR),
+            plt.get_cmap("RdBu_r").with_extremes(bad=PADDING_COLOUR))
+
+
+def _symmetric(values) -> float:
+    """Colour limit for a diverging map centred at zero (99.5th percentile of |values|)."""
+    v = np.abs(np.asarray(values)[np.isfinite(values)])
+    lim = float(np.percentile(v, 99.5)) if v.size else 0.0
+    return lim if lim > 0 else 1e-12
+
+
+def _save(fig, path, dpi=120):
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
+    plt.close(fig)
+
+
+def ig_class_figure(mean_image, mean_attr, mask, name: str, n: int, path, baseline: str = "zero") -> None:
+    """Mean input gene image beside the mean attribution map of one class."""
+    gene_cmap, attr_cmap = _cmaps()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4.6), constrained_layout=True)
+    im = a.imshow(_masked(mean_image, mask), cmap=gene_cmap, vmin=0, vmax=1, interpolation="nearest")
+    a.set_title("mean gene image (model input)")
+    fig.colorbar(im, ax=a, label="scaled expression [0, 1]", shrink=0.85)
+    lim = _symmetric(mean_attr[mask])
+    im = b.imshow(_masked(mean_attr, mask), cmap=attr_cmap, norm=TwoSlopeNorm(0, -lim, lim), interpolation="nearest")
+    b.set_title(f"mean Integrated Gradients (baseline: {baseline})")
+    fig.colorbar(im, ax=b, label="attribution to the class probability", shrink=0.85)
+    for ax in (a, b):
+        ax.set_xlabel("pixel column (one gene per pixel)")
+        ax.set_ylabel("pixel row")
+    fig.suptitle(f"{name}: {n} correctly classified test sample{'s' if n != 1 else ''}")
+    _save(fig, path)
+
+
+def ig_grid(names, ns, mean_attrs, mask, path, title: str) -> None:
+    """Mean attribution map of every class in one figure, one shared zero-centred scale."""
+    k = len(names)
+    cols = min(k, 6) if k else 1
+    rows = max(1, math.ceil(k / cols))
+    gene_cmap, attr_cmap = _cmaps()
+    lim = _symmetric(np.concatenate([m[mask] for m in mean_attrs]) if k else [])
+    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.75 * rows + 0.8), squeeze=False,
+                             constrained_layout=True)
+    im = None
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, name, n, attr in zip(axes.flat, names, ns, mean_attrs):
+        im = ax.imshow(_masked(attr, mask), cmap=attr_cmap, norm=TwoSlopeNorm(0, -lim, lim), interpolation="nearest")
+        ax.set_title(f"{name} (n={n})", fontsize=9)
+    if im is not None:
+        fig.colorbar(im, ax=axes, label="mean attribution (shared scale)", shrink=0.6)
+    fig.suptitle(title)
+    _save(fig, path)
+
+
+def example_images(names, images, mask, path, title: str) -> None:
+    """One example gene image per class in one grid."""
+    k = len(names)
+    cols = min(k, 6) if k else 1
+    rows = max(1, math.ceil(k / cols))
+    gene_cmap, _ = _cmaps()
+    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.75 * rows + 0.8), squeeze=False,
+                             constrained_layout=True)
+    im = None
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, name, img in zip(axes.flat, names, images):
+        im = ax.imshow(_masked(img, mask), cmap=gene_cmap, vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(name, fontsize=9)
+    if im is not None:
+        fig.colorbar(im, ax=axes, label="scaled expression [0, 1]", shrink=0.6)
+    fig.suptitle(title)
+    _save(fig, path)
