@@ -32,14 +32,19 @@ TINY = {
                   "head_epochs": 1, "finetune_epochs": 1, "bootstrap": 50},
     "resources": {"gpu": True},
 }
-TRAIN_TARGET = "results/pancancer/alphabetical/ResNet50/model.keras"
-# A representative part of the demo: data stage, split, one layout's images, the baseline and
-# the training of one backbone.
+RUN = "results/pancancer/alphabetical/ResNet50"
+# A representative part of the demo: data stage, split, one layout's images, the baseline,
+# training and evaluating one backbone.
 TARGETS = [
     "results/pancancer/baseline/metrics.json",
     "results/pancancer/alphabetical/images/index.tsv",
-    TRAIN_TARGET,
+    f"{RUN}/model.keras",
+    f"{RUN}/metrics.json",
 ]
+# GPU rules, checked with and without resources.gpu (held in the queue, never run). IG first:
+# re-running train_backbone removes the checkpoint that IG reads.
+GPU_CHECKS = [("integrated_gradients", f"{RUN}/ig/top_genes.tsv", f"{RUN.replace('results/', '')}/ig.log"),
+              ("train_backbone", f"{RUN}/model.keras", f"{RUN.replace('results/', '')}/train.log")]
 GPU_RULES = {"train_backbone", "evaluate_backbone", "integrated_gradients"}
 # Fast polling for the test (the profile keeps the plugin's 40 s); keep SLURM logs to check them.
 FAST = ["--slurm-init-seconds-before-status-checks", "3", "--seconds-between-status-checks", "3",
@@ -132,7 +137,7 @@ def test_every_job_went_through_sbatch(slurm_run):
         asks_gpu = "gpu:1" in info.get("TresPerJob", "")
         assert asks_gpu == (rule in GPU_RULES), rule
     expected = {"demo_data", "clinical_table", "layer_features", "pancancer_split", "gene_layout", "gene_images",
-                "baseline_logreg", "train_backbone"}
+                "baseline_logreg", "train_backbone", "evaluate_backbone"}
     assert expected <= set(rules), sorted(rules)
     # The rules' own logs are written as in a local run.
     assert (wd / "results" / "logs" / "pancancer" / "baseline.log").exists()
@@ -163,8 +168,10 @@ def test_outputs_match_a_local_run(slurm_run, local_run):
         assert np.array_equal(np.load(wd / rel), np.load(local_run / rel)), rel
     a, b = (json.loads((d / pc / "baseline" / "metrics.json").read_text()) for d in (wd, local_run))
     assert a == b
-    # Training: the same seeded run, epoch by epoch (but for the time it took).
-    run = pc / "alphabetical" / "ResNet50"
+    # Training: the same seeded run, epoch by epoch (but for the time it took), same test metrics.
+    run = Path(RUN)
+    for rel in [run / "metrics.tsv", run / "confusion.tsv"]:
+        assert (wd / rel).read_bytes() == (local_run / rel).read_bytes(), rel
     assert json.loads((wd / run / "checkpoint.json").read_text()) == json.loads((local_run / run / "checkpoint.json").read_text())
     a, b = (_frame(d / run / "history.tsv").drop(columns="seconds") for d in (wd, local_run))
     pd.testing.assert_frame_equal(a, b, rtol=1e-5)
@@ -202,16 +209,18 @@ def _wait_for_job(rule, state, workdir, timeout=120):
 
 
 @pytest.mark.parametrize("gpu", [True, False], ids=["gpu", "cpu_only"])
-def test_gpu_switch_and_a_cancelled_job_is_reported_with_its_logs(cluster, slurm_run, tiny_config, tmp_path, gpu):
-    """The training job asks SLURM for a GPU only with resources.gpu: true. It is held in a
-    DOWN partition, checked with scontrol, cancelled, and Snakemake's report names its logs."""
+@pytest.mark.parametrize("rule,target,log", GPU_CHECKS, ids=[r for r, _, _ in GPU_CHECKS])
+def test_gpu_switch_and_a_cancelled_job_is_reported_with_its_logs(cluster, slurm_run, tiny_config, tmp_path,
+                                                                   rule, target, log, gpu):
+    """Training and IG jobs ask SLURM for a GPU only with resources.gpu: true. The job is held
+    in a DOWN partition, checked with scontrol, cancelled, and Snakemake's report names its logs."""
     wd, _ = slurm_run
     (tmp_path / "gpu.yaml").write_text(yaml.safe_dump({"resources": {"gpu": gpu}}))
     subprocess.run(["scontrol", "update", f"PartitionName={cluster.partition}", "State=DOWN"], check=True)
-    proc = _start([TRAIN_TARGET, "--forcerun", TRAIN_TARGET, "--profile", PROFILE, *FAST, "--retries", "0",
+    proc = _start([target, "--forcerun", target, "--profile", PROFILE, *FAST, "--retries", "0",
                    *tiny_config, str(tmp_path / "gpu.yaml")], wd)
     try:
-        jobid = _wait_for_job("train_backbone", "PENDING", wd)
+        jobid = _wait_for_job(rule, "PENDING", wd)
         info = job_info(jobid)
         assert ("gpu:1" in info.get("TresPerJob", "")) == gpu, info.get("TresPerJob")
         subprocess.run(["scancel", jobid], check=True)
@@ -222,8 +231,8 @@ def test_gpu_switch_and_a_cancelled_job_is_reported_with_its_logs(cluster, slurm
     assert proc.returncode != 0
     assert f"SLURM-job '{jobid}' failed, SLURM status is: 'CANCELLED'" in out, out[-3000:]
     # Both the rule's log and the job's SLURM log are named.
-    assert "log: results/logs/pancancer/alphabetical/ResNet50/train.log, " in out, out[-3000:]
-    assert f"/.snakemake/slurm_logs/rule_train_backbone/alphabetical_ResNet50/{jobid}.log" in out, out[-3000:]
+    assert f"log: results/logs/{log}, " in out, out[-3000:]
+    assert f"/.snakemake/slurm_logs/rule_{rule}/alphabetical_ResNet50/{jobid}.log" in out, out[-3000:]
 
 
 def test_killed_download_is_reported_with_its_logs_and_retried(cluster, demo_raw, tmp_path):
