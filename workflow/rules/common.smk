@@ -111,7 +111,9 @@ def pancancer_targets():
 
 
 def motlab_targets():
-    return [f"{RESULTS}/motlab/auroc_summary.tsv"] + expand(
+    return [f"{RESULTS}/motlab/auroc_summary.tsv", f"{RESULTS}/motlab/auroc_by_scheme.png"] + expand(
+        f"{RESULTS}/motlab/{{endpoint}}_{{years}}y/label_counts.tsv", endpoint=MOT["endpoints"], years=MOT["years"]
+    ) + expand(
         f"{RESULTS}/motlab/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/model/preprocessing.json",
         endpoint=MOT["endpoints"],
         years=MOT["years"],

@@ -95,3 +95,20 @@ def read_cohort(path) -> pd.DataFrame:
     if len(bad):
         raise InputError(path, f"ancestry must be EA or AA, found {sorted(bad.unique())[:5]}")
     return df
+
+
+def cohort_frames(cohort: pd.DataFrame, layer_paths: dict) -> dict[str, pd.DataFrame]:
+    """Each layer's matrix restricted to the cohort, one row per patient (index patient)."""
+    from ..io import read_matrix
+
+    out = {}
+    for name, path in layer_paths.items():
+        if name not in cohort.columns:
+            raise InputError(path, f"layer {name!r} is not a column of the cohort table; rebuild the cohort")
+        x = read_matrix(path)
+        wanted = cohort[name].to_numpy()
+        missing = pd.Index(wanted).difference(x.index)
+        if len(missing):
+            raise InputError(path, f"{len(missing)} cohort barcode(s) are not in the matrix, e.g. {list(missing[:3])}")
+        out[name] = x.loc[wanted].set_axis(pd.Index(cohort["patient"].to_numpy(), name="patient"), axis=0)
+    return out

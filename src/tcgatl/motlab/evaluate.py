@@ -175,6 +175,9 @@ def summarise(auroc: pd.DataFrame, keys=("endpoint", "years", "scheme", "smote")
         n = len(v)
         sd = float(np.std(v, ddof=1)) if n > 1 else np.nan
         half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
+        lo, hi = v.mean() - half, v.mean() + half
+        if key[-1] != "EA-AA":  # an AUROC interval stays within [0, 1]
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
         rows.append({**dict(zip([*keys, "population"], key)), "mean_auroc": float(v.mean()), "sd": sd,
-                     "ci95_low": v.mean() - half, "ci95_high": v.mean() + half, "repeats": n})
+                     "ci95_low": lo, "ci95_high": hi, "repeats": n})
     return pd.DataFrame(rows)

@@ -61,3 +61,16 @@ def labelled(labels: pd.DataFrame) -> pd.DataFrame:
     out = labels[labels["label"].notna()].copy()
     out["label"] = out["label"].astype(int)
     return out.reset_index(drop=True)
+
+
+def read_labels(path) -> pd.DataFrame:
+    from ..errors import InputError
+    from ..io import read_table, require_columns
+
+    df = read_table(path, dtype={"patient": str, "ancestry": str, "status": str})
+    require_columns(df, ["patient", "ancestry", "status", "label"], path)
+    bad = df["label"].dropna()[~df["label"].dropna().isin([0, 1])]
+    if len(bad):
+        raise InputError(path, f"label must be 0, 1 or empty, found {sorted(bad.unique())[:5]}")
+    df["label"] = df["label"].astype("Int64")
+    return df
