@@ -104,6 +104,28 @@ def fold_plan(data: Data, folds: int, repeats: int, seed: int):
             yield r, f, aa_idx[tr], aa_idx[te], ea_tr, ea_te
 
 
+def fit_fold(scheme: str, data: Data, train: np.ndarray, settings: Settings, key, smote_options=(False, True)):
+    """Fit preprocessing and models of ``scheme`` on the training rows ``train`` only.
+
+    ``key`` (a list of ints) seeds everything. Returns (fitted OmicsPipeline, {smote: (params,
+    SMOTE status)}). Nothing outside ``train`` is read, which the leakage test checks.
+    """
+    key = [int(k) for k in key]
+    xs, ys, aa = data.rows(train), data.y[train], data.aa[train]
+    pipe = settings.pipeline(int(np.random.default_rng(key).integers(2**31 - 1)))
+    pipe.fit(xs, ys, inner=aa, names=data.feature_names)
+    x_tr = pipe.training_matrix()
+    pre = None
+    if scheme == "finetune":  # the EA model does not depend on SMOTE (AA rows only)
+        pre = pretrain(x_tr[~aa], ys[~aa], settings.hyper, np.random.default_rng([*key, 2]))
+    fits = {}
+    for smote in smote_options:
+        rng = np.random.default_rng([*key, int(smote)])
+        fits[smote] = train_scheme(scheme, x_tr, ys, aa, settings.hyper, rng, smote,
+                                   settings.smote_k_neighbors, settings.ccsa_pairs, pretrained=pre)
+    return pipe, fits
+
+
 def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_options=(False, True)):
     """Out-of-fold predictions and chosen weights of ``scheme`` over the repeated K-fold.
 
@@ -125,23 +147,16 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
             train, test = np.concatenate([ea_tr, aa_tr]), np.concatenate([aa_te, ea_te])
         else:
             train, test = np.concatenate([ea_all, aa_tr]), aa_te
-        pipe = settings.pipeline(seed + 7919 * r + f).fit(data.rows(train), data.y[train], inner=data.aa[train])
-        x_tr, x_te = pipe.training_matrix(), pipe.transform(data.rows(test))
-        pre = None
-        if scheme == "finetune":
-            prng = np.random.default_rng([seed, r, f, 2, si])
-            pre = pretrain(x_tr[~data.aa[train]], data.y[train][~data.aa[train]], settings.hyper, prng)
+        pipe, fits = fit_fold(scheme, data, train, settings, [seed, r, f, si], smote_options)
+        x_te = pipe.transform(data.rows(test))
         wrow = {"repeat": r, "fold": f, **{f"w_{n}": w for n, w in zip(pipe.layers, pipe.weights)},
                 "inner_auroc": max((s for _, s in pipe.weight_scores), default=np.nan)}
-        for smote in smote_options:
-            rng = np.random.default_rng([seed, r, f, int(smote), si])
-            params, status = train_scheme(scheme, x_tr, data.y[train], data.aa[train], settings.hyper, rng, smote,
-                                          settings.smote_k_neighbors, settings.ccsa_pairs, pretrained=pre)
+        for smote, (params, status) in fits.items():
             prob = net.predict(params, x_te)
+            tag = "smote" if smote else "nosmote"
             oof.append(pd.DataFrame({"patient": data.patients[test], "ancestry": np.where(data.aa[test], "AA", "EA"),
-                                     "label": data.y[test], "repeat": r, "fold": f,
-                                     "smote": "smote" if smote else "nosmote", "prob": prob}))
-            wrow[f"smote_status_{'smote' if smote else 'nosmote'}"] = status
+                                     "label": data.y[test], "repeat": r, "fold": f, "smote": tag, "prob": prob}))
+            wrow[f"smote_status_{tag}"] = status
         wrows.append(wrow)
         log.info("%s: repeat %d fold %d done (%d/%d, %.0fs), weights %s", scheme, r, f, i + 1, len(plan),
                  time.time() - t0, dict(zip(pipe.layers, pipe.weights)))

@@ -22,9 +22,9 @@ import pandas as pd
 from ..errors import InputError
 from ..io import atomic_path
 from . import net
-from .evaluate import Data, Settings
+from .evaluate import Data, Settings, fit_fold
 from .preprocess import LayerTransform, OmicsPipeline
-from .schemes import SCHEMES, train_scheme, uses_ea
+from .schemes import SCHEMES, uses_ea
 
 log = logging.getLogger(__name__)
 
@@ -115,15 +115,13 @@ def fit_final(scheme: str, data: Data, settings: Settings, seed: int, smote: boo
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; expected one of {SCHEMES}")
     train = np.arange(len(data.y)) if uses_ea(scheme) else np.flatnonzero(data.aa)
-    pipe = settings.pipeline(seed).fit(data.rows(train), data.y[train], inner=data.aa[train], names=data.feature_names)
-    rng = np.random.default_rng([seed, SCHEMES.index(scheme), int(smote), 99])
-    params, status = train_scheme(scheme, pipe.training_matrix(), data.y[train], data.aa[train], settings.hyper, rng,
-                                  smote, settings.smote_k_neighbors, settings.ccsa_pairs)
+    pipe, fits = fit_fold(scheme, data, train, settings, [seed, SCHEMES.index(scheme), 99], (bool(smote),))
+    params, status = fits[bool(smote)]
     log.info("final %s model (%s): %d training patients, weights %s, SMOTE %s", scheme,
              "smote" if smote else "nosmote", len(train), dict(zip(pipe.layers, pipe.weights)), status)
     info = {"scheme": scheme, "smote": bool(smote), "smote_status": status, "training_patients": int(len(train)),
             "seed": seed, **(meta or {})}
-    return MotlabModel(pipe, params, settings.hyper, info)
+    return MotlabModel(pipe.selected_only(), params, settings.hyper, info)
 
 
 def clear(directory: str | Path) -> None:

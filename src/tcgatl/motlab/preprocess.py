@@ -177,6 +177,16 @@ class OmicsPipeline:
     def training_matrix(self) -> np.ndarray:
         return self._train
 
+    def selected_only(self) -> "OmicsPipeline":
+        """The same pipeline for inputs that hold only the selected features, in order (how a
+        checkpoint scores tables matched by feature name)."""
+        import copy
+
+        out = copy.copy(self)
+        out.transforms = {n: LayerTransform(np.arange(len(t.columns)), t.median, t.mean, t.scale)
+                          for n, t in self.transforms.items()}
+        return out
+
     def transform(self, blocks: dict[str, np.ndarray]) -> np.ndarray:
         z = {n: self.transforms[n](blocks[n]) for n in self.layers}
         return combine(z, self.weights, self.mode, self.reference)
