@@ -22,6 +22,7 @@ import pandas as pd
 from ..errors import InputError
 from ..io import atomic_path
 from . import net
+from .cohort import layer_patients
 from .evaluate import Data, Settings, fit_fold
 from .preprocess import LayerTransform, OmicsPipeline
 from .schemes import SCHEMES, uses_ea
@@ -40,12 +41,14 @@ class MotlabModel:
     def predict(self, layers: dict[str, pd.DataFrame]) -> pd.Series:
         """P(poor outcome) of the patients (rows) present in every layer's table.
 
-        Each table is patients x features; features are matched by name, absent ones are
-        imputed with the training median (logged).
+        Each table is patients x features (index patient, or TCGA barcodes: the primary-tumour
+        aliquot of each patient is used, as in training); features are matched by name, absent
+        ones are imputed with the training median (logged).
         """
         missing = [n for n in self.pipeline.layers if n not in layers]
         if missing:
             raise InputError(None, f"omics layer(s) {missing} are needed by this model (it uses {self.pipeline.layers})")
+        layers = {n: _by_patient(layers[n]) for n in self.pipeline.layers}
         rows = None
         for n in self.pipeline.layers:
             rows = layers[n].index if rows is None else rows.intersection(layers[n].index, sort=False)
@@ -108,6 +111,14 @@ class MotlabModel:
         net.tf()
         params = net.from_keras(keras.models.load_model(directory / "model.keras"))
         return cls(pipe, params, net.Hyper(**meta["hyper"]), meta)
+
+
+def _by_patient(x: pd.DataFrame) -> pd.DataFrame:
+    ix = x.index.astype(str)
+    if not (ix.str.upper().str.match(r"^TCGA-[A-Z0-9]{2}-[A-Z0-9]{4}-")).any():
+        return x
+    kept = layer_patients(x)
+    return x.loc[kept.to_numpy()].set_axis(kept.index, axis=0)
 
 
 def fit_final(scheme: str, data: Data, settings: Settings, seed: int, smote: bool, meta: dict | None = None) -> MotlabModel:
