@@ -33,6 +33,8 @@ DONE_TARGETS = [
     "results/pancancer/alphabetical/images/index.tsv",
     "results/pancancer/similarity/images/index.tsv",
     "results/pancancer/alphabetical/ResNet50/ig/top_genes.tsv",
+    "results/motlab/auroc_summary.tsv",
+    "results/motlab/PFI_3y/finetune_smote/model/preprocessing.json",
 ]
 
 
@@ -202,10 +204,36 @@ def test_dry_run_lays_out_every_stage(tmp_path):
 
 
 def test_unimplemented_stage_fails_loudly_without_outputs(demo_run):
-    r = run_snakemake(["results/motlab/cohort.tsv", "--cores", "1", "--configfile", DEMO], demo_run)
+    # Only the checkpoint the fixture trained: the report then needs nothing else to run.
+    only = demo_run / "one_backbone.yaml"
+    only.write_text(yaml.safe_dump({"pancancer": {"layouts": ["alphabetical"], "backbones": ["ResNet50"]}}))
+    r = run_snakemake(["results/report/index.html", "--cores", "1", "--configfile", DEMO, str(only)], demo_run)
     assert r.returncode != 0
-    assert "Stage 'MOTLAB cohort' is not implemented yet (tracked in issue #6)" in r.stderr + r.stdout
-    assert not (demo_run / "results" / "motlab" / "cohort.tsv").exists()
+    assert "Stage 'metrics report' is not implemented yet (tracked in issue #7)" in r.stderr + r.stdout
+    assert "train_backbone" not in r.stdout + r.stderr  # adding/removing backbones reruns no other
+    assert not (demo_run / "results" / "report" / "index.html").exists()
+
+
+def test_motlab_outputs(demo_run):
+    mot = demo_run / "results" / "motlab"
+    summary = pd.read_csv(mot / "auroc_summary.tsv", sep="\t")
+    assert set(summary["scheme"]) == {"mixture", "independent", "finetune", "ccsa"}
+    assert set(summary["endpoint"]) == {"PFI", "DSS"} and set(summary["smote"]) == {"smote", "nosmote"}
+    aa = summary[(summary["population"] == "AA") & (summary["endpoint"] == "PFI")].set_index(["scheme", "smote"])
+    assert (aa["mean_auroc"] > 0.6).all(), aa  # the planted AA signal
+    assert {"EA", "EA-AA"} <= set(summary.loc[summary["scheme"] == "mixture", "population"])
+    for png in ("auroc_by_scheme.png", "roc_curves.png"):
+        assert (mot / png).read_bytes()[:4] == b"\x89PNG"
+    counts = pd.read_csv(mot / "PFI_3y" / "label_counts.tsv", sep="\t")
+    cohort = pd.read_csv(mot / "cohort.tsv", sep="\t")
+    assert counts["patients"].sum() == len(cohort)
+    weights = pd.read_csv(mot / "PFI_3y" / "ccsa" / "omics_weights.tsv", sep="\t")
+    assert np.allclose(weights[["w_mrna", "w_mirna", "w_methylation"]].sum(axis=1), 1)
+    from tcgatl.motlab.final import MotlabModel
+
+    model = MotlabModel.load(mot / "PFI_3y" / "finetune_smote" / "model")
+    layers = {n: read_matrix(demo_run / "results" / "features" / f"{n}.parquet") for n in model.meta["layers"]}
+    assert model.predict(layers).between(0, 1).all()
 
 
 @pytest.mark.parametrize("cfg", [[], ["--configfile", DEMO]], ids=["full", "demo"])

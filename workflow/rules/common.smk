@@ -20,6 +20,11 @@ PC = config["pancancer"]
 IG = config["ig"]
 MOT = config["motlab"]
 GPU = 1 if config["resources"]["gpu"] else 0
+# The settings a job's results depend on, as its params: Snakemake reruns a job whose params
+# changed, so the lists of targets (backbones, layouts, endpoints, schemes) stay out, and adding
+# a backbone or an endpoint does not rerun the others.
+PC_TRAIN = {k: v for k, v in PC.items() if k not in ("layouts", "backbones", "bootstrap", "cv_folds", "cv_repeats")}
+MOT_FIT = {k: v for k, v in MOT.items() if k not in ("endpoints", "years", "schemes")}
 
 _PC_SCHEMA = tcgatl_config.load_schema()["properties"]["pancancer"]["properties"]
 
@@ -118,7 +123,9 @@ def pancancer_targets():
 
 
 def motlab_targets():
-    return [f"{RESULTS}/motlab/auroc_summary.tsv"] + expand(
+    return [f"{RESULTS}/motlab/auroc_summary.tsv", f"{RESULTS}/motlab/auroc_by_scheme.png"] + expand(
+        f"{RESULTS}/motlab/{{endpoint}}_{{years}}y/label_counts.tsv", endpoint=MOT["endpoints"], years=MOT["years"]
+    ) + expand(
         f"{RESULTS}/motlab/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/model/preprocessing.json",
         endpoint=MOT["endpoints"],
         years=MOT["years"],

@@ -1,16 +1,26 @@
 # MOTLAB: multi-omics prognosis, pretrained on EA and adapted to AA patients.
 MOT_DIR = f"{RESULTS}/motlab"
+MOT_SCHEMES = ["mixture", "independent", "finetune", "ccsa"]
+MOT_LAYERS = expand(f"{RESULTS}/features/{{layer}}.parquet", layer=MOT["layers"])
+
+
+wildcard_constraints:
+    endpoint="PFI|DSS|OS|DFI",
+    years=r"\d+",
+    scheme="|".join(MOT_SCHEMES),
+    smote="smote|nosmote",
 
 
 rule motlab_cohort:
     input:
-        layers=expand(f"{RESULTS}/features/{{layer}}.parquet", layer=MOT["layers"]),
+        layers=MOT_LAYERS,
         cdr=f"{RESULTS}/clinical/cdr.parquet",
         **raw_inputs("ancestry") if MOT["ancestry_source"] == "eigenstrat" else {},
     output:
         cohort=f"{MOT_DIR}/cohort.tsv",
+        counts=f"{MOT_DIR}/cohort_counts.tsv",
     params:
-        cfg=MOT,
+        cfg=MOT_FIT,
     log:
         f"{LOGS}/motlab/cohort.log",
     benchmark:
@@ -46,56 +56,56 @@ rule motlab_labels:
         "../scripts/motlab_labels.py"
 
 
+# One job per scheme runs both SMOTE options: they share every fold's preprocessing.
 rule motlab_evaluate:
     input:
-        layers=expand(f"{RESULTS}/features/{{layer}}.parquet", layer=MOT["layers"]),
+        layers=MOT_LAYERS,
+        cohort=f"{MOT_DIR}/cohort.tsv",
         labels=f"{MOT_DIR}/{{endpoint}}_{{years}}y/labels.tsv",
     output:
-        auroc=f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/auroc.tsv",
-        oof=f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/oof_predictions.parquet",
-        weights=f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/omics_weights.tsv",
+        auroc=f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}/auroc.tsv",
+        oof=f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}/oof_predictions.parquet",
+        weights=f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}/omics_weights.tsv",
     params:
         seed=config["seed"],
-        cfg=MOT,
-    wildcard_constraints:
-        scheme="|".join(["mixture", "independent", "finetune", "ccsa"]),
-        smote="smote|nosmote",
+        cfg=MOT_FIT,
     log:
-        f"{LOGS}/motlab/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/evaluate.log",
+        f"{LOGS}/motlab/{{endpoint}}_{{years}}y/{{scheme}}/evaluate.log",
     benchmark:
-        f"{BENCH}/motlab/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/evaluate.tsv"
+        f"{BENCH}/motlab/{{endpoint}}_{{years}}y/{{scheme}}/evaluate.tsv"
     resources:
-        mem_mb=8000,
-        runtime=120,
-    threads: 2
+        mem_mb=4000,
+        runtime=60,
+    threads: 1
     conda:
         "../../envs/dl.yaml"
     script:
         "../scripts/motlab_evaluate.py"
 
 
+# Both SMOTE options of a scheme in one job (one TensorFlow start-up).
 rule motlab_final_model:
     input:
-        layers=expand(f"{RESULTS}/features/{{layer}}.parquet", layer=MOT["layers"]),
+        layers=MOT_LAYERS,
+        cohort=f"{MOT_DIR}/cohort.tsv",
         labels=f"{MOT_DIR}/{{endpoint}}_{{years}}y/labels.tsv",
-        weights=f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/omics_weights.tsv",
     output:
-        model=f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/model/model.keras",
-        preprocessing=f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/model/preprocessing.json",
+        models=expand(
+            f"{MOT_DIR}/{{{{endpoint}}}}_{{{{years}}}}y/{{{{scheme}}}}_{{smote}}/model/{{file}}",
+            smote=["nosmote", "smote"],
+            file=["model.keras", "preprocessing.npz", "preprocessing.json"],
+        ),
     params:
         seed=config["seed"],
-        cfg=MOT,
-    wildcard_constraints:
-        scheme="|".join(["mixture", "independent", "finetune", "ccsa"]),
-        smote="smote|nosmote",
+        cfg=MOT_FIT,
     log:
-        f"{LOGS}/motlab/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/final_model.log",
+        f"{LOGS}/motlab/{{endpoint}}_{{years}}y/{{scheme}}/final_model.log",
     benchmark:
-        f"{BENCH}/motlab/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/final_model.tsv"
+        f"{BENCH}/motlab/{{endpoint}}_{{years}}y/{{scheme}}/final_model.tsv"
     resources:
-        mem_mb=8000,
-        runtime=60,
-    threads: 2
+        mem_mb=4000,
+        runtime=30,
+    threads: 1
     conda:
         "../../envs/dl.yaml"
     script:
@@ -104,16 +114,24 @@ rule motlab_final_model:
 
 rule motlab_summary:
     input:
-        expand(
-            f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/auroc.tsv",
+        auroc=expand(
+            f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}/auroc.tsv",
             endpoint=MOT["endpoints"],
             years=MOT["years"],
             scheme=MOT["schemes"],
-            smote=["smote", "nosmote"],
+        ),
+        oof=expand(
+            f"{MOT_DIR}/{{endpoint}}_{{years}}y/{{scheme}}/oof_predictions.parquet",
+            endpoint=MOT["endpoints"],
+            years=MOT["years"],
+            scheme=MOT["schemes"],
         ),
     output:
         table=f"{MOT_DIR}/auroc_summary.tsv",
+        parquet=f"{MOT_DIR}/auroc_summary.parquet",
+        per_repeat=f"{MOT_DIR}/auroc_per_repeat.tsv",
         figure=f"{MOT_DIR}/auroc_by_scheme.png",
+        roc=f"{MOT_DIR}/roc_curves.png",
     log:
         f"{LOGS}/motlab/summary.log",
     benchmark:
@@ -123,6 +141,6 @@ rule motlab_summary:
         runtime=10,
     threads: 1
     conda:
-        "../../envs/report.yaml"
+        "../../envs/dl.yaml"
     script:
         "../scripts/motlab_summary.py"

@@ -99,7 +99,7 @@ rule train_backbone:
         history=f"{PC_DIR}/{{layout}}/{{backbone}}/history.tsv",
     params:
         seed=config["seed"],
-        cfg=PC,
+        cfg=PC_TRAIN,
         features=layer_spec(PC["matrix"])["features"],
     log:
         f"{LOGS}/pancancer/{{layout}}/{{backbone}}/train.log",

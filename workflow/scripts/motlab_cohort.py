@@ -1,5 +1,19 @@
-"""MOTLAB cohort (issue #6). Not implemented yet: fails loudly and writes no outputs."""
-from tcgatl.logs import not_implemented, setup
+"""BRCA primary tumours in every omics layer, with EA/AA ancestry (rule motlab_cohort)."""
+import pandas as pd
 
-setup(snakemake.log[0])
-not_implemented("MOTLAB cohort", issue=6)
+from tcgatl import clinical
+from tcgatl.io import read_matrix, write_table
+from tcgatl.logs import setup
+from tcgatl.motlab import cohort
+
+log = setup(snakemake.log[0])
+cfg = snakemake.params.cfg
+paths = dict(zip(cfg["layers"], snakemake.input.layers))
+layers = {name: read_matrix(path) for name, path in paths.items()}
+ancestry = None
+if cfg["ancestry_source"] == "eigenstrat":
+    ancestry = cohort.ancestry_from_eigenstrat(clinical.read_ancestry(snakemake.input.ancestry, cfg["cancer_type"]))
+table, counts = cohort.build_cohort(layers, pd.read_parquet(snakemake.input.cdr), cfg["cancer_type"], ancestry,
+                                    sources={**paths, "cdr": snakemake.input.cdr})
+write_table(counts, snakemake.output.counts)
+write_table(table, snakemake.output.cohort)

@@ -1,5 +1,20 @@
-"""MOTLAB evaluation (issue #6). Not implemented yet: fails loudly and writes no outputs."""
-from tcgatl.logs import not_implemented, setup
+"""Repeated stratified K-fold AUROC of one scheme, with and without SMOTE (rule motlab_evaluate)."""
+from tcgatl.io import write_table
+from tcgatl.logs import setup
+from tcgatl.motlab import cohort, labels, net
+from tcgatl.motlab.evaluate import Data, Settings, auroc_table, run_scheme
 
-setup(snakemake.log[0])
-not_implemented("MOTLAB evaluation", issue=6)
+log = setup(snakemake.log[0])
+cfg = snakemake.params.cfg
+net.configure_threads(snakemake.threads)
+table = cohort.read_cohort(snakemake.input.cohort)
+data = Data.from_frames(cohort.cohort_frames(table, dict(zip(cfg["layers"], snakemake.input.layers))),
+                        labels.labelled(labels.read_labels(snakemake.input.labels)))
+scheme = snakemake.wildcards.scheme
+oof, weights = run_scheme(scheme, data, Settings.from_config(cfg), snakemake.params.seed)
+tag = {"endpoint": snakemake.wildcards.endpoint, "years": int(snakemake.wildcards.years), "scheme": scheme}
+auroc = auroc_table(oof).assign(**tag)
+log.info("AUROC per repeat:\n%s", auroc.to_string(index=False))
+write_table(weights.assign(**tag), snakemake.output.weights)
+write_table(oof.assign(**tag), snakemake.output.oof)
+write_table(auroc, snakemake.output.auroc)

@@ -1,5 +1,22 @@
-"""MOTLAB final model (issue #6). Not implemented yet: fails loudly and writes no outputs."""
-from tcgatl.logs import not_implemented, setup
+"""Final models (without and with SMOTE) on all labelled patients, saved with their
+preprocessing (rule motlab_final_model)."""
+from pathlib import Path
 
-setup(snakemake.log[0])
-not_implemented("MOTLAB final model", issue=6)
+from tcgatl.logs import setup
+from tcgatl.motlab import cohort, labels, net
+from tcgatl.motlab.evaluate import Data, Settings
+from tcgatl.motlab.final import fit_final
+
+log = setup(snakemake.log[0])
+cfg = snakemake.params.cfg
+net.configure_threads(snakemake.threads)
+table = cohort.read_cohort(snakemake.input.cohort)
+data = Data.from_frames(cohort.cohort_frames(table, dict(zip(cfg["layers"], snakemake.input.layers))),
+                        labels.labelled(labels.read_labels(snakemake.input.labels)))
+wc = snakemake.wildcards
+for smote in ("nosmote", "smote"):
+    model = fit_final(wc.scheme, data, Settings.from_config(cfg), snakemake.params.seed, smote == "smote",
+                      meta={"endpoint": wc.endpoint, "years": int(wc.years)})
+    # preprocessing.json is written last, so its presence means a complete checkpoint.
+    out = next(Path(p).parent for p in snakemake.output.models if f"/{wc.scheme}_{smote}/" in p)
+    model.save(out)

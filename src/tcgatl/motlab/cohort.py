@@ -1,0 +1,114 @@
+"""The MOTLAB cohort: primary tumours of one type, one per patient, present in every layer,
+with an ancestry (EA or AA) from the CDR race or from EIGENSTRAT calls."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from .. import barcodes
+from ..errors import InputError
+
+log = logging.getLogger(__name__)
+
+RACE_TO_ANCESTRY = {"WHITE": "EA", "BLACK OR AFRICAN AMERICAN": "AA"}
+EIGENSTRAT_TO_ANCESTRY = {"EA": "EA", "AA": "AA"}
+ANCESTRIES = ["EA", "AA"]  # source domain, target domain
+
+
+def layer_patients(x: pd.DataFrame, sample_type: str = "01", source=None) -> pd.Series:
+    """Barcode of the one ``sample_type`` aliquot kept per patient (index patient).
+
+    Patient-level columns (12-character barcodes, e.g. curated tables) carry no sample type and
+    are taken as given.
+    """
+    parsed = barcodes.parse(x.index, source=source)
+    ok = parsed["sample_type"].isna() | (parsed["sample_type"] == sample_type)
+    parsed = parsed[ok.to_numpy()].reset_index(drop=True)
+    parsed = parsed[one_per_patient(parsed).to_numpy()]
+    return pd.Series(parsed["barcode"].to_numpy(), index=pd.Index(parsed["patient"].to_numpy(), name="patient"))
+
+
+def one_per_patient(parsed: pd.DataFrame) -> pd.Series:
+    return barcodes.one_aliquot_per_patient(parsed, sample_type_order=("01",))
+
+
+def ancestry_from_race(cdr: pd.DataFrame) -> pd.Series:
+    return cdr["race"].astype(str).str.strip().str.upper().map(RACE_TO_ANCESTRY)
+
+
+def ancestry_from_eigenstrat(calls: pd.DataFrame) -> pd.Series:
+    return calls["EIGENSTRAT"].astype("string").str.strip().str.upper().map(EIGENSTRAT_TO_ANCESTRY)
+
+
+def build_cohort(
+    layers: dict[str, pd.DataFrame],
+    cdr: pd.DataFrame,
+    cancer_type: str = "BRCA",
+    ancestry: pd.Series | None = None,
+    sources: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cohort table (patient, ancestry, one barcode column per layer) and exclusion counts.
+
+    ``layers`` maps layer name -> samples x features matrix (index barcode); ``cdr`` is indexed
+    by patient with ``type`` and ``race``; ``ancestry`` (index patient, values EA/AA/NaN)
+    overrides the CDR race when given (EIGENSTRAT calls).
+    """
+    sources = sources or {}
+    if not layers:
+        raise ValueError("no omics layers given")
+    anc = ancestry_from_race(cdr) if ancestry is None else ancestry.reindex(cdr.index)
+    in_type = cdr.index[cdr["type"] == cancer_type]
+    if len(in_type) == 0:
+        raise InputError(sources.get("cdr"), f"no patient of type {cancer_type!r} in the CDR")
+    steps = [("cdr_type", len(in_type))]
+    patients = pd.Index(in_type)
+    per_layer = {}
+    for name, x in layers.items():
+        kept = layer_patients(x, source=sources.get(name, name))
+        per_layer[name] = kept
+        patients = patients.intersection(kept.index, sort=False)
+        steps.append((f"in_{name}", len(patients)))
+    patients = patients.sort_values()
+    a = anc.reindex(patients)
+    steps.append(("ancestry_EA_or_AA", int(a.notna().sum())))
+    keep = patients[a.notna().to_numpy()]
+    if len(keep) == 0:
+        raise InputError(sources.get("cdr"), f"no {cancer_type} patient with EA/AA ancestry is present in every layer {list(layers)}")
+    cohort = pd.DataFrame({"patient": keep, "ancestry": a.loc[keep].to_numpy()})
+    for name, kept in per_layer.items():
+        cohort[name] = kept.loc[keep].to_numpy()
+    counts = pd.DataFrame(steps, columns=["step", "patients"])
+    for g in ANCESTRIES:
+        counts.loc[len(counts)] = [f"ancestry_{g}", int((cohort["ancestry"] == g).sum())]
+    log.info("cohort: %s", ", ".join(f"{s}={n}" for s, n in counts.itertuples(index=False)))
+    return cohort, counts
+
+
+def read_cohort(path) -> pd.DataFrame:
+    from ..io import read_table, require_columns
+
+    df = read_table(path, dtype=str)
+    require_columns(df, ["patient", "ancestry"], path)
+    bad = df.loc[~df["ancestry"].isin(ANCESTRIES), "ancestry"]
+    if len(bad):
+        raise InputError(path, f"ancestry must be EA or AA, found {sorted(bad.unique())[:5]}")
+    return df
+
+
+def cohort_frames(cohort: pd.DataFrame, layer_paths: dict) -> dict[str, pd.DataFrame]:
+    """Each layer's matrix restricted to the cohort, one row per patient (index patient)."""
+    from ..io import read_matrix
+
+    out = {}
+    for name, path in layer_paths.items():
+        if name not in cohort.columns:
+            raise InputError(path, f"layer {name!r} is not a column of the cohort table; rebuild the cohort")
+        x = read_matrix(path)
+        wanted = cohort[name].to_numpy()
+        missing = pd.Index(wanted).difference(x.index)
+        if len(missing):
+            raise InputError(path, f"{len(missing)} cohort barcode(s) are not in the matrix, e.g. {list(missing[:3])}")
+        out[name] = x.loc[wanted].set_axis(pd.Index(cohort["patient"].to_numpy(), name="patient"), axis=0)
+    return out

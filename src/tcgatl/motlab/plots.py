@@ -1,0 +1,65 @@
+"""Figures: ROC curves of the pooled out-of-fold predictions and AUROC by scheme."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.metrics import roc_auc_score, roc_curve  # noqa: E402
+
+from ..io import atomic_path  # noqa: E402
+
+
+def _save(fig, path):
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def roc_curves(oof: pd.DataFrame, path, population: str = "AA") -> None:
+    """One panel per endpoint/year; one curve per scheme and SMOTE option (repeat 0)."""
+    df = oof[(oof["population"] if "population" in oof else oof["ancestry"]) == population]
+    df = df[df["repeat"] == df["repeat"].min()]
+    panels = sorted(df.groupby(["endpoint", "years"]).groups)
+    n = max(1, len(panels))
+    fig, axes = plt.subplots(1, n, figsize=(4.6 * n, 4.4), squeeze=False)
+    for ax, (ep, yrs) in zip(axes[0], panels):
+        sub = df[(df["endpoint"] == ep) & (df["years"] == yrs)]
+        for (scheme, smote), g in sub.groupby(["scheme", "smote"], sort=True):
+            if g["label"].nunique() < 2:
+                continue
+            fpr, tpr, _ = roc_curve(g["label"], g["prob"])
+            ax.plot(fpr, tpr, lw=1.4, ls="-" if smote == "nosmote" else "--",
+                    label=f"{scheme} {smote} ({roc_auc_score(g['label'], g['prob']):.2f})")
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
+        ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"{ep} {yrs}y, {population} out-of-fold",
+               xlim=(0, 1), ylim=(0, 1.01))
+        ax.legend(fontsize=7, loc="lower right")
+    _save(fig, path)
+
+
+def auroc_by_scheme(summary: pd.DataFrame, path) -> None:
+    """Mean AA (and EA) AUROC with 95% CI per scheme and SMOTE option, one panel per endpoint/year."""
+    df = summary[summary["population"].isin(["AA", "EA"])]
+    panels = sorted(df.groupby(["endpoint", "years"]).groups)
+    n = max(1, len(panels))
+    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), squeeze=False)
+    for ax, (ep, yrs) in zip(axes[0], panels):
+        sub = df[(df["endpoint"] == ep) & (df["years"] == yrs)]
+        groups = sorted(sub.groupby(["scheme", "smote"]).groups)
+        for j, (pop, marker) in enumerate((("AA", "o"), ("EA", "s"))):
+            rows = sub[sub["population"] == pop].set_index(["scheme", "smote"])
+            xs = [i + (j - 0.5) * 0.25 for i, g in enumerate(groups) if g in rows.index]
+            if not xs:
+                continue
+            r = rows.loc[[g for g in groups if g in rows.index]]
+            err = np.vstack([r["mean_auroc"] - r["ci95_low"], r["ci95_high"] - r["mean_auroc"]])
+            ax.errorbar(xs, r["mean_auroc"], yerr=np.nan_to_num(err), fmt=marker, capsize=3, label=pop)
+        ax.axhline(0.5, color="grey", lw=0.8, ls=":")
+        ax.set_xticks(range(len(groups)), [f"{s}\n{m}" for s, m in groups], fontsize=7)
+        ax.set(ylabel="AUROC (mean, 95% CI over repeats)", xlabel="scheme", title=f"{ep} {yrs}y", ylim=(0, 1))
+        ax.legend(fontsize=8)
+    _save(fig, path)
