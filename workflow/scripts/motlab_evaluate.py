@@ -1,15 +1,15 @@
 """Repeated stratified K-fold AUROC of one scheme, with and without SMOTE (rule motlab_evaluate)."""
-from tcgatl.io import write_table
 from tcgatl.logs import setup
-from tcgatl.motlab import cohort, labels, net
-from tcgatl.motlab.evaluate import Data, Settings, auroc_table, run_scheme
 
-log = setup(snakemake.log[0])
+log = setup(snakemake.log[0])  # before TensorFlow loads, so its messages go to the log
+
+from tcgatl.io import write_table  # noqa: E402
+from tcgatl.motlab import net  # noqa: E402
+from tcgatl.motlab.evaluate import Data, Settings, auroc_table, run_scheme  # noqa: E402
+
 cfg = snakemake.params.cfg
 net.configure_threads(snakemake.threads)
-table = cohort.read_cohort(snakemake.input.cohort)
-data = Data.from_frames(cohort.cohort_frames(table, dict(zip(cfg["layers"], snakemake.input.layers))),
-                        labels.labelled(labels.read_labels(snakemake.input.labels)))
+data = Data.from_files(snakemake.input.cohort, dict(zip(cfg["layers"], snakemake.input.layers)), snakemake.input.labels)
 scheme = snakemake.wildcards.scheme
 oof, weights = run_scheme(scheme, data, Settings.from_config(cfg), snakemake.params.seed)
 tag = {"endpoint": snakemake.wildcards.endpoint, "years": int(snakemake.wildcards.years), "scheme": scheme}

@@ -3,16 +3,16 @@ preprocessing (rule motlab_final_model)."""
 from pathlib import Path
 
 from tcgatl.logs import setup
-from tcgatl.motlab import cohort, labels, net
-from tcgatl.motlab.evaluate import Data, Settings
-from tcgatl.motlab.final import fit_final
 
-log = setup(snakemake.log[0])
+log = setup(snakemake.log[0])  # before TensorFlow loads, so its messages go to the log
+
+from tcgatl.motlab import net  # noqa: E402
+from tcgatl.motlab.evaluate import Data, Settings  # noqa: E402
+from tcgatl.motlab.final import fit_final  # noqa: E402
+
 cfg = snakemake.params.cfg
 net.configure_threads(snakemake.threads)
-table = cohort.read_cohort(snakemake.input.cohort)
-data = Data.from_frames(cohort.cohort_frames(table, dict(zip(cfg["layers"], snakemake.input.layers))),
-                        labels.labelled(labels.read_labels(snakemake.input.labels)))
+data = Data.from_files(snakemake.input.cohort, dict(zip(cfg["layers"], snakemake.input.layers)), snakemake.input.labels)
 wc = snakemake.wildcards
 for smote in ("nosmote", "smote"):
     model = fit_final(wc.scheme, data, Settings.from_config(cfg), snakemake.params.seed, smote == "smote",

@@ -62,6 +62,15 @@ class Data:
     aa: np.ndarray
 
     @classmethod
+    def from_files(cls, cohort_path, layer_paths: dict, labels_path) -> "Data":
+        """The workflow's cohort table, layer matrices ({name: path}) and endpoint labels."""
+        from . import cohort, labels
+
+        table = cohort.read_cohort(cohort_path)
+        return cls.from_frames(cohort.cohort_frames(table, layer_paths),
+                               labels.labelled(labels.read_labels(labels_path)))
+
+    @classmethod
     def from_frames(cls, layers: dict[str, pd.DataFrame], labels: pd.DataFrame) -> "Data":
         """``layers``: patient-indexed matrices; ``labels``: patient, ancestry, label (0/1)."""
         pts = labels["patient"].to_numpy()
