@@ -50,7 +50,7 @@ def ig_class_figure(mean_image, mean_attr, mask, name: str, n: int, path, baseli
     b.set_title(f"mean Integrated Gradients (baseline: {baseline})")
     fig.colorbar(im, ax=b, label="attribution to the class probability", shrink=0.85)
     for ax in (a, b):
-        ax.set_xlabel("pixel column (one gene per pixel)")
+        ax.set_xlabel("pixel column (each pixel: one gene, or the mean of genes sharing it)")
         ax.set_ylabel("pixel row")
     fig.suptitle(f"{name}: {n} correctly classified test sample{'s' if n != 1 else ''}")
     _save(fig, path)
