@@ -76,7 +76,7 @@ def test_smoke_real_brca_mini_set():
     lab = labels.cohort_labels(table, cdr, "PFI", 3)
     counts = labels.label_counts(lab)
     assert counts["patients"].sum() == len(table)
-    data = Data.from_frames(cli.patient_frames(layers, table), labels.labelled(lab))
+    data = Data.from_frames(cohort.patient_frames(layers, table), labels.labelled(lab))
     settings = Settings(features_per_layer=50, folds=3, repeats=1, hyper=net.Hyper(epochs=10))
     for scheme in ("independent", "finetune"):
         oof, weights = run_scheme(scheme, data, settings, seed=0)

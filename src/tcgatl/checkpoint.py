@@ -81,6 +81,18 @@ class Checkpoint:
     def predict_proba(self, images: np.ndarray, batch_size: int = 64) -> np.ndarray:
         return self.model.predict(images, batch_size=batch_size, verbose=0)
 
+    def features(self, raw: pd.DataFrame, source=None) -> pd.DataFrame:
+        """A raw (linear-scale) samples x genes table -> features, as the training matrix was made."""
+        from .matrix import to_features
+
+        f = self.meta["features"]
+        genes = raw.columns.intersection(self.layout["gene"])
+        na = genes[raw[genes].isna().any().to_numpy()]
+        if len(na) and f["missing"] != "zero":
+            raise InputError(source, f"missing values (NA) in {len(na)} gene(s) the model needs: {preview(na)}")
+        x, _ = to_features(raw, negatives=f["negatives"], missing=f["missing"], log2=f["log2"], drop_constant=False)
+        return x
+
     def classify(self, x: pd.DataFrame, source=None) -> pd.DataFrame:
         """Predicted tumour type and class probabilities for every sample of ``x``."""
         proba = self.predict_proba(self.images(x, source))
@@ -90,40 +102,28 @@ class Checkpoint:
         return out
 
 
-def read_table(path) -> pd.DataFrame:
-    """A Parquet feature matrix from this workflow (samples x features), or a raw
-    features x samples table (EB++ layout, .tsv/.csv, optionally gzipped) still to transform."""
-    path = Path(path)
-    if path.suffix == ".parquet":
-        return read_matrix(path)
+def read_raw_table(path) -> pd.DataFrame:
+    """A features x samples table (EB++ layout, .tsv/.csv, optionally gzipped) as samples x
+    features, still on its linear scale."""
     from .matrix import read_header, read_samples_matrix, sniff_sep
 
     sep = sniff_sep(path)
-    header = read_header(path, sep)
-    return read_samples_matrix(path, header[1:], sep=sep)
+    return read_samples_matrix(path, read_header(path, sep)[1:], sep=sep)
 
 
 def classify(checkpoint_dir, table) -> pd.DataFrame:
-    """One call: checkpoint folder + expression table (path or DataFrame) -> predictions.
+    """One call: checkpoint folder + expression table -> predictions.
 
-    A raw table gets the checkpoint's feature transform (e.g. log2(x + 1)) first; a Parquet
-    matrix from the workflow is used as is."""
+    ``table`` is a samples x features DataFrame or Parquet matrix as the workflow writes them
+    (used as is), or a raw features x samples table file, which gets the checkpoint's feature
+    transform (e.g. log2(x + 1)) first."""
     ck = Checkpoint.load(checkpoint_dir)
-    source = table if not isinstance(table, pd.DataFrame) else None
     if isinstance(table, pd.DataFrame):
-        x = table
-    else:
-        x = read_table(table)
-        if Path(table).suffix != ".parquet":
-            from .matrix import to_features
-
-            f = ck.meta["features"]
-            genes = x.columns.intersection(ck.layout["gene"])
-            na = genes[x[genes].isna().any().to_numpy()]
-            if len(na) and f["missing"] != "zero":
-                raise InputError(table, f"missing values (NA) in {len(na)} gene(s) the model needs: {preview(na)}")
-            x, _ = to_features(x, negatives=f["negatives"], missing=f["missing"], log2=f["log2"], drop_constant=False)
-    return ck.classify(x, source)
+        return ck.classify(table)
+    path = Path(table)
+    if path.suffix == ".parquet":
+        return ck.classify(read_matrix(path), path)
+    return ck.classify(ck.features(read_raw_table(path), path), path)
 
 
 def main(argv=None) -> int:

@@ -32,7 +32,8 @@ def _symmetric(values) -> float:
     return lim if lim > 0 else 1e-12
 
 
-def _save(fig, path, dpi=120):
+def save_figure(fig, path, dpi=120) -> None:
+    """PNG written atomically (no half-written figure under the final name); closes ``fig``."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
     plt.close(fig)
@@ -53,7 +54,7 @@ def ig_class_figure(mean_image, mean_attr, mask, name: str, n: int, path, baseli
         ax.set_xlabel("pixel column (each pixel: one gene, or the mean of genes sharing it)")
         ax.set_ylabel("pixel row")
     fig.suptitle(f"{name}: {n} correctly classified test sample{'s' if n != 1 else ''}")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def ig_grid(names, ns, mean_attrs, mask, path, title: str) -> None:
@@ -74,24 +75,4 @@ def ig_grid(names, ns, mean_attrs, mask, path, title: str) -> None:
     if im is not None:
         fig.colorbar(im, ax=axes, label="mean attribution (shared scale)", shrink=0.6)
     fig.suptitle(title)
-    _save(fig, path)
-
-
-def example_images(names, images, mask, path, title: str) -> None:
-    """One example gene image per class in one grid."""
-    k = len(names)
-    cols = min(k, 6) if k else 1
-    rows = max(1, math.ceil(k / cols))
-    gene_cmap, _ = _cmaps()
-    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.75 * rows + 0.8), squeeze=False,
-                             constrained_layout=True)
-    im = None
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for ax, name, img in zip(axes.flat, names, images):
-        im = ax.imshow(_masked(img, mask), cmap=gene_cmap, vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(name, fontsize=9)
-    if im is not None:
-        fig.colorbar(im, ax=axes, label="scaled expression [0, 1]", shrink=0.6)
-    fig.suptitle(title)
-    _save(fig, path)
+    save_figure(fig, path)

@@ -143,15 +143,15 @@ def forward(model: keras.Model, x, out_path: Path | None = None, batch_size: int
     ``out_path`` is given (activations of a whole training set can exceed memory)."""
     n = len(x)
     out = None
-    step = max(1, n // 10)
-    for i in range(0, n, batch_size):
+    every = max(1, math.ceil(n / batch_size) // 10)  # batches between progress lines (~10 per pass)
+    for b, i in enumerate(range(0, n, batch_size)):
         y = np.asarray(model.predict_on_batch(np.asarray(x[i:i + batch_size])))
         if out is None:
             shape = (n, *y.shape[1:])
             out = (np.lib.format.open_memmap(out_path, mode="w+", dtype=np.float32, shape=shape)
                    if out_path is not None else np.empty(shape, np.float32))
         out[i:i + len(y)] = y
-        if what and (i // batch_size) % max(1, step // batch_size) == 0:
+        if what and b % every == 0:
             log.info("%s: %d/%d", what, min(i + batch_size, n), n)
     return out
 
@@ -169,6 +169,17 @@ def fit_standardisation(norm: keras.layers.Normalization, features: np.ndarray, 
     norm.adapt_mean.assign(f.mean(axis=0).astype(np.float32))
     norm.adapt_variance.assign(var.astype(np.float32))
     norm.finalize_state()
+
+
+def cache_activations(parts: Parts, x_train, x_val, cache_dir: Path, batch_size: int) -> tuple:
+    """The frozen part (backbone up to the last block's input) applied once to the training and
+    validation images, into memory-mapped files in ``cache_dir``; also returns the seconds taken."""
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    a_train = forward(parts.lower, x_train, cache_dir / "train.npy", batch_size, "caching training activations")
+    a_val = forward(parts.lower, x_val, cache_dir / "val.npy", batch_size, "caching validation activations")
+    return a_train, a_val, time.perf_counter() - t0
 
 
 def class_weight(y: np.ndarray, n_classes: int) -> dict:
@@ -205,15 +216,11 @@ def train(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val
     parts = Parts.of(model, backbone_name)
     n_classes = model.output_shape[-1]
     weights = class_weight(y_train, n_classes) if cfg.class_weights else None
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
 
-    t0 = time.perf_counter()
-    a_train = forward(parts.lower, x_train, cache_dir / "train.npy", cfg.batch_size, "caching training activations")
-    a_val = forward(parts.lower, x_val, cache_dir / "val.npy", cfg.batch_size, "caching validation activations")
+    a_train, a_val, seconds = cache_activations(parts, x_train, x_val, cache_dir, cfg.batch_size)
     log.info("activations at %s's input %s cached in %.1f s", BACKBONES[backbone_name].last_block,
-             a_train.shape[1:], time.perf_counter() - t0)
+             a_train.shape[1:], seconds)
 
     parts.freeze_for("head")
     f_train, f_val = forward(parts.tail, a_train, batch_size=256), forward(parts.tail, a_val, batch_size=256)
@@ -221,6 +228,7 @@ def train(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val
     best = _fit(parts.on_features(f_train.shape[1:]), f_train, y_train, f_val, y_val, cfg.head_epochs,
                 cfg.head_learning_rate, cfg, "head", rows, weights)
 
+    kept = "head"
     if cfg.finetune_epochs:
         after_head = model.get_weights()
         parts.freeze_for("finetune")
@@ -231,14 +239,10 @@ def train(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val
         if tuned >= best:
             model.set_weights(after_head)
             log.info("fine-tuning did not improve the validation loss (%.4f >= %.4f): phase 1 weights kept", tuned, best)
-            for r in rows:
-                r["kept"] = r["kept"] and r["phase"] == "head"
         else:
-            for r in rows:
-                r["kept"] = r["kept"] and r["phase"] == "finetune"
-    else:
-        for r in rows:
-            r["kept"] = r["kept"] and r["phase"] == "head"
+            kept = "finetune"
+    for r in rows:
+        r["kept"] = r["kept"] and r["phase"] == kept
     parts.freeze_for("head")  # the saved model's trainable flags are those of phase 1
     del a_train, a_val
     return pd.DataFrame(rows)
@@ -262,10 +266,7 @@ def finetune_cached(model: keras.Model, backbone_name: str, x_train, y_train, x_
     """Phase 2 alone on cached activations; returns the history and the caching time."""
     seed_everything(cfg.seed)
     parts = Parts.of(model, backbone_name)
-    t0 = time.perf_counter()
-    a_train = forward(parts.lower, x_train, Path(cache_dir) / "train.npy", cfg.batch_size)
-    a_val = forward(parts.lower, x_val, Path(cache_dir) / "val.npy", cfg.batch_size)
-    cache_seconds = time.perf_counter() - t0
+    a_train, a_val, cache_seconds = cache_activations(parts, x_train, x_val, cache_dir, cfg.batch_size)
     parts.freeze_for("finetune")
     rows: list[dict] = []
     _fit(parts.on_activations(a_train.shape[1:]), a_train, y_train, a_val, y_val, cfg.finetune_epochs,

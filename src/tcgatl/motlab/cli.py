@@ -45,12 +45,6 @@ def read_original_matrix(path: Path) -> pd.DataFrame:
     return x
 
 
-def patient_frames(layers: dict[str, pd.DataFrame], cohort: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each layer's rows for the cohort's patients, indexed by patient."""
-    ix = cohort.set_index("patient")
-    return {n: x.loc[ix[n].to_numpy()].set_axis(ix.index, axis=0) for n, x in layers.items()}
-
-
 def evaluate_all(layers, cdr, ancestry, endpoint, years, settings: Settings, schemes, seed, out: Path, cancer_type="BRCA", sources=None):
     """Cohort, labels, every scheme's repeated K-fold, tables and figures into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -58,7 +52,7 @@ def evaluate_all(layers, cdr, ancestry, endpoint, years, settings: Settings, sch
     lab = labels_mod.cohort_labels(cohort, cdr, endpoint, years)
     write_table(labels_mod.label_counts(lab), out / "label_counts.tsv")
     write_table(steps, out / "cohort_counts.tsv")
-    data = Data.from_frames(patient_frames(layers, cohort), labels_mod.labelled(lab))
+    data = Data.from_frames(cohort_mod.patient_frames(layers, cohort, sources), labels_mod.labelled(lab))
     aurocs, oofs, weights = [], [], []
     for scheme in schemes:
         t = time.time()

@@ -97,18 +97,27 @@ def read_cohort(path) -> pd.DataFrame:
     return df
 
 
-def cohort_frames(cohort: pd.DataFrame, layer_paths: dict) -> dict[str, pd.DataFrame]:
-    """Each layer's matrix restricted to the cohort, one row per patient (index patient)."""
-    from ..io import read_matrix
-
+def patient_frames(layers: dict[str, pd.DataFrame], cohort: pd.DataFrame, sources: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Each layer's rows for the cohort's barcodes, one row per patient (index patient)."""
+    patients = pd.Index(cohort["patient"].to_numpy(), name="patient")
     out = {}
-    for name, path in layer_paths.items():
+    for name, x in layers.items():
+        source = (sources or {}).get(name)
         if name not in cohort.columns:
-            raise InputError(path, f"layer {name!r} is not a column of the cohort table; rebuild the cohort")
-        x = read_matrix(path)
+            raise InputError(source, f"layer {name!r} is not a column of the cohort table; rebuild the cohort")
         wanted = cohort[name].to_numpy()
         missing = pd.Index(wanted).difference(x.index)
         if len(missing):
-            raise InputError(path, f"{len(missing)} cohort barcode(s) are not in the matrix, e.g. {list(missing[:3])}")
-        out[name] = x.loc[wanted].set_axis(pd.Index(cohort["patient"].to_numpy(), name="patient"), axis=0)
+            raise InputError(source, f"{len(missing)} cohort barcode(s) are not in the matrix, e.g. {list(missing[:3])}")
+        out[name] = x.loc[wanted].set_axis(patients, axis=0)
     return out
+
+
+def cohort_frames(cohort: pd.DataFrame, layer_paths: dict) -> dict[str, pd.DataFrame]:
+    """Each layer's matrix file restricted to the cohort, one row per patient (index patient)."""
+    from ..io import read_matrix
+
+    for name, path in layer_paths.items():
+        if name not in cohort.columns:  # before reading a possibly large matrix
+            raise InputError(path, f"layer {name!r} is not a column of the cohort table; rebuild the cohort")
+    return patient_frames({n: read_matrix(p) for n, p in layer_paths.items()}, cohort, layer_paths)

@@ -10,13 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.metrics import roc_auc_score, roc_curve  # noqa: E402
 
-from ..io import atomic_path  # noqa: E402
-
-
-def _save(fig, path):
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
-    plt.close(fig)
+from ..plots import save_figure  # noqa: E402
 
 
 def roc_curves(oof: pd.DataFrame, path, population: str = "AA") -> None:
@@ -38,7 +32,7 @@ def roc_curves(oof: pd.DataFrame, path, population: str = "AA") -> None:
         ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"{ep} {yrs}y, {population} out-of-fold",
                xlim=(0, 1), ylim=(0, 1.01))
         ax.legend(fontsize=7, loc="lower right")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def auroc_by_scheme(summary: pd.DataFrame, path) -> None:
@@ -62,4 +56,4 @@ def auroc_by_scheme(summary: pd.DataFrame, path) -> None:
         ax.set_xticks(range(len(groups)), [f"{s}\n{m}" for s, m in groups], fontsize=7)
         ax.set(ylabel="AUROC (mean, 95% CI over repeats)", xlabel="scheme", title=f"{ep} {yrs}y", ylim=(0, 1))
         ax.legend(fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
