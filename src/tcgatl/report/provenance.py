@@ -1,0 +1,70 @@
+"""What a reader needs to trust or redo the numbers: config, software, inputs, date."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import importlib.metadata as md
+import platform
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+
+# The distributions the results depend on (absent ones are listed as such: a report built in
+# the small report env does not have TensorFlow, the training env does).
+PACKAGES = ["snakemake", "tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas", "pyarrow", "scikit-learn",
+            "imbalanced-learn", "scipy", "matplotlib", "Jinja2", "jsonschema", "snakemake-executor-plugin-slurm"]
+
+
+def software_versions(packages=PACKAGES) -> pd.DataFrame:
+    rows = [{"software": "python", "version": platform.python_version()},
+            {"software": "platform", "version": platform.platform()}]
+    for name in packages:
+        try:
+            rows.append({"software": name, "version": md.version(name)})
+        except md.PackageNotFoundError:
+            if name not in ("tensorflow", "tensorflow-cpu"):
+                rows.append({"software": name, "version": "not installed here"})
+    if not any(r["software"].startswith("tensorflow") for r in rows):
+        rows.append({"software": "tensorflow", "version": "not installed here"})
+    return pd.DataFrame(rows)
+
+
+def md5sum(path, chunk: int = 1 << 22) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def input_checksums(files: dict[str, str], manifest_md5: dict[str, str] | None = None) -> pd.DataFrame:
+    """md5 and size of every raw input; beside it the GDC manifest's md5 for that file name."""
+    rows = []
+    for name, path in files.items():
+        p = Path(path)
+        if not p.exists():
+            raise InputError(p, f"raw input {name!r} is missing; the report checksums every input")
+        expected = (manifest_md5 or {}).get(p.name, "")
+        digest = md5sum(p)
+        rows.append({"input": name, "file": str(p), "bytes": p.stat().st_size, "md5": digest,
+                     "manifest_md5": expected,
+                     "matches_manifest": "" if not expected else ("yes" if expected == digest else "NO")})
+    return pd.DataFrame(rows, columns=["input", "file", "bytes", "md5", "manifest_md5", "matches_manifest"])
+
+
+def workflow_version(basedir) -> str:
+    """``git describe`` of the workflow checkout, or 'unknown' (e.g. a copied release)."""
+    try:
+        out = subprocess.run(["git", "-C", str(basedir), "describe", "--always", "--dirty", "--tags"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
+
+
+def run_date() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()

@@ -1,0 +1,170 @@
+"""The report's tables, built from the workflow's own outputs (numbers stay numbers here;
+:func:`with_ci` makes the display strings)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+# The original study's one reported split (ResNet50, genes in alphabetical order zero-padded to
+# 102x102, one 80/10/10 split): a reference row, not a result of this workflow.
+ORIGINAL_PAPER = {
+    "model": "Original paper: ResNet50 (alphabetical, 102x102, one 80/10/10 split)",
+    "layout": "alphabetical", "backbone": "ResNet50", "source": "original paper",
+    "accuracy": 0.92, "macro_precision": 0.90, "macro_recall": 0.88, "macro_f1": 0.89,
+}
+METRICS = ["accuracy", "macro_precision", "macro_recall", "macro_f1",
+           "weighted_precision", "weighted_recall", "weighted_f1"]
+METRIC_LABELS = {"accuracy": "accuracy", "macro_precision": "macro P", "macro_recall": "macro R",
+                 "macro_f1": "macro F1", "weighted_precision": "weighted P", "weighted_recall": "weighted R",
+                 "weighted_f1": "weighted F1"}
+
+
+def read_tsv(path, columns=()) -> pd.DataFrame:
+    """A workflow TSV with the columns the report needs, or an error naming file and column."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "missing (the report reads it; rerun the workflow to rebuild it)")
+    try:
+        df = pd.read_csv(path, sep="\t")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not a readable TSV table ({exc})") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}")
+    return df
+
+
+def read_json(path) -> dict:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "missing (the report reads it; rerun the workflow to rebuild it)")
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not valid JSON ({exc})") from None
+
+
+def samples_per_type(samples: pd.DataFrame, split: pd.DataFrame, dropped_classes: pd.DataFrame) -> pd.DataFrame:
+    """One row per tumour type: samples kept by QC, each drop reason, and the split sizes."""
+    lab = samples.assign(label=samples["label"].fillna("(no label)"))
+    counts = pd.crosstab(lab["label"], lab["status"])
+    kept = counts.pop("kept") if "kept" in counts else pd.Series(0, index=counts.index)
+    out = pd.DataFrame({"tumour_type": counts.index, "kept_after_qc": kept.to_numpy()})
+    for reason in counts.columns:
+        out[f"dropped: {reason}"] = counts[reason].to_numpy()
+    parts = pd.crosstab(split["label"], split["split"]).reindex(columns=["train", "val", "test"], fill_value=0)
+    out = out.merge(parts.reset_index().rename(columns={"label": "tumour_type"}), on="tumour_type", how="left")
+    for c in ("train", "val", "test"):
+        out[c] = out[c].fillna(0).astype(int)
+    small = set(dropped_classes["label"]) if len(dropped_classes) else set()
+    out["in_classifier"] = ~out["tumour_type"].isin(small | {"(no label)"})
+    return out.sort_values(["in_classifier", "kept_after_qc", "tumour_type"], ascending=[False, False, True],
+                           ignore_index=True)
+
+
+def qc_reasons(qc: pd.DataFrame) -> pd.DataFrame:
+    total = qc["samples"].sum()
+    return qc.assign(percent=(100 * qc["samples"] / total).round(1) if total else 0.0)
+
+
+def dropped_features(dropped: pd.DataFrame) -> pd.DataFrame:
+    if dropped.empty:
+        return pd.DataFrame({"reason": [], "features": []})
+    return dropped.groupby("reason").size().rename("features").reset_index().sort_values("features", ascending=False)
+
+
+def _metric_row(result: dict, **keys) -> dict:
+    row = dict(keys, n_test=result.get("n_test"))
+    for m in METRICS:
+        row[m] = result["metrics"].get(m, np.nan)
+        low, high = result.get("ci95", {}).get(m, (np.nan, np.nan))
+        row[f"{m}_ci_low"], row[f"{m}_ci_high"] = low, high
+    return row
+
+
+def pancancer_metrics(runs: dict[tuple[str, str], dict], baseline: dict) -> pd.DataFrame:
+    """Every backbone x layout run, the logistic-regression baseline and the original paper's row."""
+    rows = [_metric_row(r, model=f"{bb} ({lay})", layout=lay, backbone=bb, source="this workflow")
+            for (lay, bb), r in runs.items()]
+    rows.append(_metric_row(baseline, model=baseline.get("model", "baseline"), layout="(expression vector)",
+                            backbone="logistic regression", source="this workflow (baseline)"))
+    ref = dict(ORIGINAL_PAPER, n_test=np.nan)
+    for m in METRICS:
+        ref.setdefault(m, np.nan)
+        ref[f"{m}_ci_low"] = ref[f"{m}_ci_high"] = np.nan
+    rows.append(ref)
+    return pd.DataFrame(rows)
+
+
+def with_ci(df: pd.DataFrame, metrics, digits: int = 2) -> pd.DataFrame:
+    """Display copy: each metric as 'value [low, high]' (no CI: the value alone; none: '-')."""
+    out = df.drop(columns=[c for m in metrics for c in (f"{m}_ci_low", f"{m}_ci_high")], errors="ignore")
+    for m in metrics:
+        def fmt(r, m=m):
+            v, lo, hi = r[m], r.get(f"{m}_ci_low", np.nan), r.get(f"{m}_ci_high", np.nan)
+            if pd.isna(v):
+                return "-"
+            return f"{v:.{digits}f}" if pd.isna(lo) else f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+        out[m] = df.apply(fmt, axis=1)
+    return out
+
+
+def per_class_f1(per_class: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Tumour type x model F1 (test set)."""
+    cols = {name: df.set_index("class")["f1"] for name, df in per_class.items()}
+    out = pd.DataFrame(cols)
+    out.index.name = "tumour_type"
+    return out
+
+
+def histories(frames: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
+    """All training histories in one long table, epochs numbered across both phases."""
+    parts = []
+    for (lay, bb), h in frames.items():
+        parts.append(h.assign(layout=lay, backbone=bb, step=np.arange(1, len(h) + 1)))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def top_genes_wide(top: pd.DataFrame, n: int) -> pd.DataFrame:
+    """One row per tumour type: its top-n genes by mean attribution, best first."""
+    top = top.sort_values(["class", "rank"])
+    out = top[top["rank"] <= n].groupby("class", sort=True).agg(
+        top_genes=("symbol", lambda s: ", ".join(map(str, s))), samples=("n_samples", "first"))
+    return out.reset_index().rename(columns={"class": "tumour_type"})
+
+
+def motlab_auroc(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per endpoint x year x scheme x SMOTE: AA AUROC, EA AUROC and the EA-AA gap (mixture)."""
+    keys = ["endpoint", "years", "scheme", "smote"]
+    wide = None
+    for pop in ("AA", "EA", "EA-AA"):
+        part = summary[summary["population"] == pop][keys + ["mean_auroc", "ci95_low", "ci95_high", "repeats"]]
+        tag = {"AA": "AA_auroc", "EA": "EA_auroc", "EA-AA": "EA_minus_AA"}[pop]
+        part = part.rename(columns={"mean_auroc": tag, "ci95_low": f"{tag}_ci_low", "ci95_high": f"{tag}_ci_high"})
+        if pop != "AA":
+            part = part.drop(columns="repeats")
+        wide = part if wide is None else wide.merge(part, on=keys, how="left")
+    return wide.sort_values(keys, ignore_index=True)
+
+
+def motlab_weights(final: dict[tuple, dict], folds: pd.DataFrame) -> pd.DataFrame:
+    """Omics weights of each final model (chosen by inner CV on all AA patients) beside the
+    mean and spread of the weights chosen within the evaluation folds."""
+    rows = []
+    for (ep, yrs, scheme, smote), meta in final.items():
+        row = {"endpoint": ep, "years": yrs, "scheme": scheme, "smote": smote,
+               "weighting": meta.get("weighting", ""), "smote_status": meta.get("smote_status", "")}
+        for layer, w in (meta.get("weights") or {}).items():
+            row[f"final_w_{layer}"] = w
+        sub = folds[(folds["endpoint"] == ep) & (folds["years"] == yrs) & (folds["scheme"] == scheme)]
+        for col in [c for c in folds.columns if c.startswith("w_")]:
+            row[f"folds_mean_{col}"] = sub[col].mean() if len(sub) else np.nan
+            row[f"folds_sd_{col}"] = sub[col].std(ddof=1) if len(sub) > 1 else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
