@@ -20,6 +20,9 @@ if not config:
     configfile: next(p for p in (Path("config/config.yaml"), Path(workflow.basedir, "config", "config.yaml")) if p.exists())
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/pancancer.smk"

@@ -21,8 +21,9 @@ rule integrated_gradients:
         grid=report(
             f"{PC_DIR}/{{layout}}/{{backbone}}/ig/grid.png",
             caption="../report/ig_grid.rst",
-            category="Integrated Gradients",
-            subcategory="{layout} / {backbone}",
+            category="3. Integrated Gradients",
+            subcategory="Attribution maps",
+            labels={"layout": "{layout}", "model": "{backbone}"},
         ),
         classes=directory(f"{PC_DIR}/{{layout}}/{{backbone}}/ig/classes"),
     params:

@@ -130,8 +130,18 @@ rule motlab_summary:
         table=f"{MOT_DIR}/auroc_summary.tsv",
         parquet=f"{MOT_DIR}/auroc_summary.parquet",
         per_repeat=f"{MOT_DIR}/auroc_per_repeat.tsv",
-        figure=f"{MOT_DIR}/auroc_by_scheme.png",
-        roc=f"{MOT_DIR}/roc_curves.png",
+        figure=report(
+            f"{MOT_DIR}/auroc_by_scheme.png",
+            caption="../report/motlab_auroc_by_scheme.rst",
+            category="4. MOTLAB",
+            subcategory="Summary",
+        ),
+        roc=report(
+            f"{MOT_DIR}/roc_curves.png",
+            caption="../report/motlab_roc.rst",
+            category="4. MOTLAB",
+            subcategory="Summary",
+        ),
     log:
         f"{LOGS}/motlab/summary.log",
     benchmark:

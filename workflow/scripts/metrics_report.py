@@ -1,5 +1,17 @@
-"""metrics report (issue #7). Not implemented yet: fails loudly and writes no outputs."""
-from tcgatl.logs import not_implemented, setup
+"""The metrics report under results/report/ (rule metrics_report)."""
+from pathlib import Path
 
-setup(snakemake.log[0])
-not_implemented("metrics report", issue=7)
+from tcgatl.logs import setup
+
+log = setup(snakemake.log[0])
+
+from tcgatl import report  # noqa: E402
+
+paths = report.build(
+    report.Sources(snakemake.params.config, Path(snakemake.output.html).parents[1]),
+    Path(snakemake.output.html).parent,
+    raw_files=dict(snakemake.params.raw),
+    manifest_md5=dict(snakemake.params.manifest_md5),
+    basedir=snakemake.params.basedir,
+)
+log.info("report written: %s", ", ".join(map(str, paths.values())))

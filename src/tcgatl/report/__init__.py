@@ -22,36 +22,48 @@ from . import figures, provenance, tables
 from .document import Code, Details, Document, Figure, Section, Table, Text, to_html, to_markdown
 from .sources import SMOTE_OPTIONS, Sources
 
-__all__ = ["Sources", "build", "output_files"]
+__all__ = ["DOCUMENTS", "Sources", "build", "output_files"]
+
+DOCUMENTS = {"html": "index.html", "markdown": "report.md", "json": "report.json"}
 
 
 def _slug(*parts) -> str:
     return "_".join(str(p) for p in parts)
 
 
-def output_files(src: Sources) -> dict[str, list[tuple[str, dict]]]:
-    """Figures and tables of the report by kind, as (path in the report folder, labels)."""
-    runs = [(f"figures/confusion_{_slug(lay, bb)}.png", {"layout": lay, "backbone": bb}) for lay, bb in src.runs]
-    return {
-        "samples_per_type": [("figures/samples_per_type.png", {"figure": "samples per tumour type"}),
-                             ("tables/samples_per_type.tsv", {"table": "samples per tumour type"})],
-        "qc_reasons": [("tables/qc_samples.tsv", {"table": "QC: samples"}),
-                       ("tables/qc_features.tsv", {"table": "QC: features"})],
-        "example_images": [(f"figures/example_images_{lay}.png", {"layout": lay})
-                           for lay in src.config["pancancer"]["layouts"]],
-        "pancancer_metrics": [("figures/pancancer_summary.png", {"figure": "accuracy and macro F1"}),
-                              ("tables/pancancer_metrics.tsv", {"table": "all metrics"})],
-        "training_curves": [("figures/training_curves.png", {"figure": "training curves"})],
-        "confusion": runs + [("figures/confusion_baseline.png", {"layout": "expression vector",
-                                                                   "backbone": "logistic regression"})],
-        "per_class_f1": [("figures/per_class_f1.png", {"figure": "per-class F1"}),
-                         ("tables/per_class_f1.tsv", {"table": "per-class F1"})],
-        "ig_top_genes": [("tables/ig_top_genes.tsv", {"table": "top genes per class"})],
-        "motlab_auroc": [("tables/motlab_auroc.tsv", {"table": "AUROC"})],
-        "motlab_weights": [("tables/motlab_weights.tsv", {"table": "omics weights"})],
-        "provenance": [("tables/software_versions.tsv", {"table": "software versions"}),
-                       ("tables/input_checksums.tsv", {"table": "input checksums"})],
-    }
+def output_files(src: Sources) -> list[tuple[str, str, dict]]:
+    """Every file ``build`` writes besides the three documents, as (path in the report folder,
+    kind, labels). The kind names the caption (workflow/report/<kind>.rst) in Snakemake's
+    report; copies of figures that other rules already put there have kind "copy"."""
+    lays = src.config["pancancer"]["layouts"]
+    files = [
+        ("figures/samples_per_type.png", "samples_per_type_figure", {}),
+        ("tables/samples_per_type.tsv", "samples_per_type_table", {}),
+        ("tables/qc_samples.tsv", "qc_samples", {}),
+        ("tables/qc_features.tsv", "qc_features", {}),
+        *[(f"figures/example_images_{lay}.png", "example_images", {"layout": lay}) for lay in lays],
+        ("figures/pancancer_summary.png", "pancancer_summary", {}),
+        ("tables/pancancer_metrics.tsv", "pancancer_metrics", {}),
+        ("figures/training_curves.png", "training_curves", {}),
+        ("tables/training_history.tsv", "training_history", {}),
+        ("figures/per_class_f1.png", "per_class_f1_figure", {}),
+        ("tables/per_class_f1.tsv", "per_class_f1_table", {}),
+        *[(f"figures/confusion_{_slug(lay, bb)}.png", "confusion", {"layout": lay, "model": bb}) for lay, bb in src.runs],
+        ("figures/confusion_baseline.png", "confusion", {"layout": "expression vector", "model": "logistic regression"}),
+        ("tables/ig_completeness.tsv", "ig_completeness", {}),
+        ("tables/ig_top_genes.tsv", "ig_top_genes", {}),
+        *[(f"figures/ig_{_slug(lay, bb)}.png", "copy", {}) for lay, bb in src.runs],
+        ("tables/motlab_auroc.tsv", "motlab_auroc", {}),
+        ("figures/motlab_auroc_by_scheme.png", "copy", {}),
+        ("figures/motlab_roc_curves.png", "copy", {}),
+        ("tables/motlab_weights.tsv", "motlab_weights", {}),
+        ("tables/motlab_labels.tsv", "motlab_labels", {}),
+        ("tables/motlab_cohort.tsv", "motlab_cohort", {}),
+        ("tables/software_versions.tsv", "software_versions", {}),
+        ("tables/input_checksums.tsv", "input_checksums", {}),
+        ("config.yaml", "config", {}),
+    ]
+    return files
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -156,7 +168,7 @@ def _pancancer_section(src: Sources, w: _Writer) -> Section:
     hist = tables.histories({(lay, bb): tables.read_tsv(src.run_file(lay, bb, "history"),
                                                         ["phase", "loss", "val_loss", "accuracy", "val_accuracy", "kept"])
                              for lay, bb in src.runs})
-    write_table(hist, w.out / "tables" / "training_history.tsv")
+    w.table(hist, "training_history.tsv", "Training history of every run.")
     blocks.append(w.figure(figures.training_curves(hist), "figures/training_curves.png",
                            "Training curves: cross-entropy loss and accuracy per epoch on the training (blue) and "
                            "validation (red) sets; phase 1 trains the new head, phase 2 (after the dotted line) "
@@ -292,7 +304,7 @@ def build(src: Sources, out_dir, *, raw_files: dict[str, str], manifest_md5: dic
     doc = Document("TCGA transfer learning: reanalysis report",
                    f"Pan-cancer tumour-type classification from gene images, and MOTLAB EA-to-AA prognosis. "
                    f"Built {date}.", sections)
-    paths = {"json": out / "report.json", "markdown": out / "report.md", "html": out / "index.html"}
+    paths = {k: out / name for k, name in DOCUMENTS.items()}
     with atomic_path(paths["json"]) as tmp:
         tmp.write_text(json.dumps(w.data, indent=1, default=str))
     with atomic_path(paths["markdown"]) as tmp:
