@@ -29,4 +29,26 @@ def run_snakemake(args, cwd, timeout=900):
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The headless-Chromium harness (tests/browser.py), Chromium installed once per session.
+    Skipped where it cannot be set up, except in CI (`CI=true`), where that is a failure."""
+    import browser
+
+    reason = browser.can_set_up()
+    if reason is None:
+        try:
+            browser.ensure_chromium()
+        except browser.BrowserError as exc:
+            reason = str(exc)
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI: headless Chromium cannot be set up: {reason}")
+        pytest.skip(f"headless Chromium: {reason}")
+    return browser
+
+
 needs_shared = pytest.mark.skipif(not SHARED.exists(), reason=f"real TCGA data not found at {SHARED}")

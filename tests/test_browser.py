@@ -4,35 +4,15 @@ Needs Debian's chromium and chromium-driver (installed with apt-get if missing, 
 the selenium package. Skipped elsewhere, except in CI (`CI=true`), where a browser that cannot
 be set up is a failure.
 """
-import os
 import struct
 
 import pytest
 
-from browser import WINDOW_HEIGHT, BrowserError, can_set_up, ensure_chromium, open_page
+from browser import WINDOW_HEIGHT, open_page
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # A 1x1 PNG.
 PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _cannot(reason):
-    if IN_CI:
-        pytest.fail(f"CI: headless Chromium cannot be set up: {reason}")
-    pytest.skip(f"headless Chromium: {reason}")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Chromium and chromedriver installed once for the module."""
-    reason = can_set_up()
-    if reason:
-        _cannot(reason)
-    try:
-        ensure_chromium()
-    except BrowserError as exc:
-        _cannot(str(exc))
 
 
 def page(tmp_path, body, title="Test page", head=""):

@@ -203,15 +203,89 @@ def test_dry_run_lays_out_every_stage(tmp_path):
     assert "rule download_gdc:" in r.stdout and "rule demo_data:" not in r.stdout
 
 
-def test_unimplemented_stage_fails_loudly_without_outputs(demo_run):
-    # Only the checkpoint the fixture trained: the report then needs nothing else to run.
+# The report of the run the fixture trained (one backbone, one layout): nothing else to train.
+ONE_RUN = {"pancancer": {"layouts": ["alphabetical"], "backbones": ["ResNet50"]}}
+
+
+@pytest.fixture(scope="module")
+def report_run(demo_run):
     only = demo_run / "one_backbone.yaml"
-    only.write_text(yaml.safe_dump({"pancancer": {"layouts": ["alphabetical"], "backbones": ["ResNet50"]}}))
-    r = run_snakemake(["results/report/index.html", "--cores", "1", "--configfile", DEMO, str(only)], demo_run)
-    assert r.returncode != 0
-    assert "Stage 'metrics report' is not implemented yet (tracked in issue #7)" in r.stderr + r.stdout
+    only.write_text(yaml.safe_dump(ONE_RUN))
+    r = run_snakemake(["results/report/index.html", "--cores", "2", "--configfile", DEMO, str(only)], demo_run)
+    assert r.returncode == 0, r.stderr[-3000:]
     assert "train_backbone" not in r.stdout + r.stderr  # adding/removing backbones reruns no other
-    assert not (demo_run / "results" / "report" / "index.html").exists()
+    return demo_run, [DEMO, str(only)]
+
+
+def test_metrics_report(report_run):
+    from tcgatl import report
+    from tcgatl.config import validate
+
+    wd, configs = report_run
+    out = wd / "results" / "report"
+    cfg = validate(yaml.safe_load(Path(DEMO).read_text()) | ONE_RUN)
+    declared = {rel for rel, _, _ in report.output_files(report.Sources(cfg))} | set(report.DOCUMENTS.values())
+    assert {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} == declared
+
+    metrics = pd.read_csv(out / "tables" / "pancancer_metrics.tsv", sep="\t").set_index("model")
+    run = json.loads((wd / "results" / "pancancer" / "alphabetical" / "ResNet50" / "metrics.json").read_text())
+    row = metrics.loc["ResNet50 (alphabetical)"]
+    assert row["accuracy"] == pytest.approx(run["metrics"]["accuracy"])
+    assert (row["macro_f1_ci_low"], row["macro_f1_ci_high"]) == pytest.approx(tuple(run["ci95"]["macro_f1"]))
+    paper = metrics[metrics["source"] == "original paper"].iloc[0]
+    assert paper[["accuracy", "macro_precision", "macro_recall", "macro_f1"]].tolist() == [0.92, 0.90, 0.88, 0.89]
+    assert (metrics["source"] == "this workflow (baseline)").sum() == 1
+
+    per_type = pd.read_csv(out / "tables" / "samples_per_type.tsv", sep="\t").set_index("tumour_type")
+    labels = pd.read_csv(wd / "results" / "features" / "mrna.labels.tsv", sep="\t")
+    assert per_type["kept_after_qc"].to_dict() == labels["label"].value_counts().to_dict()
+    auroc = pd.read_csv(out / "tables" / "motlab_auroc.tsv", sep="\t")
+    assert len(auroc) == 2 * 4 * 2  # endpoints x schemes x SMOTE, demo config
+    assert auroc.loc[auroc["scheme"] == "mixture", "EA_minus_AA"].notna().all()
+    assert auroc.loc[auroc["scheme"] != "mixture", "EA_minus_AA"].isna().all()
+    weights = pd.read_csv(out / "tables" / "motlab_weights.tsv", sep="\t")
+    assert np.allclose(weights[["final_w_mrna", "final_w_mirna", "final_w_methylation"]].sum(axis=1), 1)
+
+    sums = pd.read_csv(out / "tables" / "input_checksums.tsv", sep="\t").set_index("input")
+    assert set(sums.index) == {"clinical", "sample_quality", "expression", "mirna", "methylation"}
+    assert sums.loc["expression", "md5"] == md5sum(wd / sums.loc["expression", "file"])
+    assert yaml.safe_load((out / "config.yaml").read_text())["pancancer"]["backbones"] == ["ResNet50"]
+
+    html = (out / "index.html").read_text()
+    srcs = [m.split('"')[0] for m in html.split('<img src="')[1:]]
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)  # self-contained
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+    md = (out / "report.md").read_text()
+    links = [m.split(")")[0] for m in md.split("](")[1:] if m.split(")")[0].endswith(".png")]
+    assert len(links) == len(srcs) and all((out / link).exists() for link in links)
+    assert json.loads((out / "report.json").read_text())["pancancer_metrics"][0]["model"] == "ResNet50 (alphabetical)"
+
+
+@pytest.mark.parametrize("suffix", ["html", "zip"])
+def test_snakemake_report(report_run, suffix):
+    wd, configs = report_run
+    r = run_snakemake(["--report", f"snakemake_report.{suffix}", "--configfile", *configs], wd)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "Report created" in r.stderr + r.stdout
+    assert "ERROR" not in r.stderr  # e.g. a caption that is not valid reStructuredText
+    if suffix == "zip":
+        import zipfile
+
+        names = zipfile.ZipFile(wd / "snakemake_report.zip").namelist()
+        assert any(n.endswith("/index.html") for n in names) and any(n.endswith("pancancer_summary.png") for n in names)
+
+
+def test_reports_open_in_chromium(report_run, chromium):
+    wd, configs = report_run
+    artifacts = ROOT / "test-artifacts"
+    page = chromium.open_page(wd / "results" / "report" / "index.html", artifacts / "metrics_report.png")
+    assert page.console_errors == [] and page.broken_images == []
+    assert page.image_count == (wd / "results" / "report" / "index.html").read_text().count("<img ")
+    assert page.screenshot.stat().st_size > 0
+    r = run_snakemake(["--report", "snakemake_report.html", "--configfile", *configs], wd)
+    assert r.returncode == 0, r.stderr[-3000:]
+    page = chromium.open_page(wd / "snakemake_report.html", artifacts / "snakemake_report.png")
+    assert page.console_errors == [] and page.broken_images == []
 
 
 def test_motlab_outputs(demo_run):

@@ -168,10 +168,19 @@ REPORT_CATEGORY = {
 }
 
 
+def report_raw_files():
+    """Raw inputs this configuration reads (checksummed into the report's provenance)."""
+    layer_input = {"mrna": "expression", "mirna": "mirna", "methylation": "methylation"}
+    names = ["clinical", "sample_quality", *(layer_input[l] for l in feature_layers() if l in layer_input)]
+    if MOT["ancestry_source"] == "eigenstrat":
+        names.append("ancestry")
+    files = raw_inputs(*names)
+    files.update({f"extra_layers.{n}": spec["path"] for n, spec in config["extra_layers"].items()})
+    return files
+
+
 def report_inputs(wildcards):
-    # Raw inputs are checksummed into the provenance section.
-    raw = raw_inputs("expression", "sample_quality", "clinical", "ancestry", "mirna", "methylation")
-    return tcgatl_report.Sources(config, RESULTS).paths() | {"raw": list(raw.values())}
+    return REPORT_SOURCES.paths() | {"raw": list(report_raw_files().values())}
 
 
 def report_outputs():

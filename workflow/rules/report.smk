@@ -8,7 +8,7 @@ rule metrics_report:
         **report_outputs(),
     params:
         config=config,
-        raw=lambda wc: raw_inputs("expression", "sample_quality", "clinical", "ancestry", "mirna", "methylation"),
+        raw=lambda wc: report_raw_files(),
         manifest_md5={e.filename: e.md5 for e in MANIFEST.values() if e.md5},
         basedir=workflow.basedir,
     log:

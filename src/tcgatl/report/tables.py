@@ -92,14 +92,16 @@ def pancancer_metrics(runs: dict[tuple[str, str], dict], baseline: dict) -> pd.D
     """Every backbone x layout run, the logistic-regression baseline and the original paper's row."""
     rows = [_metric_row(r, model=f"{bb} ({lay})", layout=lay, backbone=bb, source="this workflow")
             for (lay, bb), r in runs.items()]
-    rows.append(_metric_row(baseline, model=baseline.get("model", "baseline"), layout="(expression vector)",
+    rows.append(_metric_row(baseline, model="Logistic regression (expression vector)", layout="(expression vector)",
                             backbone="logistic regression", source="this workflow (baseline)"))
     ref = dict(ORIGINAL_PAPER, n_test=np.nan)
     for m in METRICS:
         ref.setdefault(m, np.nan)
         ref[f"{m}_ci_low"] = ref[f"{m}_ci_high"] = np.nan
     rows.append(ref)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["n_test"] = out["n_test"].astype("Int64")
+    return out
 
 
 def with_ci(df: pd.DataFrame, metrics, digits: int = 2) -> pd.DataFrame:
