@@ -1,5 +1,6 @@
 """The conda envs and the venv lock can never drift apart."""
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -51,3 +52,72 @@ def test_every_rule_uses_an_env_that_exists():
     for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
         for ref in re.findall(r'conda:\s*\n\s*"([^"]+)"', smk.read_text()):
             assert (smk.parent / ref).resolve().exists(), f"{smk.name}: {ref}"
+
+
+def _imports(path):
+    """Top-level third-party modules a Python file imports, and the tcgatl modules it imports
+    (anywhere in the file: an import inside a function must be satisfied when it runs)."""
+    import ast
+
+    pkg = list(path.relative_to(ROOT / "src").parent.parts) if (ROOT / "src") in path.parents else ["tcgatl"]
+    ext, local = set(), set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level:  # relative import: resolve against the file's package
+                mod = ".".join(pkg[: len(pkg) - node.level + 1] + ([mod] if mod else []))
+            names = [mod] + [f"{mod}.{a.name}" for a in node.names]
+        else:
+            continue
+        for n in names:
+            if n.split(".")[0] == "tcgatl":
+                local.add(n)
+            else:
+                ext.add(n.split(".")[0])
+    return ext, local
+
+
+def _module_file(name):
+    base = ROOT / "src" / Path(*name.split("."))
+    return next((c for c in (base.with_suffix(".py"), base / "__init__.py") if c.exists()), None)
+
+
+def _distributions(script):
+    """Distributions a workflow script needs, following its tcgatl imports."""
+    import importlib.metadata as md
+    import sys
+
+    owners = md.packages_distributions()
+    todo, seen, mods = [script], set(), set()
+    while todo:
+        f = todo.pop()
+        if f not in seen:
+            seen.add(f)
+            ext, local = _imports(f)
+            mods |= ext
+            todo += [m for n in local if (m := _module_file(n)) is not None]
+    mods -= set(sys.stdlib_module_names) | {"snakemake", "__future__"}
+    return {_norm(d) for m in mods for d in owners.get(m, [m])}
+
+
+def _norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_rule_env_has_what_its_script_imports():
+    envs = {}
+    for env in ENVS:
+        pip = next(d["pip"] for d in yaml.safe_load(env.read_text())["dependencies"] if isinstance(d, dict))
+        envs[env.name] = {_norm(e.split("==")[0]) for e in pip}
+        if "tensorflow-cpu" in envs[env.name]:
+            envs[env.name].add("tensorflow")  # the CPU wheel provides the tensorflow module
+    pairs = []
+    for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
+        pairs += re.findall(r'conda:\s*\n\s*"\.\./\.\./envs/([^"]+)"\s*\n\s*script:\s*\n\s*"\.\./([^"]+)"',
+                            smk.read_text())
+    assert len(pairs) >= 15  # every rule with a script
+    for env, script in pairs:
+        missing = _distributions(ROOT / "workflow" / script) - envs[env]
+        assert not missing, f"workflow/{script} imports {sorted(missing)}, which envs/{env} lacks"

@@ -46,16 +46,3 @@ def warn_user(message: str) -> None:
     logging.getLogger("tcgatl").warning(message)
     if _terminal and _terminal[1]:
         print(f"WARNING: {message}  (log: {_terminal[1]})", file=_terminal[0])
-
-
-class StageNotImplemented(NotImplementedError):
-    """A stage that is laid out in the DAG but not implemented yet: it fails, never fakes outputs."""
-
-
-def not_implemented(stage: str, issue: int) -> None:
-    message = (
-        f"Stage '{stage}' is not implemented yet (tracked in issue #{issue}). "
-        f"It writes no outputs; run the targets of the implemented stages instead, e.g. "
-        f"`snakemake features --cores all --configfile config/demo.yaml`."
-    )
-    raise StageNotImplemented(message)

@@ -157,12 +157,12 @@ def confusion(conf: pd.DataFrame, title: str):
 def per_class_f1(f1: pd.DataFrame):
     """Test-set F1 of every tumour type (rows) for every model (columns)."""
     k, m = f1.shape
-    fig, ax = plt.subplots(figsize=(0.75 * m + 3.5, 0.3 * k + 2.6), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(0.55 * m + 3.5, 0.3 * k + 2.6), constrained_layout=True)
     im = ax.imshow(f1.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     for (r, c), v in np.ndenumerate(f1.to_numpy(dtype=float)):
         if np.isfinite(v):
             ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=6, color="black" if v > 0.6 else "white")
-    ax.set_xticks(range(m), list(f1.columns), rotation=45, ha="right", fontsize=8)
+    ax.set_xticks(range(m), list(f1.columns), rotation=90, fontsize=8)
     ax.set_yticks(range(k), list(f1.index), fontsize=8)
     ax.set(xlabel="model (layout)", ylabel="tumour type", title="Per-class F1 on the test set")
     fig.colorbar(im, ax=ax, label="F1", shrink=0.6)
