@@ -133,15 +133,10 @@ def _start_driver(width: int, height: int, log: Path):
 
 
 def _write_atomically(path: Path, data: bytes):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from tcgatl.io import atomic_path  # the project's writer: temporary file, renamed on success
+
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def _full_page_png(driver, width: int) -> bytes:
