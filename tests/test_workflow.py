@@ -369,6 +369,30 @@ def test_full_config_path_downloads_from_gdc(tmp_path, demo_raw):
     assert read_matrix(tmp_path / "results" / "features" / "mrna.parquet").shape[0] > 100
 
 
+def test_full_config_runs_to_both_reports(tmp_path, demo_raw):
+    # The full configuration (downloads from the loopback GDC, no demo) with tiny model settings.
+    server = _gdc_setup(tmp_path, demo_raw)
+    tiny = {
+        "pancancer": {"layouts": ["alphabetical"], "backbones": ["ResNet50"], "image_size": 32, "weights": "none",
+                      "head_epochs": 3, "finetune_epochs": 1, "bootstrap": 20},
+        "ig": {"steps": 4, "max_per_class": 1, "baseline": "train_mean"},
+        "motlab": {"endpoints": ["PFI"], "folds": 2, "repeats": 1, "epochs": 3, "weight_inner_folds": 2},
+    }
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(tiny))
+    configs = ["--configfile", str(tmp_path / "gdc.yaml"), str(tmp_path / "tiny.yaml")]
+    with server:
+        r = run_snakemake(["--cores", "2", *configs], tmp_path, timeout=1500)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = tmp_path / "results" / "report"
+    sums = pd.read_csv(out / "tables" / "input_checksums.tsv", sep="\t").set_index("input")
+    assert sums.loc["expression", "matches_manifest"] == "yes"  # downloaded and verified against the manifest
+    assert sums.loc["expression", "file"].startswith("results/raw/")
+    html = (out / "index.html").read_text()
+    assert "ResNet50 (alphabetical)" in html and "Original paper" in html
+    r = run_snakemake(["--report", "report.zip", *configs], tmp_path)
+    assert r.returncode == 0 and "ERROR" not in r.stderr, r.stderr[-3000:]
+
+
 def test_failed_download_leaves_nothing_snakemake_would_trust(tmp_path, demo_raw):
     server = _gdc_setup(tmp_path, demo_raw, faults={GDC_IDS["sample_quality"]: ["corrupt"] * 9})
     with server:
