@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -18,11 +19,29 @@ from ..plots import PADDING_COLOUR  # noqa: E402
 SPLIT_COLOURS = {"train": "#4c72b0", "val": "#55a868", "test": "#c44e52"}
 
 
+def _drawn_texts(fig) -> list[Text]:
+    """Visible, non-empty texts that are drawn: tick labels only for ticks inside the view
+    (matplotlib keeps label objects for ticks beyond the limits but does not draw them)."""
+    tick_ids, drawn = set(), []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            tol = 1e-9 * (abs(hi - lo) + 1)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                labels = (tick.label1, tick.label2)
+                tick_ids.update(map(id, labels))
+                loc = tick.get_loc()
+                if loc is not None and lo - tol <= loc <= hi + tol:
+                    drawn += labels
+    texts = [t for t in fig.findobj(Text) if id(t) not in tick_ids] + drawn
+    return [t for t in texts if t.get_visible() and t.get_text().strip() and t.figure is fig]
+
+
 def overlapping_text(fig) -> list[tuple[str, str]]:
-    """Pairs of visible, non-empty text labels whose drawn boxes overlap (after layout)."""
+    """Pairs of drawn text labels whose boxes overlap (after layout)."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and t.figure is fig]
+    texts = _drawn_texts(fig)
     boxes = np.array([t.get_window_extent(renderer).extents for t in texts]).reshape(-1, 4)
     pairs = []
     for i in range(len(texts)):
@@ -123,10 +142,13 @@ def training_curves(hist: pd.DataFrame):
             ax.plot(kept["step"], kept[f"val_{metric}"], "o", mfc="none", mec="black", ms=7)
             ax.set_title(f"{bb}, {lay}: {metric}", fontsize=9)
             ax.set_xlabel("epoch (head, then fine-tuning)", fontsize=8)
-            ax.set_ylabel("cross-entropy" if metric == "loss" else "accuracy", fontsize=8)
+            ax.set_ylabel("cross-entropy (log scale)" if metric == "loss" else "accuracy", fontsize=8)
             ax.tick_params(labelsize=7)
             if metric == "accuracy":
                 ax.set_ylim(0, 1.02)
+            else:  # fine-tuning spikes would flatten the head phase on a linear axis
+                ax.set_yscale("log")
+                ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             if i == 0 and j == 0:
                 ax.legend(fontsize=7)
     return fig
