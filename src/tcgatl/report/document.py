@@ -119,7 +119,10 @@ def _html_blocks(blocks, root: Path) -> str:
             out.append(f'<figure><img src="{_data_uri(root / b.path)}" alt="{html.escape(b.caption)}">'
                        f"<figcaption>{_inline(b.caption)}</figcaption></figure>")
         elif isinstance(b, Table):
-            table = b.frame.to_html(index=False, na_rep="-", border=0, classes="data", escape=True)
+            # Cells stay on one line ("0.91 [0.89, 0.93]") unless some are long (gene lists).
+            long = b.frame.astype(str).map(len).to_numpy().max(initial=0) > 60
+            table = b.frame.to_html(index=False, na_rep="-", border=0, classes="data wrap" if long else "data",
+                                    escape=True)
             link = f' <a href="tables/{html.escape(b.tsv)}">TSV</a>' if b.tsv else ""
             out.append(f'<div class="table"><p class="caption">{_inline(b.caption)}{link}</p>{table}</div>')
         elif isinstance(b, Details):
