@@ -45,15 +45,17 @@ def test_pancancer_table_has_every_run_the_baseline_and_the_paper(metrics_table)
 
 def test_samples_per_type_counts_qc_reasons_and_splits():
     samples = pd.DataFrame({
-        "label": ["BRCA"] * 5 + ["UVM"] * 3 + [None],
-        "status": ["kept"] * 4 + ["duplicate_aliquot"] + ["kept"] * 2 + ["do_not_use", "no_label"],
+        "label": ["BRCA"] * 5 + ["UVM"] * 3 + [None] + ["GBM"] * 2,
+        "status": ["kept"] * 4 + ["duplicate_aliquot"] + ["kept"] * 2 + ["do_not_use", "no_label"]
+        + ["type_not_selected"] * 2,
     })
     split = pd.DataFrame({"label": ["BRCA"] * 4, "split": ["train", "train", "val", "test"]})
-    out = tables.samples_per_type(samples, split, pd.DataFrame({"label": ["UVM"]})).set_index("tumour_type")
+    out = tables.samples_per_type(samples, split).set_index("tumour_type")
     assert out.loc["BRCA", ["kept_after_qc", "dropped: duplicate_aliquot", "train", "val", "test"]].tolist() == [4, 1, 2, 1, 1]
     assert out.loc["UVM", ["kept_after_qc", "dropped: do_not_use", "train"]].tolist() == [2, 1, 0]
     assert out.loc["(no label)", "dropped: no_label"] == 1
-    assert out["in_classifier"].to_dict() == {"BRCA": True, "UVM": False, "(no label)": False}
+    assert out.loc["GBM", ["kept_after_qc", "dropped: type_not_selected"]].tolist() == [0, 2]
+    assert out["in_classifier"].to_dict() == {"BRCA": True, "UVM": False, "GBM": False, "(no label)": False}
 
 
 def test_motlab_table_keeps_the_gap_for_mixture_only():
@@ -152,6 +154,16 @@ def test_documents_render_tables_figures_and_collapsed_groups(tmp_path):
     html = document.to_html(doc, tmp_path)
     assert '<img src="data:image/png;base64,' in html and "<code>ResNet50</code>" in html
     assert "A &lt;table&gt;" in html and "<details>" in html and 'id="pan-cancer-results"' in html
+
+
+def test_missing_values_render_as_a_dash(metrics_table, tmp_path):
+    shown = tables.with_ci(metrics_table, tables.METRICS)  # the paper row has no n_test (pd.NA)
+    doc = document.Document("T", "S", [document.Section("S", [document.Table(shown, "metrics"),
+                                                               document.Table(pd.DataFrame({"x": [np.nan, "a"]}), "t")])])
+    html, md = document.to_html(doc, tmp_path), document.to_markdown(doc)
+    for text in (html, md):
+        assert "NA&gt;" not in text and "<NA>" not in text and "nan" not in text
+    assert md.splitlines()[-1] == "| a |" and "| - |" in md
 
 
 def test_input_checksums_compare_with_the_manifest(tmp_path):

@@ -3,7 +3,7 @@ import re
 
 from tcgatl import config as tcgatl_config
 from tcgatl import gdc
-from tcgatl import report as tcgatl_report
+from tcgatl import report as tcgatl_report  # only .sources is loaded (standard library)
 from tcgatl.demo import FILES as DEMO_FILES
 from tcgatl.errors import ConfigError
 
@@ -156,6 +156,7 @@ REPORT_CATEGORY = {
     "training_curves": ("2. Pan-cancer", "Training"),
     "training_history": ("2. Pan-cancer", "Training"),
     "confusion": ("2. Pan-cancer", "Confusion matrices"),
+    "confusion_table": ("2. Pan-cancer", "Confusion matrices"),
     "ig_completeness": ("3. Integrated Gradients", "Summary"),
     "ig_top_genes": ("3. Integrated Gradients", "Summary"),
     "motlab_auroc": ("4. MOTLAB", "Summary"),

@@ -5,11 +5,13 @@ from tcgatl.logs import setup
 
 log = setup(snakemake.log[0])
 
-from tcgatl import report  # noqa: E402
+from tcgatl.report.build import build  # noqa: E402
+from tcgatl.report.sources import Sources  # noqa: E402
 
-paths = report.build(
-    report.Sources(snakemake.params.config, Path(snakemake.output.html).parents[1]),
-    Path(snakemake.output.html).parent,
+html = Path(snakemake.output.html)
+paths = build(
+    Sources(snakemake.params.config, html.parents[1]),
+    html.parent,
     raw_files=dict(snakemake.params.raw),
     manifest_md5=dict(snakemake.params.manifest_md5),
     basedir=snakemake.params.basedir,

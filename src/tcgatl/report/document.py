@@ -61,8 +61,12 @@ class Document:
     sections: list[Section]
 
 
+def _missing(v) -> bool:
+    return v is None or (pd.api.types.is_scalar(v) and pd.isna(v))
+
+
 def _md_cell(v) -> str:
-    s = "-" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+    s = "-" if _missing(v) else str(v)
     return s.replace("|", "\\|").replace("\n", " ")
 
 
@@ -120,9 +124,9 @@ def _html_blocks(blocks, root: Path) -> str:
                        f"<figcaption>{_inline(b.caption)}</figcaption></figure>")
         elif isinstance(b, Table):
             # Cells stay on one line ("0.91 [0.89, 0.93]") unless some are long (gene lists).
-            long = b.frame.astype(str).map(len).to_numpy().max(initial=0) > 60
-            table = b.frame.to_html(index=False, na_rep="-", border=0, classes="data wrap" if long else "data",
-                                    escape=True)
+            frame = b.frame.astype(object).map(lambda v: "-" if _missing(v) else v)  # NaN, None, pd.NA
+            long = frame.map(lambda v: len(str(v))).to_numpy().max(initial=0) > 60
+            table = frame.to_html(index=False, border=0, classes="data wrap" if long else "data", escape=True)
             link = f' <a href="tables/{html.escape(b.tsv)}">TSV</a>' if b.tsv else ""
             out.append(f'<div class="table"><p class="caption">{_inline(b.caption)}{link}</p>{table}</div>')
         elif isinstance(b, Details):

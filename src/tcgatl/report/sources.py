@@ -21,6 +21,12 @@ RUN_FILES = {
 }
 BASELINE_FILES = ("metrics", "confusion", "per_class")
 SMOTE_OPTIONS = ("nosmote", "smote")
+# The report's three documents, in the report folder.
+DOCUMENTS = {"html": "index.html", "markdown": "report.md", "json": "report.json"}
+
+
+def slug(*parts) -> str:
+    return "_".join(str(p) for p in parts)
 
 
 @dataclass(frozen=True)
@@ -85,3 +91,40 @@ class Sources:
                               for ep, y in self.endpoints for s in schemes for sm in SMOTE_OPTIONS],
         }
         return {k: [str(p) for p in v] for k, v in out.items()}
+
+
+def output_files(src: Sources) -> list[tuple[str, str, dict]]:
+    """Every file ``build`` writes besides the three documents, as (path in the report folder,
+    kind, labels). The kind names the caption (workflow/report/<kind>.rst) in Snakemake's
+    report; copies of figures that other rules already put there have kind "copy"."""
+    lays = src.config["pancancer"]["layouts"]
+    files = [
+        ("figures/samples_per_type.png", "samples_per_type_figure", {}),
+        ("tables/samples_per_type.tsv", "samples_per_type_table", {}),
+        ("tables/qc_samples.tsv", "qc_samples", {}),
+        ("tables/qc_features.tsv", "qc_features", {}),
+        *[(f"figures/example_images_{lay}.png", "example_images", {"layout": lay}) for lay in lays],
+        ("figures/pancancer_summary.png", "pancancer_summary", {}),
+        ("tables/pancancer_metrics.tsv", "pancancer_metrics", {}),
+        ("figures/training_curves.png", "training_curves", {}),
+        ("tables/training_history.tsv", "training_history", {}),
+        ("figures/per_class_f1.png", "per_class_f1_figure", {}),
+        ("tables/per_class_f1.tsv", "per_class_f1_table", {}),
+        *[(f"figures/confusion_{slug(lay, bb)}.png", "confusion", {"layout": lay, "model": bb}) for lay, bb in src.runs],
+        ("figures/confusion_baseline.png", "confusion", {"layout": "expression vector", "model": "logistic regression"}),
+        *[(f"tables/confusion_{slug(lay, bb)}.tsv", "confusion_table", {"layout": lay, "model": bb}) for lay, bb in src.runs],
+        ("tables/confusion_baseline.tsv", "confusion_table", {"layout": "expression vector", "model": "logistic regression"}),
+        ("tables/ig_completeness.tsv", "ig_completeness", {}),
+        ("tables/ig_top_genes.tsv", "ig_top_genes", {}),
+        *[(f"figures/ig_{slug(lay, bb)}.png", "copy", {}) for lay, bb in src.runs],
+        ("tables/motlab_auroc.tsv", "motlab_auroc", {}),
+        ("figures/motlab_auroc_by_scheme.png", "copy", {}),
+        ("figures/motlab_roc_curves.png", "copy", {}),
+        ("tables/motlab_weights.tsv", "motlab_weights", {}),
+        ("tables/motlab_labels.tsv", "motlab_labels", {}),
+        ("tables/motlab_cohort.tsv", "motlab_cohort", {}),
+        ("tables/software_versions.tsv", "software_versions", {}),
+        ("tables/input_checksums.tsv", "input_checksums", {}),
+        ("config.yaml", "config", {}),
+    ]
+    return files

@@ -50,7 +50,7 @@ def read_json(path) -> dict:
         raise InputError(path, f"not valid JSON ({exc})") from None
 
 
-def samples_per_type(samples: pd.DataFrame, split: pd.DataFrame, dropped_classes: pd.DataFrame) -> pd.DataFrame:
+def samples_per_type(samples: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame:
     """One row per tumour type: samples kept by QC, each drop reason, and the split sizes."""
     lab = samples.assign(label=samples["label"].fillna("(no label)"))
     counts = pd.crosstab(lab["label"], lab["status"])
@@ -62,8 +62,7 @@ def samples_per_type(samples: pd.DataFrame, split: pd.DataFrame, dropped_classes
     out = out.merge(parts.reset_index().rename(columns={"label": "tumour_type"}), on="tumour_type", how="left")
     for c in ("train", "val", "test"):
         out[c] = out[c].fillna(0).astype(int)
-    small = set(dropped_classes["label"]) if len(dropped_classes) else set()
-    out["in_classifier"] = ~out["tumour_type"].isin(small | {"(no label)"})
+    out["in_classifier"] = out[["train", "val", "test"]].sum(axis=1) > 0
     return out.sort_values(["in_classifier", "kept_after_qc", "tumour_type"], ascending=[False, False, True],
                            ignore_index=True)
 
