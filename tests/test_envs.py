@@ -13,7 +13,7 @@ def _lock():
     for line in (ROOT / "requirements.lock").read_text().splitlines():
         if line and not line.startswith("#"):
             name, version = line.split("==")
-            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+            pins[_norm(name)] = version
     return pins
 
 
@@ -35,7 +35,7 @@ def test_env_pins_agree_with_lock(env):
     for entry in pip:
         name, _, version = entry.partition("==")
         assert version, f"{env.name}: {entry} is not pinned exactly"
-        key = re.sub(r"[-_.]+", "-", name).lower()
+        key = _norm(name)
         assert key in lock, f"{env.name}: {name} is not in requirements.lock"
         assert lock[key] == version, f"{env.name}: {name}=={version} but requirements.lock has {lock[key]}"
 
@@ -45,7 +45,7 @@ def test_lock_covers_requirements_in():
     for line in (ROOT / "requirements.in").read_text().splitlines():
         if line and not line.startswith("#"):
             name, version = line.split("==")
-            assert lock[re.sub(r"[-_.]+", "-", name).lower()] == version, line
+            assert lock[_norm(name)] == version, line
 
 
 def test_every_rule_uses_an_env_that_exists():

@@ -89,8 +89,7 @@ def explain_checkpoint(checkpoint_dir, *, predictions, test_images, train_images
     gene_attr = ig.gene_attributions(res["avg_grad"], b, scaled, ck.layout, ck.shape)
     ranked = ig.rank_genes(pd.DataFrame(gene_attr, columns=list(genes)), chosen["true"].to_numpy(), ck.layout)
 
-    mask = np.zeros(ck.shape, bool)
-    mask[ck.layout["row"].to_numpy(int), ck.layout["col"].to_numpy(int)] = True
+    mask = layouts.gene_mask(ck.layout, ck.shape)
     samples = pd.DataFrame({"barcode": chosen["barcode"].to_numpy(), "class": chosen["true"].to_numpy(),
                             "position": positions, "f_x": res["f_x"], "f_baseline": res["f_baseline"],
                             "completeness_error": res["completeness_error"]})

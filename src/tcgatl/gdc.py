@@ -8,7 +8,6 @@ interrupted or corrupt transfer never leaves a file that Snakemake would treat a
 from __future__ import annotations
 
 import csv
-import hashlib
 import logging
 import os
 import time
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import requests
 from tqdm import tqdm
+
+from .io import md5sum  # noqa: F401  (callers and tests verify files with gdc.md5sum)
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +78,6 @@ def file_metadata(file_id: str, base_url: str = GDC_API, timeout: float = 60) ->
             f"cannot get md5 and size of GDC file {file_id} from {url} ({exc}); add them to the manifest "
             f"or download the file yourself and give its local path in the config"
         ) from exc
-
-
-def md5sum(path: str | Path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK * 8), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _looks_like_html(first: bytes) -> bool:

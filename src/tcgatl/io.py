@@ -7,6 +7,7 @@ file that looks complete (Snakemake would otherwise treat it as done on a later 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -37,6 +38,15 @@ def atomic_path(path: str | Path):
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def md5sum(path: str | Path, block: int = 1 << 23) -> str:
+    """md5 of a file, read in blocks (raw inputs are tens of GB)."""
+    h = hashlib.md5()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(block), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def write_matrix(df: pd.DataFrame, path: str | Path) -> None:

@@ -105,6 +105,13 @@ def read_layout(path) -> tuple[pd.DataFrame, tuple[int, int]]:
     return t.to_pandas(), (h, w)
 
 
+def gene_mask(layout: pd.DataFrame, shape: tuple[int, int]) -> np.ndarray:
+    """True on the pixels that hold a gene; False on padding."""
+    mask = np.zeros(shape, bool)
+    mask[layout["row"].to_numpy(int), layout["col"].to_numpy(int)] = True
+    return mask
+
+
 def fit_scaling(x_train: pd.DataFrame, mode: str) -> pd.DataFrame:
     """Min and max per gene for [0, 1] scaling: over all training values ('global', as the
     original study) or per gene ('per_gene')."""

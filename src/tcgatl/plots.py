@@ -25,6 +25,11 @@ def _cmaps():
             plt.get_cmap("RdBu_r").with_extremes(bad=PADDING_COLOUR))
 
 
+def gene_cmap():
+    """The colour map of gene images (padding grey)."""
+    return _cmaps()[0]
+
+
 def _symmetric(values) -> float:
     """Colour limit for a diverging map centred at zero (99.5th percentile of |values|)."""
     v = np.abs(np.asarray(values)[np.isfinite(values)])
@@ -57,22 +62,28 @@ def ig_class_figure(mean_image, mean_attr, mask, name: str, n: int, path, baseli
     save_figure(fig, path)
 
 
-def ig_grid(names, ns, mean_attrs, mask, path, title: str) -> None:
-    """Mean attribution map of every class in one figure, one shared zero-centred scale."""
+def image_grid(names, images, mask, title: str, cmap, norm, colorbar_label: str, panel=(2.6, 2.75)):
+    """One panel per image (padding pixels grey), at most six per row, one shared colour scale."""
     k = len(names)
     cols = min(k, 6) if k else 1
     rows = max(1, math.ceil(k / cols))
-    gene_cmap, attr_cmap = _cmaps()
-    lim = _symmetric(np.concatenate([m[mask] for m in mean_attrs]) if k else [])
-    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.75 * rows + 0.8), squeeze=False,
+    fig, axes = plt.subplots(rows, cols, figsize=(panel[0] * cols, panel[1] * rows + 0.8), squeeze=False,
                              constrained_layout=True)
     im = None
     for ax in axes.flat:
         ax.set_axis_off()
-    for ax, name, n, attr in zip(axes.flat, names, ns, mean_attrs):
-        im = ax.imshow(_masked(attr, mask), cmap=attr_cmap, norm=TwoSlopeNorm(0, -lim, lim), interpolation="nearest")
-        ax.set_title(f"{name} (n={n})", fontsize=9)
+    for ax, name, img in zip(axes.flat, names, images):
+        im = ax.imshow(_masked(img, mask), cmap=cmap, norm=norm, interpolation="nearest")
+        ax.set_title(name, fontsize=9)
     if im is not None:
-        fig.colorbar(im, ax=axes, label="mean attribution (shared scale)", shrink=0.6)
+        fig.colorbar(im, ax=axes, label=colorbar_label, shrink=0.6)
     fig.suptitle(title)
+    return fig
+
+
+def ig_grid(names, ns, mean_attrs, mask, path, title: str) -> None:
+    """Mean attribution map of every class in one figure, one shared zero-centred scale."""
+    lim = _symmetric(np.concatenate([m[mask] for m in mean_attrs]) if len(names) else [])
+    fig = image_grid([f"{name} (n={n})" for name, n in zip(names, ns)], mean_attrs, mask, title,
+                     _cmaps()[1], TwoSlopeNorm(0, -lim, lim), "mean attribution (shared scale)")
     save_figure(fig, path)

@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from ..io import atomic_path, write_table
-from ..layouts import read_layout
+from ..layouts import gene_mask, read_layout
 from ..plots import save_figure
 from . import figures, provenance, tables
 from .document import Code, Details, Document, Figure, Section, Table, Text, to_html, to_markdown
@@ -83,8 +83,7 @@ def _data_section(src: Sources, w: _Writer) -> Section:
         files = src.layout_files(lay)
         index = tables.read_tsv(files["index"], ["split", "position", "label"])
         layout, shape = read_layout(files["layout"])
-        mask = np.zeros(shape, bool)
-        mask[layout["row"].to_numpy(int), layout["col"].to_numpy(int)] = True
+        mask = gene_mask(layout, shape)
         train = np.load(files["images"], mmap_mode="r")
         first = index[index["split"] == "train"].sort_values("position").groupby("label", sort=True).first()
         imgs = [np.asarray(train[int(p)]) for p in first["position"]]

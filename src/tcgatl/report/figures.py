@@ -3,8 +3,6 @@ number of tumour types and models so that 33 names stay readable (see :func:`ove
 
 from __future__ import annotations
 
-import math
-
 import matplotlib
 import matplotlib.ticker
 
@@ -12,9 +10,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from ..plots import PADDING_COLOUR  # noqa: E402
+from .. import plots  # noqa: E402
 
 SPLIT_COLOURS = {"train": "#4c72b0", "val": "#55a868", "test": "#c44e52"}
 
@@ -77,22 +76,8 @@ def samples_per_type(table: pd.DataFrame):
 
 def example_images(names, images, mask, title: str):
     """One gene image per tumour type (the first training sample), one shared [0, 1] scale."""
-    k = len(names)
-    cols = min(k, 6) if k else 1
-    rows = max(1, math.ceil(k / cols))
-    cmap = plt.get_cmap("viridis").with_extremes(bad=PADDING_COLOUR)
-    fig, axes = plt.subplots(rows, cols, figsize=(2.5 * cols, 2.6 * rows + 0.8), squeeze=False,
-                             constrained_layout=True)
-    for ax in axes.flat:
-        ax.set_axis_off()
-    im = None
-    for ax, name, img in zip(axes.flat, names, images):
-        im = ax.imshow(np.ma.masked_where(~mask, img), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(name, fontsize=9)
-    if im is not None:
-        fig.colorbar(im, ax=axes, label="scaled log2 expression [0, 1]", shrink=0.6)
-    fig.suptitle(title)
-    return fig
+    return plots.image_grid(names, images, mask, title, plots.gene_cmap(), Normalize(0, 1),
+                            "scaled log2 expression [0, 1]", panel=(2.5, 2.6))
 
 
 def pancancer_summary(table: pd.DataFrame):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import importlib.metadata as md
 import platform
 import subprocess
@@ -12,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..io import md5sum
 
 # The distributions the results depend on (absent ones are listed as such: a report built in
 # the small report env does not have TensorFlow, the training env does).
@@ -31,14 +31,6 @@ def software_versions(packages=PACKAGES) -> pd.DataFrame:
     if not any(r["software"].startswith("tensorflow") for r in rows):
         rows.append({"software": "tensorflow", "version": "not installed here"})
     return pd.DataFrame(rows)
-
-
-def md5sum(path, chunk: int = 1 << 22) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def input_checksums(files: dict[str, str], manifest_md5: dict[str, str] | None = None) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..io import read_table
 
 # The original study's one reported split (ResNet50, genes in alphabetical order zero-padded to
 # 102x102, one 80/10/10 split): a reference row, not a result of this workflow.
@@ -30,10 +31,7 @@ def read_tsv(path, columns=()) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise InputError(path, "missing (the report reads it; rerun the workflow to rebuild it)")
-    try:
-        df = pd.read_csv(path, sep="\t")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a readable TSV table ({exc})") from None
+    df = read_table(path)
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, df.columns))}")
