@@ -58,17 +58,40 @@ def test_same_seed_same_model(trained, tmp_path):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
 
 
+# The two paths run the same operations on the same batches, but not in the same floating-point
+# order: oneDNN and Eigen choose kernels (and so the summation order) by CPU instruction set,
+# cache sizes and batch shape. On one CPU the same activations computed in batches of 8 or one
+# at a time differ by up to 2.2e-6 relative (oneDNN limited to AVX2), and training amplifies
+# that: noise of 1e-5 relative added to the cache (5x the largest such difference) moves this
+# test's VGG19 phase-2 losses by up to 0.46% and its probabilities by up to 0.024 (four noise
+# seeds; `bench/bench_finetune_cache.py --perturb` measures the same at full size); on a CPU
+# without AVX-512 the two paths differed by 0.35%. The bounds are twice the largest of these.
+LOSS_RTOL = 1e-2
+PROBA_ATOL = 0.05
+
+
 @pytest.mark.parametrize("name", ["ResNet50", "VGG19"])
 def test_cached_finetuning_equals_training_the_whole_model(name, tmp_path):
-    """Phase 2 on cached activations computes what phase 2 on gene images computes."""
+    """Phase 2 on cached activations computes what phase 2 on gene images computes, up to
+    floating-point summation order."""
     x, y = _data()
     start = _model(name)
     start.save(tmp_path / "start.keras")
     direct, cached = (keras.models.load_model(tmp_path / "start.keras") for _ in range(2))
     h1 = training.train_finetune_uncached(direct, name, x[:36], y[:36], x[36:], y[36:], CFG)
     h2, _ = training.finetune_cached(cached, name, x[:36], y[:36], x[36:], y[36:], CFG, tmp_path)
-    np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-4)
-    np.testing.assert_allclose(direct.predict(x, verbose=0), cached.predict(x, verbose=0), atol=1e-5)
+    for column in ("loss", "val_loss"):
+        np.testing.assert_allclose(h1[column], h2[column], rtol=LOSS_RTOL, err_msg=column)
+    p1, p2 = direct.predict(x, verbose=0), cached.predict(x, verbose=0)
+    np.testing.assert_allclose(p1, p2, atol=PROBA_ATOL)
+    # Same predicted class wherever the top two classes are further apart than the bound.
+    top2 = np.sort(p1, axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 2 * PROBA_ATOL
+    assert (p1.argmax(1) == p2.argmax(1))[clear].all()
+    # Same kept epoch, unless the two best epochs are within the loss bound of each other.
+    best = np.sort(h1["val_loss"].to_numpy())
+    if len(best) < 2 or best[1] - best[0] > 2 * LOSS_RTOL * best[0]:
+        assert h1["kept"].tolist() == h2["kept"].tolist()
     # and fine-tuning really changed the last block but nothing below it
     backbone = next(layer for layer in start.layers if isinstance(layer, keras.Model))
     tuned = next(layer for layer in cached.layers if isinstance(layer, keras.Model))
