@@ -9,7 +9,7 @@ SNAKEMAKE = $(BIN)/snakemake
 
 # Creates the venv and installs the exact pins, then the workflow's library (editable, so
 # the rules and the tests import the same code).
-$(VENV)/.installed: requirements.lock pyproject.toml setup.py src/tcgatl/_tsvparse.c
+$(VENV)/.installed: requirements.lock pyproject.toml setup.py src/tcgatl/inputs/_tsvparse.c
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.lock

@@ -2,17 +2,14 @@
 #   1. pan-cancer tumour-type classification from gene images with ImageNet backbones + IG;
 #   2. MOTLAB: multi-omics breast-cancer prognosis transferred from EA to AA patients.
 # Config: config/config.yaml (full TCGA run, the default) or --configfile config/demo.yaml.
-import sys
 from pathlib import Path
 
 from snakemake.utils import min_version
 
 min_version("9.0")
 
-# The library lives in src/tcgatl. This process imports it from there; scripts (in the venv
-# or a conda env) find it through the workflow/scripts/tcgatl link, since Snakemake puts a
-# script's folder on its sys.path.
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+# The library (src/tcgatl) is installed into the environment that runs Snakemake (`make run`:
+# the venv, editable) and into every conda env (envs/*.yaml install it from this checkout).
 
 # No --configfile/--config given: the full reanalysis, from the working directory's
 # config/config.yaml if there is one (a deployed copy), else the workflow's own.

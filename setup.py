@@ -4,6 +4,6 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("tcgatl._tsvparse", ["src/tcgatl/_tsvparse.c"], extra_compile_args=["-O3"], optional=True)
+        Extension("tcgatl.inputs._tsvparse", ["src/tcgatl/inputs/_tsvparse.c"], extra_compile_args=["-O3"], optional=True)
     ]
 )

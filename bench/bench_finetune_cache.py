@@ -23,12 +23,11 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from tcgatl import models, training  # noqa: E402
+from tcgatl.pancancer import models, training  # noqa: E402
 
 
 def main() -> None:

@@ -15,17 +15,13 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _measure import measure  # noqa: E402
-
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+from _measure import measure  # the bench folder is on sys.path: it holds the script
 
 SETUP = """
-import os, sys
+import os
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-sys.path.insert(0, {src!r})
 import numpy as np
-from tcgatl import ig, models
+from tcgatl.pancancer import ig, models
 m = models.build({backbone!r}, ({grid}, {grid}), 6, size={size}, weights="none", seed=0)
 x = np.random.default_rng(0).uniform(size=({samples}, {grid}, {grid})).astype("float32")
 t = np.arange({samples}) % 6
@@ -50,7 +46,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=64)
     ap.add_argument("--batch", type=int, default=32)
     a = ap.parse_args()
-    fmt = dict(src=SRC, **vars(a))
+    fmt = dict(vars(a))
     setup = SETUP.format(**fmt)
     batched = measure(setup, BATCHED.format(**fmt))
     naive = measure(setup, PER_SAMPLE.format(**fmt))

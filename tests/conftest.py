@@ -15,7 +15,7 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 @pytest.fixture(scope="session")
 def demo_raw(tmp_path_factory):
     """Demo raw files with small settings, generated once for the session."""
-    from tcgatl import demo
+    from tcgatl.inputs import demo
 
     out = tmp_path_factory.mktemp("demo_raw")
     params = demo.DemoParams(n_genes=600, patients_per_type=30, brca_patients=160, n_cpg=300, n_mirna=80)

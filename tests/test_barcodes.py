@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from tcgatl import barcodes
+from tcgatl.inputs import barcodes
 from tcgatl.errors import InputError
 
 

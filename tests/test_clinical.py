@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA
-from tcgatl import clinical
+from tcgatl.inputs import clinical
 from tcgatl.errors import InputError
 
 

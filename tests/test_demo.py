@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from tcgatl import barcodes, clinical, demo, matrix, qc
+from tcgatl.inputs import barcodes, clinical, demo, matrix, qc
 
 QC = dict(sample_types=["01", "03", "06"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[])
 FEAT = dict(negatives="zero", missing="drop_gene", log2=True, drop_constant=True)

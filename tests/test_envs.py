@@ -1,5 +1,8 @@
 """The conda envs and the venv lock can never drift apart."""
 import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,11 @@ def _lock():
 
 
 ENVS = sorted((ROOT / "envs").glob("*.yaml"))
+LIBRARY = "--editable .."  # conda runs pip in the env file's folder: this checkout's library
+
+
+def _pip_section(env):
+    return next(d["pip"] for d in yaml.safe_load(env.read_text())["dependencies"] if isinstance(d, dict))
 
 
 def test_every_family_has_an_env():
@@ -32,7 +40,12 @@ def test_env_pins_agree_with_lock(env):
     assert "python=3.11" in deps
     pip = next(d["pip"] for d in deps if isinstance(d, dict))
     assert pip, f"{env.name} pins nothing"
-    for entry in pip:
+    assert pip[-1] == LIBRARY, f"{env.name}: the last pip entry must install the workflow's library ({LIBRARY})"
+    pinned = {_norm(e.split("==")[0]) for e in pip[:-1]}
+    core = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    # so that installing the library adds nothing unpinned to the env
+    assert {_norm(c) for c in core} <= pinned, f"{env.name} does not pin every core dependency of tcgatl"
+    for entry in pip[:-1]:
         name, _, version = entry.partition("==")
         assert version, f"{env.name}: {entry} is not pinned exactly"
         key = _norm(name)
@@ -109,8 +122,7 @@ def _norm(name):
 def test_every_rule_env_has_what_its_script_imports():
     envs = {}
     for env in ENVS:
-        pip = next(d["pip"] for d in yaml.safe_load(env.read_text())["dependencies"] if isinstance(d, dict))
-        envs[env.name] = {_norm(e.split("==")[0]) for e in pip}
+        envs[env.name] = {_norm(e.split("==")[0]) for e in _pip_section(env)[:-1]}
         if "tensorflow-cpu" in envs[env.name]:
             envs[env.name].add("tensorflow")  # the CPU wheel provides the tensorflow module
     pairs = []
@@ -121,3 +133,26 @@ def test_every_rule_env_has_what_its_script_imports():
     for env, script in pairs:
         missing = _distributions(ROOT / "workflow" / script) - envs[env]
         assert not missing, f"workflow/{script} imports {sorted(missing)}, which envs/{env} lacks"
+
+
+@pytest.mark.e2e
+def test_an_env_installs_the_library_as_conda_would(tmp_path):
+    """Conda has no channel here, so its pip step is replayed: the env's pip section written to
+    a requirements file in envs/ and installed from there into a fresh environment; a script
+    outside the checkout then imports the library, C parser included."""
+    env = ROOT / "envs" / "data.yaml"
+    venv = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    requirements = ROOT / "envs" / f".test-{tmp_path.name}.requirements.txt"
+    requirements.write_text("\n".join(_pip_section(env)) + "\n")
+    try:
+        r = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", requirements.name],
+                           cwd=requirements.parent, capture_output=True, text=True)
+    finally:
+        requirements.unlink()
+    assert r.returncode == 0, r.stderr[-3000:]
+    probe = "from tcgatl.inputs import matrix, qc; print(matrix.__file__, matrix._tsvparse is not None)"
+    r = subprocess.run([str(venv / "bin" / "python"), "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    where, compiled = r.stdout.split()
+    assert Path(where).resolve().is_relative_to(ROOT / "src") and compiled == "True"

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import ROOT
 from gdc_server import FakeGDC
-from tcgatl import gdc
+from tcgatl.inputs import gdc
 
 FID = "3586c0da-64d0-4b74-a449-5ff4d9136611"
 BODY = os.urandom(3 * 1024 * 1024 + 123)

@@ -8,7 +8,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from tcgatl import ig, layouts, plots  # noqa: E402
+from tcgatl.pancancer import ig, layouts
+from tcgatl import plots  # noqa: E402
 
 RNG = np.random.default_rng(0)
 X = RNG.uniform(size=(5, 6, 6)).astype("float32")

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tcgatl import layouts
+from tcgatl.pancancer import layouts
 from tcgatl.errors import InputError
 
 

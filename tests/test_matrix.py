@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA
-from tcgatl import clinical, matrix
+from tcgatl.inputs import clinical, matrix
 from tcgatl.errors import InputError
 
 REAL = DATA / "rnaseq_excerpt.geneExp.tsv.gz"

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tcgatl import clinical, matrix, methylation
+from tcgatl.inputs import clinical, matrix, methylation
 from tcgatl.errors import InputError
 
 @pytest.fixture(autouse=True, params=["c", "arrow"])

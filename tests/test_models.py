@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from keras.src.legacy.saving import legacy_h5_format  # noqa: E402
 
-from tcgatl import models  # noqa: E402
+from tcgatl.pancancer import models  # noqa: E402
 from tcgatl.errors import InputError  # noqa: E402
 
 X = np.random.default_rng(0).uniform(size=(3, 12, 12)).astype("float32")

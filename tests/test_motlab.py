@@ -271,7 +271,7 @@ def test_final_model_roundtrip_scores_new_patients(tmp_path):
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory):
     """The demo's BRCA cohort (config/demo.yaml sizes), three layers built as the workflow does."""
-    from tcgatl import clinical, demo, matrix, methylation, qc
+    from tcgatl.inputs import clinical, demo, matrix, methylation, qc
 
     out = tmp_path_factory.mktemp("motlab_demo")
     paths = demo.generate(out, demo.DemoParams(n_genes=1000, n_cpg=800, n_mirna=150, patients_per_type=20))

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from conftest import SHARED, needs_shared
-from tcgatl import clinical
+from tcgatl.inputs import clinical
 from tcgatl.motlab import cli, cohort, labels, net
 from tcgatl.motlab.evaluate import Data, Settings, auroc_table, run_scheme
 

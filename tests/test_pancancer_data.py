@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tcgatl import baseline, metrics, splits
+from tcgatl.pancancer import baseline, metrics, splits
 from tcgatl.errors import InputError
 
 

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from tcgatl import qc
+from tcgatl.inputs import qc
 from tcgatl.errors import InputError
 
 BARCODES = [

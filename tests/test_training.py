@@ -9,7 +9,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
 
-from tcgatl import checkpoint, layouts, models, training  # noqa: E402
+from tcgatl.pancancer import checkpoint, layouts, models, training  # noqa: E402
 from tcgatl.errors import InputError  # noqa: E402
 
 GRID = (8, 8)

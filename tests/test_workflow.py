@@ -14,8 +14,8 @@ import yaml
 
 from conftest import DATA, ROOT, SHARED, needs_shared, run_snakemake
 from gdc_server import FakeGDC
-from tcgatl import demo
-from tcgatl.gdc import md5sum
+from tcgatl.inputs import demo
+from tcgatl.inputs.gdc import md5sum
 from tcgatl.io import read_matrix
 
 DEMO = str(ROOT / "config" / "demo.yaml")
@@ -152,7 +152,7 @@ def test_integrated_gradients_recover_the_planted_markers(demo_run, tmp_path):
     regression on the demo's gene images): each type's top genes are its planted markers."""
     import keras
 
-    from tcgatl import checkpoint, explain, training
+    from tcgatl.pancancer import checkpoint, explain, training
 
     pc = demo_run / "results" / "pancancer"
     index = pd.read_csv(pc / "alphabetical" / "images" / "index.tsv", sep="\t")

@@ -2,9 +2,9 @@
 import re
 
 from tcgatl import config as tcgatl_config
-from tcgatl import gdc
+from tcgatl.inputs import gdc
 from tcgatl import report as tcgatl_report  # only .sources is loaded (standard library)
-from tcgatl.demo import FILES as DEMO_FILES
+from tcgatl.inputs.demo import FILES as DEMO_FILES
 from tcgatl.errors import ConfigError
 
 # Validate before any job starts; defaults from the schema are filled into `config`.

@@ -1,7 +1,7 @@
 """Logistic-regression baseline on the split's feature matrix (rule baseline_logreg)."""
 import pandas as pd
 
-from tcgatl import baseline, metrics
+from tcgatl.pancancer import baseline, metrics
 from tcgatl.io import read_matrix
 from tcgatl.logs import setup
 

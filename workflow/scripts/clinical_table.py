@@ -1,5 +1,5 @@
 """TCGA-CDR -> clinical Parquet indexed by patient (rule clinical_table)."""
-from tcgatl import clinical
+from tcgatl.inputs import clinical
 from tcgatl.io import write_table
 from tcgatl.logs import setup
 

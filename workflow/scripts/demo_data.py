@@ -1,5 +1,5 @@
 """Generate the embedded demo's raw TCGA-format files (rule demo_data)."""
-from tcgatl import demo
+from tcgatl.inputs import demo
 from tcgatl.logs import setup
 
 log = setup(snakemake.log[0])

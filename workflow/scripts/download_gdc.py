@@ -1,5 +1,5 @@
 """Verified, resumable download of one GDC file (rule download_gdc)."""
-from tcgatl import gdc
+from tcgatl.inputs import gdc
 from tcgatl.logs import setup
 
 log = setup(snakemake.log[0])

@@ -10,8 +10,8 @@ log = setup(snakemake.log[0])  # before TensorFlow loads, so its messages go to 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from tcgatl import metrics, training  # noqa: E402
-from tcgatl.checkpoint import Checkpoint  # noqa: E402
+from tcgatl.pancancer import metrics, training  # noqa: E402
+from tcgatl.pancancer.checkpoint import Checkpoint  # noqa: E402
 
 ck = Checkpoint.load(os.path.dirname(snakemake.input.model))
 index = pd.read_csv(snakemake.input.index, sep="\t", dtype={"split": str})

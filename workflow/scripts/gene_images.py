@@ -1,8 +1,8 @@
 """Gene images per split at the native grid, as memory-mappable .npy (rule gene_images)."""
 import pandas as pd
 
-from tcgatl import layouts
-from tcgatl.splits import split_matrix
+from tcgatl.pancancer import layouts
+from tcgatl.pancancer.splits import split_matrix
 from tcgatl.io import read_matrix, write_table
 from tcgatl.logs import setup
 

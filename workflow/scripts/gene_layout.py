@@ -1,8 +1,8 @@
 """Gene -> pixel layout and [0, 1] scaling, fitted on the training split (rule gene_layout)."""
 import pandas as pd
 
-from tcgatl import layouts
-from tcgatl.splits import split_matrix
+from tcgatl.pancancer import layouts
+from tcgatl.pancancer.splits import split_matrix
 from tcgatl.io import read_matrix, write_table
 from tcgatl.logs import setup
 

@@ -7,7 +7,7 @@ from tcgatl.logs import setup, warn_user  # noqa: E402
 
 log = setup(snakemake.log[0])  # before TensorFlow loads, so its messages go to the log
 
-from tcgatl import explain  # noqa: E402
+from tcgatl.pancancer import explain  # noqa: E402
 
 cfg = snakemake.params.cfg
 result = explain.explain_checkpoint(

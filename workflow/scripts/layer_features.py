@@ -1,7 +1,7 @@
 """Features x samples table -> sample QC -> samples x features Parquet + labels (rule layer_features)."""
 import pandas as pd
 
-from tcgatl import matrix, qc
+from tcgatl.inputs import matrix, qc
 from tcgatl.io import write_matrix, write_table
 from tcgatl.logs import setup
 

@@ -1,7 +1,7 @@
 """450K methylation -> the cohort's top-variance CpGs as Parquet, streamed (rule methylation_features)."""
 import pandas as pd
 
-from tcgatl import methylation, qc
+from tcgatl.inputs import methylation, qc
 from tcgatl.io import write_matrix, write_table
 from tcgatl.logs import setup
 

@@ -1,7 +1,7 @@
 """BRCA primary tumours in every omics layer, with EA/AA ancestry (rule motlab_cohort)."""
 import pandas as pd
 
-from tcgatl import clinical
+from tcgatl.inputs import clinical
 from tcgatl.io import read_matrix, write_table
 from tcgatl.logs import setup
 from tcgatl.motlab import cohort

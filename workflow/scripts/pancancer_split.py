@@ -1,7 +1,7 @@
 """Stratified train/val/test split of the classifier's samples (rule pancancer_split)."""
 import pandas as pd
 
-from tcgatl import splits
+from tcgatl.pancancer import splits
 from tcgatl.io import write_table
 from tcgatl.logs import setup
 

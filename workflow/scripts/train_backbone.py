@@ -11,7 +11,7 @@ log = setup(snakemake.log[0])  # before TensorFlow loads, so its messages go to 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from tcgatl import checkpoint, models, training  # noqa: E402
+from tcgatl.pancancer import checkpoint, models, training  # noqa: E402
 from tcgatl.io import write_table  # noqa: E402
 
 pc, backbone = snakemake.params.cfg, snakemake.wildcards.backbone

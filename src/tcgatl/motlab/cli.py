@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import clinical
+from ..inputs import clinical
 from ..errors import InputError
 from ..io import read_table, write_table
 from . import cohort as cohort_mod

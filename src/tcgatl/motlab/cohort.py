@@ -7,7 +7,7 @@ import logging
 
 import pandas as pd
 
-from .. import barcodes
+from ..inputs import barcodes
 from ..errors import InputError
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from ..io import atomic_path, write_table
-from ..layouts import gene_mask, read_layout
+from ..pancancer.layouts import gene_mask, read_layout
 from ..plots import save_figure
 from . import figures, provenance, tables
 from .document import Code, Details, Document, Figure, Section, Table, Text, to_html, to_markdown

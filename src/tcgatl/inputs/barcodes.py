@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from .errors import InputError, preview
+from ..errors import InputError, preview
 
 _BARCODE = re.compile(
     r"^(?P<patient>TCGA-[A-Z0-9]{2}-[A-Z0-9]{4})"

@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from .models import BACKBONES, GeneImageInput
 
-log = logging.getLogger("tcgatl.training")
+log = logging.getLogger("tcgatl.pancancer.training")
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ def finetune_cached(model: keras.Model, backbone_name: str, x_train, y_train, x_
 
 def label_indices(index: pd.DataFrame, split: str, classes, source=None) -> np.ndarray:
     """Class indices of one split's images, in image order (the index table's positions)."""
-    from .errors import InputError, preview
+    from ..errors import InputError, preview
 
     rows = index[index["split"] == split].sort_values("position")
     if not np.array_equal(rows["position"].to_numpy(), np.arange(len(rows))):

@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from .io import md5sum  # noqa: F401  (callers and tests verify files with gdc.md5sum)
+from ..io import md5sum  # noqa: F401  (callers and tests verify files with gdc.md5sum)
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .barcodes import check_unique
-from .errors import InputError, preview
+from ..errors import InputError, preview
 from . import matrix as _matrix
 from .matrix import NA_VALUES, column_map, qc_columns, iter_line_chunks, parse_chunk, parse_error, read_header, sniff_sep
 

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-log = logging.getLogger("tcgatl.ig")
+log = logging.getLogger("tcgatl.pancancer.ig")
 
 
 def baseline_images(kind: str, x: np.ndarray, train_mean: np.ndarray | None = None, sigma: float = 3.0) -> np.ndarray:

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from . import layouts
-from .errors import InputError, preview
-from .io import atomic_path, read_matrix, write_table
+from ..errors import InputError, preview
+from ..io import atomic_path, read_matrix, write_table
 
 FILES = {"model": "model.keras", "layout": "layout.parquet", "scaling": "scaling.parquet", "meta": "checkpoint.json"}
 
@@ -83,7 +83,7 @@ class Checkpoint:
 
     def features(self, raw: pd.DataFrame, source=None) -> pd.DataFrame:
         """A raw (linear-scale) samples x genes table -> features, as the training matrix was made."""
-        from .matrix import to_features
+        from ..inputs.matrix import to_features
 
         f = self.meta["features"]
         genes = raw.columns.intersection(self.layout["gene"])
@@ -105,7 +105,7 @@ class Checkpoint:
 def read_raw_table(path) -> pd.DataFrame:
     """A features x samples table (EB++ layout, .tsv/.csv, optionally gzipped) as samples x
     features, still on its linear scale."""
-    from .matrix import read_header, read_samples_matrix, sniff_sep
+    from ..inputs.matrix import read_header, read_samples_matrix, sniff_sep
 
     sep = sniff_sep(path)
     return read_samples_matrix(path, read_header(path, sep)[1:], sep=sep)

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .barcodes import check_unique
-from .errors import InputError, preview
+from ..errors import InputError, preview
 
 try:
     from . import _tsvparse

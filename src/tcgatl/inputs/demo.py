@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import atomic_path
+from ..io import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -327,10 +327,10 @@ def generate(outdir: str | Path, params: DemoParams | None = None) -> dict[str, 
     with atomic_path(paths["clinical"]) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             cdr.to_excel(xw, sheet_name="TCGA-CDR")
-            pd.DataFrame({"Notes": ["Synthetic demo table in the TCGA-CDR layout (tcgatl.demo)."]}).to_excel(xw, sheet_name="Notes", index=False)
+            pd.DataFrame({"Notes": ["Synthetic demo table in the TCGA-CDR layout (tcgatl.inputs.demo)."]}).to_excel(xw, sheet_name="Notes", index=False)
     with atomic_path(paths["ancestry"]) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame({"Notes": ["Synthetic demo ancestry calls (tcgatl.demo)."]}).to_excel(xw, sheet_name="Notes", index=False)
+            pd.DataFrame({"Notes": ["Synthetic demo ancestry calls (tcgatl.inputs.demo)."]}).to_excel(xw, sheet_name="Notes", index=False)
             for t, sheet in _ancestry_sheets(pat, rng).items():
                 sheet.to_excel(xw, sheet_name=t, index=False)
 

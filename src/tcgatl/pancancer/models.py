@@ -14,7 +14,7 @@ from pathlib import Path
 import keras
 from keras import layers
 
-from .errors import InputError
+from ..errors import InputError
 
 KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications"
 

@@ -89,7 +89,7 @@ def write_evaluation(result: dict, model: str, predictions: pd.DataFrame, out: d
     predictions.parquet; ``out`` maps those names to paths."""
     import json
 
-    from .io import atomic_path, write_table
+    from ..io import atomic_path, write_table
 
     doc = {k: v for k, v in result.items() if k not in ("per_class", "confusion")}
     doc["model"] = model

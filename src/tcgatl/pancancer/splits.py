@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
 
-from .errors import InputError, preview
+from ..errors import InputError, preview
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 from scipy import sparse
 from scipy.spatial import ConvexHull
 
-from .errors import InputError
-from .io import atomic_path
+from ..errors import InputError
+from ..io import atomic_path
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from .barcodes import parse
-from .errors import InputError, preview
-from .io import read_table, require_columns
+from ..errors import InputError, preview
+from ..io import read_table, require_columns
 
 ENDPOINTS = ["OS", "DSS", "DFI", "PFI"]
 CDR_COLUMNS = ["bcr_patient_barcode", "type", "race"] + [c for e in ENDPOINTS for c in (e, f"{e}.time")]

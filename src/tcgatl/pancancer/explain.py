@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import ig, layouts, plots
+from . import ig, layouts
+from .. import plots
 from .checkpoint import Checkpoint
-from .errors import InputError, preview
-from .io import atomic_path, read_matrix, write_table
+from ..errors import InputError, preview
+from ..io import atomic_path, read_matrix, write_table
 
-log = logging.getLogger("tcgatl.explain")
+log = logging.getLogger("tcgatl.pancancer.explain")
 
 
 def _file_name(name: str) -> str:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from .barcodes import one_aliquot_per_patient, parse
-from .errors import InputError
-from .io import read_table, require_columns
+from ..errors import InputError
+from ..io import read_table, require_columns
 
 log = logging.getLogger(__name__)
 
