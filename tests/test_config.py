@@ -44,7 +44,7 @@ def test_every_schema_key_has_description_and_default():
          "'pancancer.backbones[0]' = 'ResNet' is not allowed; expected one of ['Xception', 'DenseNet169', 'ResNet50', 'VGG19']"),
         ({"pancancer": {"image_size": 8}}, "'pancancer.image_size' = 8 is not allowed; expected a number >= 32"),
         ({"seed": "forty-two"}, "'seed' = 'forty-two' is not allowed; expected a value of type integer"),
-        ({"motlab": {"endpoints": ["PFS"]}}, "'motlab.endpoints[0]' = 'PFS' is not allowed; expected one of ['PFI', 'DSS', 'OS', 'DFI']"),
+        ({"motlab": {"endpoints": ["PFS"]}}, "'motlab.endpoints[0]' = 'PFS' is not allowed; expected one of ['OS', 'DSS', 'DFI', 'PFI']"),
         ({"qc": {"sampletypes": ["01"]}}, "unknown key 'qc.sampletypes'"),
         ({"pancancer": {"train_fraction": 0.9, "val_fraction": 0.1}}, "leaves no test set"),
         ({"inputs": {"expression": {"path": None, "gdc_id": None}}}, "'inputs.expression' has neither 'path' nor 'gdc_id'"),

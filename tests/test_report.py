@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import ROOT
 from tcgatl.errors import InputError
 from tcgatl.report import document, figures, provenance, tables
 
@@ -184,3 +185,10 @@ def test_software_versions_list_the_pinned_libraries():
     import sklearn
 
     assert v["scikit-learn"] == sklearn.__version__ and v["python"].count(".") == 2
+
+
+def test_every_annotated_kind_has_its_caption_and_every_caption_a_kind():
+    from tcgatl.report import CATEGORIES
+
+    captions = {p.stem for p in (ROOT / "workflow" / "report").glob("*.rst")} - {"workflow"}
+    assert captions == set(CATEGORIES)

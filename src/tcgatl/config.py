@@ -17,9 +17,30 @@ from .errors import ConfigError
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
+def choices() -> dict[tuple[str, str], tuple[list, bool]]:
+    """The config lists whose allowed values the library defines (one source: adding a backbone
+    or a scheme is one edit there): (section, key) -> (allowed values, all by default)."""
+    from .motlab import options as motlab_options
+    from .pancancer import options as pancancer_options
+
+    return {
+        ("pancancer", "backbones"): (list(pancancer_options.BACKBONES), True),
+        ("pancancer", "layouts"): (list(pancancer_options.LAYOUTS), False),
+        ("motlab", "endpoints"): (list(motlab_options.ENDPOINTS), False),
+        ("motlab", "schemes"): (list(motlab_options.SCHEMES), True),
+    }
+
+
 def load_schema(path: str | Path = SCHEMA) -> dict:
+    """The config schema, with the allowed values of the lists in :func:`choices` filled in."""
     with open(path) as fh:
-        return yaml.safe_load(fh)
+        schema = yaml.safe_load(fh)
+    for (section, key), (allowed, all_by_default) in choices().items():
+        node = schema["properties"][section]["properties"][key]
+        node["items"]["enum"] = allowed
+        if all_by_default:
+            node["default"] = list(allowed)
+    return schema
 
 
 def _resolve(schema: dict, root: dict) -> dict:

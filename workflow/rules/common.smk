@@ -1,11 +1,11 @@
 # Helpers shared by every .smk file -- config validation, input resolution, target lists.
-import re
-
 from tcgatl import config as tcgatl_config
-from tcgatl.inputs import gdc
-from tcgatl import report as tcgatl_report  # only .sources is loaded (standard library)
-from tcgatl.inputs.demo import FILES as DEMO_FILES
+from tcgatl import report as tcgatl_report  # only .sources is loaded (light)
 from tcgatl.errors import ConfigError
+from tcgatl.inputs import gdc
+from tcgatl.inputs.demo import FILES as DEMO_FILES
+from tcgatl.motlab.options import ENDPOINTS, SCHEMES, SMOTE_OPTIONS
+from tcgatl.pancancer.options import BACKBONES, LAYOUTS
 
 # Validate before any job starts; defaults from the schema are filled into `config`.
 try:
@@ -13,10 +13,6 @@ try:
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 
-DEMO_RAW = "results/demo/raw"
-RESULTS = "results"
-LOGS = "results/logs"
-BENCH = "results/benchmarks"
 PC = config["pancancer"]
 IG = config["ig"]
 MOT = config["motlab"]
@@ -27,12 +23,15 @@ GPU = 1 if config["resources"]["gpu"] else 0
 PC_TRAIN = {k: v for k, v in PC.items() if k not in ("layouts", "backbones", "bootstrap", "cv_folds", "cv_repeats")}
 MOT_FIT = {k: v for k, v in MOT.items() if k not in ("endpoints", "years", "schemes")}
 
-_PC_SCHEMA = tcgatl_config.load_schema()["properties"]["pancancer"]["properties"]
 
 
 wildcard_constraints:
-    layout="|".join(_PC_SCHEMA["layouts"]["items"]["enum"]),
-    backbone="|".join(_PC_SCHEMA["backbones"]["items"]["enum"]),
+    layout="|".join(LAYOUTS),
+    backbone="|".join(BACKBONES),
+    endpoint="|".join(ENDPOINTS),
+    years=r"\d+",
+    scheme="|".join(SCHEMES),
+    smote="|".join(SMOTE_OPTIONS),
 
 
 def _manifest_path():
@@ -48,7 +47,7 @@ MANIFEST = gdc.read_manifest(_manifest_path())
 def raw(name):
     """Path of raw input `name`: the demo file, a local path, or the GDC download target."""
     if config["demo"]["enabled"]:
-        return f"{DEMO_RAW}/{DEMO_FILES[name]}"
+        return f"results/demo/raw/{DEMO_FILES[name]}"
     spec = config["inputs"][name]
     if spec["path"]:
         if not os.path.exists(spec["path"]):
@@ -67,7 +66,7 @@ def raw(name):
         raise WorkflowError(
             f"inputs.{name}.gdc_id: {spec['gdc_id']} is not listed in {_manifest_path()}"
         )
-    return f"{RESULTS}/raw/{MANIFEST[spec['gdc_id']].filename}"
+    return f"results/raw/{MANIFEST[spec['gdc_id']].filename}"
 
 
 def raw_inputs(*names):
@@ -96,7 +95,7 @@ def layer_inputs(wildcards):
         table = config["extra_layers"][layer]["path"]
         if not os.path.exists(table):
             raise WorkflowError(f"extra_layers.{layer}.path: file {table} does not exist")
-    return {"table": table, "cdr": f"{RESULTS}/clinical/cdr.parquet", **raw_inputs("sample_quality")}
+    return {"table": table, "cdr": "results/clinical/cdr.parquet", **raw_inputs("sample_quality")}
 
 
 def feature_layers():
@@ -105,70 +104,42 @@ def feature_layers():
 
 
 def feature_targets():
-    return [f"{RESULTS}/clinical/cdr.parquet"] + [
-        f"{RESULTS}/features/{layer}.{ext}" for layer in feature_layers() for ext in ("parquet", "labels.tsv", "qc.tsv")
+    return ["results/clinical/cdr.parquet"] + [
+        f"results/features/{layer}.{ext}" for layer in feature_layers() for ext in ("parquet", "labels.tsv", "qc.tsv")
     ]
 
 
 def pancancer_run_dirs():
-    return expand(f"{RESULTS}/pancancer/{{layout}}/{{backbone}}", layout=PC["layouts"], backbone=PC["backbones"])
+    return expand("results/pancancer/{layout}/{backbone}", layout=PC["layouts"], backbone=PC["backbones"])
 
 
 def pancancer_targets():
     runs = pancancer_run_dirs()
     return (
         [f"{d}/metrics.json" for d in runs]
-        + [f"{RESULTS}/pancancer/baseline/metrics.json"]
+        + ["results/pancancer/baseline/metrics.json"]
         + [f"{d}/ig/top_genes.tsv" for d in runs]
     )
 
 
 def motlab_targets():
-    return [f"{RESULTS}/motlab/auroc_summary.tsv", f"{RESULTS}/motlab/auroc_by_scheme.png"] + expand(
-        f"{RESULTS}/motlab/{{endpoint}}_{{years}}y/label_counts.tsv", endpoint=MOT["endpoints"], years=MOT["years"]
+    return ["results/motlab/auroc_summary.tsv", "results/motlab/auroc_by_scheme.png"] + expand(
+        "results/motlab/{endpoint}_{years}y/label_counts.tsv", endpoint=MOT["endpoints"], years=MOT["years"]
     ) + expand(
-        f"{RESULTS}/motlab/{{endpoint}}_{{years}}y/{{scheme}}_{{smote}}/model/preprocessing.json",
+        "results/motlab/{endpoint}_{years}y/{scheme}_{smote}/model/preprocessing.json",
         endpoint=MOT["endpoints"],
         years=MOT["years"],
         scheme=MOT["schemes"],
-        smote=["smote", "nosmote"],
+        smote=SMOTE_OPTIONS,
     )
 
 
 def all_targets():
-    return feature_targets() + pancancer_targets() + motlab_targets() + [f"{RESULTS}/report/index.html"]
+    return feature_targets() + pancancer_targets() + motlab_targets() + ["results/report/index.html"]
 
 
 # The metrics report (report.smk): its inputs, and its outputs with `snakemake --report` annotations.
-REPORT_DIR = f"{RESULTS}/report"
-REPORT_SOURCES = tcgatl_report.Sources(config, RESULTS)
-# Report category (and subcategory) of each kind of file; the caption is ../report/<kind>.rst.
-REPORT_CATEGORY = {
-    "samples_per_type_figure": ("1. Data", "Samples"),
-    "samples_per_type_table": ("1. Data", "Samples"),
-    "qc_samples": ("1. Data", "Quality control"),
-    "qc_features": ("1. Data", "Quality control"),
-    "example_images": ("1. Data", "Example gene images"),
-    "pancancer_summary": ("2. Pan-cancer", "Summary"),
-    "pancancer_metrics": ("2. Pan-cancer", "Summary"),
-    "per_class_f1_figure": ("2. Pan-cancer", "Summary"),
-    "per_class_f1_table": ("2. Pan-cancer", "Summary"),
-    "training_curves": ("2. Pan-cancer", "Training"),
-    "training_history": ("2. Pan-cancer", "Training"),
-    "confusion": ("2. Pan-cancer", "Confusion matrices"),
-    "confusion_table": ("2. Pan-cancer", "Confusion matrices"),
-    "ig_completeness": ("3. Integrated Gradients", "Summary"),
-    "ig_top_genes": ("3. Integrated Gradients", "Summary"),
-    "motlab_auroc": ("4. MOTLAB", "Summary"),
-    "motlab_weights": ("4. MOTLAB", "Omics weights"),
-    "motlab_labels": ("4. MOTLAB", "Cohort"),
-    "motlab_cohort": ("4. MOTLAB", "Cohort"),
-    "software_versions": ("5. Provenance", None),
-    "input_checksums": ("5. Provenance", None),
-    "config": ("5. Provenance", None),
-}
-
-
+REPORT_SOURCES = tcgatl_report.Sources(config, "results")
 def report_raw_files():
     """Raw inputs this configuration reads (checksummed into the report's provenance)."""
     layer_input = {"mrna": "expression", "mirna": "mirna", "methylation": "methylation"}
@@ -184,21 +155,21 @@ def report_inputs(wildcards):
     return REPORT_SOURCES.paths() | {"raw": list(report_raw_files().values())}
 
 
+def annotated(path, kind, labels=None):
+    """``path`` in `snakemake --report`: caption ../report/<kind>.rst, category from the library."""
+    category, subcategory = tcgatl_report.CATEGORIES[kind]
+    return report(path, caption=f"../report/{kind}.rst", category=category, subcategory=subcategory, labels=labels)
+
+
 def report_outputs():
     out = {
-        "html": report(
-            f"{REPORT_DIR}/{tcgatl_report.DOCUMENTS['html']}",
-            caption="../report/metrics_report.rst",
-            category="0. Metrics report",
-        ),
-        "markdown": f"{REPORT_DIR}/{tcgatl_report.DOCUMENTS['markdown']}",
-        "json": f"{REPORT_DIR}/{tcgatl_report.DOCUMENTS['json']}",
+        "html": annotated(f"results/report/{tcgatl_report.DOCUMENTS['html']}", "metrics_report"),
+        "markdown": f"results/report/{tcgatl_report.DOCUMENTS['markdown']}",
+        "json": f"results/report/{tcgatl_report.DOCUMENTS['json']}",
     }
     for i, (rel, kind, labels) in enumerate(tcgatl_report.output_files(REPORT_SOURCES)):
-        path = f"{REPORT_DIR}/{rel}"
+        path = f"results/report/{rel}"
         if kind != "copy":
-            category, subcategory = REPORT_CATEGORY[kind]
-            path = report(path, caption=f"../report/{kind}.rst", category=category, subcategory=subcategory,
-                          labels=labels or None)
+            path = annotated(path, kind, labels or None)
         out[f"file_{i}"] = path
     return out

@@ -3,13 +3,13 @@
 
 rule demo_data:
     output:
-        **{name: f"{DEMO_RAW}/{path}" for name, path in DEMO_FILES.items()},
+        **{name: f"results/demo/raw/{path}" for name, path in DEMO_FILES.items()},
     params:
         demo=config["demo"],
     log:
-        f"{LOGS}/demo_data.log",
+        "results/logs/demo_data.log",
     benchmark:
-        f"{BENCH}/demo_data.tsv"
+        "results/benchmarks/demo_data.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
@@ -22,16 +22,16 @@ rule demo_data:
 
 rule download_gdc:
     output:
-        f"{RESULTS}/raw/{{filename}}",
+        "results/raw/{filename}",
     wildcard_constraints:
         filename="|".join(re.escape(e.filename) for e in MANIFEST.values()),
     params:
         entry=lambda wc: next(e for e in MANIFEST.values() if e.filename == wc.filename),
         gdc=config["gdc"],
     log:
-        f"{LOGS}/download/{{filename}}.log",
+        "results/logs/download/{filename}.log",
     benchmark:
-        f"{BENCH}/download/{{filename}}.tsv"
+        "results/benchmarks/download/{filename}.tsv"
     resources:
         mem_mb=1000,
         runtime=240,
@@ -47,11 +47,11 @@ rule clinical_table:
     input:
         cdr=raw("clinical"),
     output:
-        f"{RESULTS}/clinical/cdr.parquet",
+        "results/clinical/cdr.parquet",
     log:
-        f"{LOGS}/clinical_table.log",
+        "results/logs/clinical_table.log",
     benchmark:
-        f"{BENCH}/clinical_table.tsv"
+        "results/benchmarks/clinical_table.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
@@ -66,20 +66,20 @@ rule layer_features:
     input:
         unpack(layer_inputs),
     output:
-        matrix=f"{RESULTS}/features/{{layer}}.parquet",
-        labels=f"{RESULTS}/features/{{layer}}.labels.tsv",
-        samples=f"{RESULTS}/features/{{layer}}.samples.tsv",
-        qc=f"{RESULTS}/features/{{layer}}.qc.tsv",
-        dropped=f"{RESULTS}/features/{{layer}}.dropped_features.tsv",
+        matrix="results/features/{layer}.parquet",
+        labels="results/features/{layer}.labels.tsv",
+        samples="results/features/{layer}.samples.tsv",
+        qc="results/features/{layer}.qc.tsv",
+        dropped="results/features/{layer}.dropped_features.tsv",
     wildcard_constraints:
         layer="|".join(TABLE_LAYERS),
     params:
         qc=config["qc"],
         spec=lambda wc: layer_spec(wc.layer),
     log:
-        f"{LOGS}/features/{{layer}}.log",
+        "results/logs/features/{layer}.log",
     benchmark:
-        f"{BENCH}/features/{{layer}}.tsv"
+        "results/benchmarks/features/{layer}.tsv"
     resources:
         mem_mb=16000,
         runtime=60,
@@ -93,22 +93,22 @@ rule layer_features:
 rule methylation_features:
     input:
         unpack(lambda wc: {"table": raw("methylation"), **raw_inputs("sample_quality")}),
-        cdr=f"{RESULTS}/clinical/cdr.parquet",
+        cdr="results/clinical/cdr.parquet",
     output:
-        matrix=f"{RESULTS}/features/methylation.parquet",
-        labels=f"{RESULTS}/features/methylation.labels.tsv",
-        samples=f"{RESULTS}/features/methylation.samples.tsv",
-        qc=f"{RESULTS}/features/methylation.qc.tsv",
-        stats=f"{RESULTS}/features/methylation.cpg_stats.tsv",
+        matrix="results/features/methylation.parquet",
+        labels="results/features/methylation.labels.tsv",
+        samples="results/features/methylation.samples.tsv",
+        qc="results/features/methylation.qc.tsv",
+        stats="results/features/methylation.cpg_stats.tsv",
     params:
         qc=config["qc"],
         cancer_type=MOT["cancer_type"],
         top_cpgs=MOT["top_cpgs"],
         max_missing=MOT["cpg_max_missing"],
     log:
-        f"{LOGS}/features/methylation.log",
+        "results/logs/features/methylation.log",
     benchmark:
-        f"{BENCH}/features/methylation.tsv"
+        "results/benchmarks/features/methylation.tsv"
     resources:
         mem_mb=8000,
         runtime=480,

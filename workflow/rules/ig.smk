@@ -3,35 +3,33 @@
 
 rule integrated_gradients:
     input:
-        model=f"{PC_DIR}/{{layout}}/{{backbone}}/model.keras",
-        layout=f"{PC_DIR}/{{layout}}/{{backbone}}/layout.parquet",
-        scaling=f"{PC_DIR}/{{layout}}/{{backbone}}/scaling.parquet",
-        meta=f"{PC_DIR}/{{layout}}/{{backbone}}/checkpoint.json",
-        predictions=f"{PC_DIR}/{{layout}}/{{backbone}}/predictions.parquet",
-        test=f"{PC_DIR}/{{layout}}/images/test.npy",
-        train=f"{PC_DIR}/{{layout}}/images/train.npy",
-        index=f"{PC_DIR}/{{layout}}/images/index.tsv",
-        matrix=f"{RESULTS}/features/{PC['matrix']}.parquet",
+        model="results/pancancer/{layout}/{backbone}/model.keras",
+        layout="results/pancancer/{layout}/{backbone}/layout.parquet",
+        scaling="results/pancancer/{layout}/{backbone}/scaling.parquet",
+        meta="results/pancancer/{layout}/{backbone}/checkpoint.json",
+        predictions="results/pancancer/{layout}/{backbone}/predictions.parquet",
+        test="results/pancancer/{layout}/images/test.npy",
+        train="results/pancancer/{layout}/images/train.npy",
+        index="results/pancancer/{layout}/images/index.tsv",
+        matrix=f"results/features/{PC['matrix']}.parquet",
     output:
-        genes=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/genes.parquet",
-        genes_tsv=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/genes.tsv",
-        top=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/top_genes.tsv",
-        completeness=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/completeness.tsv",
-        attributions=f"{PC_DIR}/{{layout}}/{{backbone}}/ig/attributions.npy",
-        grid=report(
-            f"{PC_DIR}/{{layout}}/{{backbone}}/ig/grid.png",
-            caption="../report/ig_grid.rst",
-            category="3. Integrated Gradients",
-            subcategory="Attribution maps",
+        genes="results/pancancer/{layout}/{backbone}/ig/genes.parquet",
+        genes_tsv="results/pancancer/{layout}/{backbone}/ig/genes.tsv",
+        top="results/pancancer/{layout}/{backbone}/ig/top_genes.tsv",
+        completeness="results/pancancer/{layout}/{backbone}/ig/completeness.tsv",
+        attributions="results/pancancer/{layout}/{backbone}/ig/attributions.npy",
+        grid=annotated(
+            "results/pancancer/{layout}/{backbone}/ig/grid.png",
+            "ig_grid",
             labels={"layout": "{layout}", "model": "{backbone}"},
         ),
-        classes=directory(f"{PC_DIR}/{{layout}}/{{backbone}}/ig/classes"),
+        classes=directory("results/pancancer/{layout}/{backbone}/ig/classes"),
     params:
         cfg=IG,
     log:
-        f"{LOGS}/pancancer/{{layout}}/{{backbone}}/ig.log",
+        "results/logs/pancancer/{layout}/{backbone}/ig.log",
     benchmark:
-        f"{BENCH}/pancancer/{{layout}}/{{backbone}}/ig.tsv"
+        "results/benchmarks/pancancer/{layout}/{backbone}/ig.tsv"
     resources:
         mem_mb=16000,
         runtime=240,

@@ -1,14 +1,13 @@
 # Pan-cancer tumour-type classification: split -> gene layouts -> image tensors ->
 # fine-tuned ImageNet backbones -> metrics, beside a logistic-regression baseline.
-PC_DIR = f"{RESULTS}/pancancer"
 
 
 rule pancancer_split:
     input:
-        labels=f"{RESULTS}/features/{PC['matrix']}.labels.tsv",
+        labels=f"results/features/{PC['matrix']}.labels.tsv",
     output:
-        split=f"{PC_DIR}/split.tsv",
-        dropped=f"{PC_DIR}/split_dropped_classes.tsv",
+        split="results/pancancer/split.tsv",
+        dropped="results/pancancer/split_dropped_classes.tsv",
     params:
         seed=config["seed"],
         train=PC["train_fraction"],
@@ -17,9 +16,9 @@ rule pancancer_split:
         cv_folds=PC["cv_folds"],
         cv_repeats=PC["cv_repeats"],
     log:
-        f"{LOGS}/pancancer/split.log",
+        "results/logs/pancancer/split.log",
     benchmark:
-        f"{BENCH}/pancancer/split.tsv"
+        "results/benchmarks/pancancer/split.tsv"
     resources:
         mem_mb=1000,
         runtime=5,
@@ -31,23 +30,21 @@ rule pancancer_split:
 
 
 rule gene_layout:
-    wildcard_constraints:
-        layout="alphabetical|similarity",
     input:
-        matrix=f"{RESULTS}/features/{PC['matrix']}.parquet",
-        split=f"{PC_DIR}/split.tsv",
+        matrix=f"results/features/{PC['matrix']}.parquet",
+        split="results/pancancer/split.tsv",
     output:
-        layout=f"{PC_DIR}/{{layout}}/layout.parquet",
-        scaling=f"{PC_DIR}/{{layout}}/scaling.parquet",
+        layout="results/pancancer/{layout}/layout.parquet",
+        scaling="results/pancancer/{layout}/scaling.parquet",
     params:
         seed=config["seed"],
         scaling=PC["scaling"],
         method=PC["similarity_method"],
         grid=PC["grid_size"],
     log:
-        f"{LOGS}/pancancer/{{layout}}/layout.log",
+        "results/logs/pancancer/{layout}/layout.log",
     benchmark:
-        f"{BENCH}/pancancer/{{layout}}/layout.tsv"
+        "results/benchmarks/pancancer/{layout}/layout.tsv"
     resources:
         mem_mb=8000,
         runtime=60,
@@ -60,19 +57,19 @@ rule gene_layout:
 
 rule gene_images:
     input:
-        matrix=f"{RESULTS}/features/{PC['matrix']}.parquet",
-        split=f"{PC_DIR}/split.tsv",
-        layout=f"{PC_DIR}/{{layout}}/layout.parquet",
-        scaling=f"{PC_DIR}/{{layout}}/scaling.parquet",
+        matrix=f"results/features/{PC['matrix']}.parquet",
+        split="results/pancancer/split.tsv",
+        layout="results/pancancer/{layout}/layout.parquet",
+        scaling="results/pancancer/{layout}/scaling.parquet",
     output:
-        train=f"{PC_DIR}/{{layout}}/images/train.npy",
-        val=f"{PC_DIR}/{{layout}}/images/val.npy",
-        test=f"{PC_DIR}/{{layout}}/images/test.npy",
-        index=f"{PC_DIR}/{{layout}}/images/index.tsv",
+        train="results/pancancer/{layout}/images/train.npy",
+        val="results/pancancer/{layout}/images/val.npy",
+        test="results/pancancer/{layout}/images/test.npy",
+        index="results/pancancer/{layout}/images/index.tsv",
     log:
-        f"{LOGS}/pancancer/{{layout}}/images.log",
+        "results/logs/pancancer/{layout}/images.log",
     benchmark:
-        f"{BENCH}/pancancer/{{layout}}/images.tsv"
+        "results/benchmarks/pancancer/{layout}/images.tsv"
     resources:
         mem_mb=8000,
         runtime=30,
@@ -85,26 +82,26 @@ rule gene_images:
 
 rule train_backbone:
     input:
-        train=f"{PC_DIR}/{{layout}}/images/train.npy",
-        val=f"{PC_DIR}/{{layout}}/images/val.npy",
-        index=f"{PC_DIR}/{{layout}}/images/index.tsv",
-        layout=f"{PC_DIR}/{{layout}}/layout.parquet",
-        scaling=f"{PC_DIR}/{{layout}}/scaling.parquet",
+        train="results/pancancer/{layout}/images/train.npy",
+        val="results/pancancer/{layout}/images/val.npy",
+        index="results/pancancer/{layout}/images/index.tsv",
+        layout="results/pancancer/{layout}/layout.parquet",
+        scaling="results/pancancer/{layout}/scaling.parquet",
     output:
         # The checkpoint: the model plus the layout and scaling it needs (tcgatl-classify).
-        model=f"{PC_DIR}/{{layout}}/{{backbone}}/model.keras",
-        layout=f"{PC_DIR}/{{layout}}/{{backbone}}/layout.parquet",
-        scaling=f"{PC_DIR}/{{layout}}/{{backbone}}/scaling.parquet",
-        meta=f"{PC_DIR}/{{layout}}/{{backbone}}/checkpoint.json",
-        history=f"{PC_DIR}/{{layout}}/{{backbone}}/history.tsv",
+        model="results/pancancer/{layout}/{backbone}/model.keras",
+        layout="results/pancancer/{layout}/{backbone}/layout.parquet",
+        scaling="results/pancancer/{layout}/{backbone}/scaling.parquet",
+        meta="results/pancancer/{layout}/{backbone}/checkpoint.json",
+        history="results/pancancer/{layout}/{backbone}/history.tsv",
     params:
         seed=config["seed"],
         cfg=PC_TRAIN,
         features=layer_spec(PC["matrix"])["features"],
     log:
-        f"{LOGS}/pancancer/{{layout}}/{{backbone}}/train.log",
+        "results/logs/pancancer/{layout}/{backbone}/train.log",
     benchmark:
-        f"{BENCH}/pancancer/{{layout}}/{{backbone}}/train.tsv"
+        "results/benchmarks/pancancer/{layout}/{backbone}/train.tsv"
     resources:
         mem_mb=16000,
         runtime=720,
@@ -118,25 +115,25 @@ rule train_backbone:
 
 rule evaluate_backbone:
     input:
-        model=f"{PC_DIR}/{{layout}}/{{backbone}}/model.keras",
-        layout=f"{PC_DIR}/{{layout}}/{{backbone}}/layout.parquet",
-        scaling=f"{PC_DIR}/{{layout}}/{{backbone}}/scaling.parquet",
-        meta=f"{PC_DIR}/{{layout}}/{{backbone}}/checkpoint.json",
-        test=f"{PC_DIR}/{{layout}}/images/test.npy",
-        index=f"{PC_DIR}/{{layout}}/images/index.tsv",
+        model="results/pancancer/{layout}/{backbone}/model.keras",
+        layout="results/pancancer/{layout}/{backbone}/layout.parquet",
+        scaling="results/pancancer/{layout}/{backbone}/scaling.parquet",
+        meta="results/pancancer/{layout}/{backbone}/checkpoint.json",
+        test="results/pancancer/{layout}/images/test.npy",
+        index="results/pancancer/{layout}/images/index.tsv",
     output:
-        metrics=f"{PC_DIR}/{{layout}}/{{backbone}}/metrics.json",
-        table=f"{PC_DIR}/{{layout}}/{{backbone}}/metrics.tsv",
-        per_class=f"{PC_DIR}/{{layout}}/{{backbone}}/per_class.tsv",
-        confusion=f"{PC_DIR}/{{layout}}/{{backbone}}/confusion.tsv",
-        predictions=f"{PC_DIR}/{{layout}}/{{backbone}}/predictions.parquet",
+        metrics="results/pancancer/{layout}/{backbone}/metrics.json",
+        table="results/pancancer/{layout}/{backbone}/metrics.tsv",
+        per_class="results/pancancer/{layout}/{backbone}/per_class.tsv",
+        confusion="results/pancancer/{layout}/{backbone}/confusion.tsv",
+        predictions="results/pancancer/{layout}/{backbone}/predictions.parquet",
     params:
         seed=config["seed"],
         bootstrap=PC["bootstrap"],
     log:
-        f"{LOGS}/pancancer/{{layout}}/{{backbone}}/evaluate.log",
+        "results/logs/pancancer/{layout}/{backbone}/evaluate.log",
     benchmark:
-        f"{BENCH}/pancancer/{{layout}}/{{backbone}}/evaluate.tsv"
+        "results/benchmarks/pancancer/{layout}/{backbone}/evaluate.tsv"
     resources:
         mem_mb=8000,
         runtime=60,
@@ -150,21 +147,21 @@ rule evaluate_backbone:
 
 rule baseline_logreg:
     input:
-        matrix=f"{RESULTS}/features/{PC['matrix']}.parquet",
-        split=f"{PC_DIR}/split.tsv",
+        matrix=f"results/features/{PC['matrix']}.parquet",
+        split="results/pancancer/split.tsv",
     output:
-        metrics=f"{PC_DIR}/baseline/metrics.json",
-        table=f"{PC_DIR}/baseline/metrics.tsv",
-        per_class=f"{PC_DIR}/baseline/per_class.tsv",
-        confusion=f"{PC_DIR}/baseline/confusion.tsv",
-        predictions=f"{PC_DIR}/baseline/predictions.parquet",
+        metrics="results/pancancer/baseline/metrics.json",
+        table="results/pancancer/baseline/metrics.tsv",
+        per_class="results/pancancer/baseline/per_class.tsv",
+        confusion="results/pancancer/baseline/confusion.tsv",
+        predictions="results/pancancer/baseline/predictions.parquet",
     params:
         seed=config["seed"],
         bootstrap=PC["bootstrap"],
     log:
-        f"{LOGS}/pancancer/baseline.log",
+        "results/logs/pancancer/baseline.log",
     benchmark:
-        f"{BENCH}/pancancer/baseline.tsv"
+        "results/benchmarks/pancancer/baseline.tsv"
     resources:
         mem_mb=8000,
         runtime=60,

@@ -1,5 +1,5 @@
 # The metrics report: figures and tables of both studies with provenance (results/report/).
-# Its inputs and its `snakemake --report` annotations are built in common.smk.
+# Its inputs and `snakemake --report` annotations: common.smk (functions), tcgatl.report.sources (files, categories).
 
 rule metrics_report:
     input:
@@ -13,9 +13,9 @@ rule metrics_report:
         manifest_md5={} if config["demo"]["enabled"] else {e.filename: e.md5 for e in MANIFEST.values() if e.md5},
         basedir=workflow.basedir,
     log:
-        f"{LOGS}/report.log",
+        "results/logs/report.log",
     benchmark:
-        f"{BENCH}/report.tsv"
+        "results/benchmarks/report.tsv"
     resources:
         mem_mb=4000,
         runtime=30,  # md5 of the raw inputs (tens of GB for the full run) dominates

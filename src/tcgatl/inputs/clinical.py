@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 
 from .barcodes import parse
+from .endpoints import ENDPOINTS
 from ..errors import InputError, preview
 from ..io import read_table, require_columns
 
-ENDPOINTS = ["OS", "DSS", "DFI", "PFI"]
 CDR_COLUMNS = ["bcr_patient_barcode", "type", "race"] + [c for e in ENDPOINTS for c in (e, f"{e}.time")]
 CDR_SHEET = "TCGA-CDR"
 

@@ -24,7 +24,7 @@ from . import cohort as cohort_mod
 from . import labels as labels_mod
 from . import net, plots
 from .evaluate import Data, Settings, auroc_table, run_scheme, summarise
-from .schemes import SCHEMES
+from .options import ENDPOINTS, SCHEMES
 
 log = logging.getLogger("tcgatl.motlab")
 
@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="motlab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("input_dir", type=Path, help="folder with the original MOTLAB inputs")
     ap.add_argument("--out_path", type=Path, required=True, help="output folder")
-    ap.add_argument("--cpoint", choices=clinical.ENDPOINTS, default="PFI", help="endpoint (default PFI)")
+    ap.add_argument("--cpoint", choices=ENDPOINTS, default="PFI", help="endpoint (default PFI)")
     ap.add_argument("--year", type=int, default=3, help="year threshold (default 3)")
     ap.add_argument("--schemes", default=",".join(SCHEMES), help="comma-separated schemes")
     ap.add_argument("--ancestry", choices=["eigenstrat", "race"], default="eigenstrat", help="ancestry source")

@@ -21,7 +21,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from . import net
 from .preprocess import OmicsPipeline
-from .schemes import SCHEMES, pretrain, train_scheme, uses_ea
+from .options import SCHEMES, smote_option
+from .schemes import pretrain, train_scheme, uses_ea
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
                 "inner_auroc": max((s for _, s in pipe.weight_scores), default=np.nan)}
         for smote, (params, status) in fits.items():
             prob = net.predict(params, x_te)
-            tag = "smote" if smote else "nosmote"
+            tag = smote_option(smote)
             oof.append(pd.DataFrame({"patient": data.patients[test], "ancestry": np.where(data.aa[test], "AA", "EA"),
                                      "label": data.y[test], "repeat": r, "fold": f, "smote": tag, "prob": prob}))
             wrow[f"smote_status_{tag}"] = status

@@ -25,7 +25,8 @@ from . import net
 from .cohort import layer_patients
 from .evaluate import Data, Settings, fit_fold
 from .preprocess import LayerTransform, OmicsPipeline
-from .schemes import SCHEMES, uses_ea
+from .options import SCHEMES, smote_option
+from .schemes import uses_ea
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def fit_final(scheme: str, data: Data, settings: Settings, seed: int, smote: boo
     pipe, fits = fit_fold(scheme, data, train, settings, [seed, SCHEMES.index(scheme), 99], (bool(smote),))
     params, status = fits[bool(smote)]
     log.info("final %s model (%s): %d training patients, weights %s, SMOTE %s", scheme,
-             "smote" if smote else "nosmote", len(train), dict(zip(pipe.layers, pipe.weights)), status)
+             smote_option(smote), len(train), dict(zip(pipe.layers, pipe.weights)), status)
     info = {"scheme": scheme, "smote": bool(smote), "smote_status": status, "training_patients": int(len(train)),
             "seed": seed, **(meta or {})}
     return MotlabModel(pipe.selected_only(), params, settings.hyper, info)

@@ -17,11 +17,11 @@ import logging
 import numpy as np
 
 from . import net
+from .options import SCHEMES
 from .preprocess import smote_target
 
 log = logging.getLogger(__name__)
 
-SCHEMES = ["mixture", "independent", "finetune", "ccsa"]
 
 
 def uses_ea(scheme: str) -> bool:

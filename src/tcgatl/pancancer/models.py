@@ -8,41 +8,13 @@ directly and Integrated Gradients attributions on its input are gene attribution
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 from keras import layers
 
 from ..errors import InputError
-
-KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications"
-
-
-@dataclass(frozen=True)
-class Backbone:
-    name: str
-    module: str  # keras.applications submodule with preprocess_input
-    weights_file: str  # ImageNet weights without the top, as Keras names them
-    weights_url: str
-    last_block: str  # first layer of the last block in Keras naming (unfrozen in phase 2)
-    min_size: int
-
-
-BACKBONES = {
-    b.name: b
-    for b in (
-        Backbone("Xception", "xception", "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 f"{KERAS_APPS}/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5", "block14_sepconv1", 71),
-        Backbone("DenseNet169", "densenet", "densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 f"{KERAS_APPS}/densenet/densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5", "conv5_block32_0_bn", 32),
-        Backbone("ResNet50", "resnet50", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 f"{KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "conv5_block3_1_conv", 32),
-        Backbone("VGG19", "vgg19", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 f"{KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", "block5_conv1", 32),
-    )
-}
-
+from .options import BACKBONES, Backbone  # noqa: F401  (re-exported: models.BACKBONES)
 
 class WeightsError(RuntimeError):
     """ImageNet weights that cannot be found or do not fit; the message says what to do."""

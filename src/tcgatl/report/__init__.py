@@ -6,9 +6,9 @@ use) reads them, makes the tables (:mod:`.tables`) and figures (:mod:`.figures`)
 ``report.md``, a self-contained ``index.html``, ``report.json`` and the TSV tables.
 """
 
-from .sources import DOCUMENTS, Sources, output_files
+from .sources import CATEGORIES, DOCUMENTS, Sources, output_files
 
-__all__ = ["DOCUMENTS", "Sources", "build", "output_files"]
+__all__ = ["CATEGORIES", "DOCUMENTS", "Sources", "build", "output_files"]
 
 
 def __getattr__(name):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..motlab.options import SMOTE_OPTIONS
+
 # Per pan-cancer run (layout x backbone); the baseline has the evaluation files only.
 RUN_FILES = {
     "metrics": "metrics.json",
@@ -20,7 +22,36 @@ RUN_FILES = {
     "ig_completeness": "ig/completeness.tsv",
 }
 BASELINE_FILES = ("metrics", "confusion", "per_class")
-SMOTE_OPTIONS = ("nosmote", "smote")
+# Category and subcategory in `snakemake --report` of every kind of file the workflow annotates;
+# a kind's caption is workflow/report/<kind>.rst.
+CATEGORIES = {
+    "metrics_report": ("0. Metrics report", None),
+    "samples_per_type_figure": ("1. Data", "Samples"),
+    "samples_per_type_table": ("1. Data", "Samples"),
+    "qc_samples": ("1. Data", "Quality control"),
+    "qc_features": ("1. Data", "Quality control"),
+    "example_images": ("1. Data", "Example gene images"),
+    "pancancer_summary": ("2. Pan-cancer", "Summary"),
+    "pancancer_metrics": ("2. Pan-cancer", "Summary"),
+    "per_class_f1_figure": ("2. Pan-cancer", "Summary"),
+    "per_class_f1_table": ("2. Pan-cancer", "Summary"),
+    "training_curves": ("2. Pan-cancer", "Training"),
+    "training_history": ("2. Pan-cancer", "Training"),
+    "confusion": ("2. Pan-cancer", "Confusion matrices"),
+    "confusion_table": ("2. Pan-cancer", "Confusion matrices"),
+    "ig_completeness": ("3. Integrated Gradients", "Summary"),
+    "ig_top_genes": ("3. Integrated Gradients", "Summary"),
+    "motlab_auroc": ("4. MOTLAB", "Summary"),
+    "motlab_weights": ("4. MOTLAB", "Omics weights"),
+    "motlab_labels": ("4. MOTLAB", "Cohort"),
+    "motlab_cohort": ("4. MOTLAB", "Cohort"),
+    "ig_grid": ("3. Integrated Gradients", "Attribution maps"),
+    "motlab_auroc_by_scheme": ("4. MOTLAB", "Summary"),
+    "motlab_roc": ("4. MOTLAB", "Summary"),
+    "software_versions": ("5. Provenance", None),
+    "input_checksums": ("5. Provenance", None),
+    "config": ("5. Provenance", None),
+}
 # The report's three documents, in the report folder.
 DOCUMENTS = {"html": "index.html", "markdown": "report.md", "json": "report.json"}
 

@@ -1,0 +1,21 @@
+"""What a config may choose for MOTLAB: endpoints, learning schemes, SMOTE on or off. The config
+schema's lists, the rules' wildcards, the command line and the report come from here.
+
+Light on purpose (no TensorFlow): the workflow imports it to validate the config and wire the rules.
+"""
+
+from ..inputs.endpoints import ENDPOINTS
+
+# mixture: EA + AA; independent: AA only; finetune: pretrain on EA, tune on AA; ccsa: contrastive
+# alignment of EA/AA pairs, then tune on AA (tcgatl.motlab.schemes trains each).
+SCHEMES = ["mixture", "independent", "finetune", "ccsa"]
+# The two variants of every scheme: without and with SMOTE on the AA training rows (the
+# wildcard value and the name in every output path).
+SMOTE_OPTIONS = ("nosmote", "smote")
+
+
+def smote_option(smote: bool) -> str:
+    return SMOTE_OPTIONS[bool(smote)]
+
+
+__all__ = ["ENDPOINTS", "SCHEMES", "SMOTE_OPTIONS", "smote_option"]
