@@ -69,3 +69,35 @@ def test_invalid_config_stops_snakemake_before_any_job(tmp_path):
     assert r.returncode != 0
     assert "'pancancer.weights' = 'imagenet21k' is not allowed; expected one of ['imagenet', 'none']" in r.stderr + r.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_a_partly_given_input_keeps_its_default_gdc_id():
+    cfg = config.validate({"inputs": {"expression": {"path": None}}})
+    default = config.load_schema()["properties"]["inputs"]["properties"]["expression"]["default"]["gdc_id"]
+    assert cfg["inputs"]["expression"] == {"path": None, "gdc_id": default}
+    skip = config.validate({"inputs": {"sample_quality": {"path": None, "gdc_id": None}}})
+    assert skip["inputs"]["sample_quality"] == {"path": None, "gdc_id": None}  # explicit nulls stay: QC skipped
+
+
+def test_only_the_inputs_the_analyses_read_are_required():
+    unused = {"path": None, "gdc_id": None}
+    mirna_only = {"pancancer": {"matrix": "mirna"}, "motlab": {"layers": ["mirna"]},
+                  "inputs": {"expression": unused, "methylation": unused}}
+    cfg = config.validate(mirna_only)
+    assert config.required_inputs(cfg) == {"clinical", "mirna"}
+    with pytest.raises(ConfigError, match="'inputs.mirna' has neither 'path' nor 'gdc_id'"):
+        config.validate({**mirna_only, "inputs": {**mirna_only["inputs"], "mirna": unused}})
+
+
+def test_the_schema_lists_come_from_the_library():
+    from tcgatl.motlab.options import ENDPOINTS, SCHEMES
+    from tcgatl.pancancer.options import BACKBONES, LAYOUTS
+
+    props = config.load_schema()["properties"]
+    pc, mot = props["pancancer"]["properties"], props["motlab"]["properties"]
+    assert pc["backbones"]["items"]["enum"] == list(BACKBONES) == pc["backbones"]["default"]
+    assert pc["layouts"]["items"]["enum"] == list(LAYOUTS)
+    assert mot["endpoints"]["items"]["enum"] == list(ENDPOINTS)
+    assert mot["schemes"]["items"]["enum"] == list(SCHEMES) == mot["schemes"]["default"]
+    raw = (ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()
+    assert "VGG19" not in raw and "finetune, ccsa" not in raw  # written once, in the library

@@ -67,14 +67,21 @@ def test_every_rule_uses_an_env_that_exists():
             assert (smk.parent / ref).resolve().exists(), f"{smk.name}: {ref}"
 
 
-def _imports(path):
+def _imports(path, only_function=None):
     """Top-level third-party modules a Python file imports, and the tcgatl modules it imports
-    (anywhere in the file: an import inside a function must be satisfied when it runs)."""
+    (anywhere in the file: an import inside a function must be satisfied when it runs). With
+    ``only_function``, the imports of that function and of the module's top level only (a
+    steps module holds one function per rule, each importing what its rule needs)."""
     import ast
 
     pkg = list(path.relative_to(ROOT / "src").parent.parts) if (ROOT / "src") in path.parents else ["tcgatl"]
+    tree = ast.parse(path.read_text())
+    if only_function:
+        keep = [n for n in tree.body if not isinstance(n, ast.FunctionDef) or n.name == only_function]
+        assert any(isinstance(n, ast.FunctionDef) for n in keep), f"{path}: no function {only_function}"
+        tree = ast.Module(body=keep, type_ignores=[])
     ext, local = set(), set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -103,14 +110,17 @@ def _distributions(script):
     import sys
 
     owners = md.packages_distributions()
-    todo, seen, mods = [script], set(), set()
+    todo, seen, mods = [(script, None)], set(), set()
+    step = re.search(r'run_step\(snakemake, "([\w.]+)", "(\w+)"\)', script.read_text())
+    if step:  # the script's one library call: that step function and what it imports
+        todo.append((_module_file(step.group(1)), step.group(2)))
     while todo:
-        f = todo.pop()
-        if f not in seen:
-            seen.add(f)
-            ext, local = _imports(f)
+        f, function = todo.pop()
+        if (f, function) not in seen:
+            seen.add((f, function))
+            ext, local = _imports(f, function)
             mods |= ext
-            todo += [m for n in local if (m := _module_file(n)) is not None]
+            todo += [(m, None) for n in local if (m := _module_file(n)) is not None]
     mods -= set(sys.stdlib_module_names) | {"snakemake", "__future__"}
     return {_norm(d) for m in mods for d in owners.get(m, [m])}
 

@@ -66,6 +66,11 @@ def fill_defaults(instance: dict, schema: dict, root: dict | None = None) -> dic
         sub = _resolve(sub, root)
         if key not in instance and "default" in sub:
             instance[key] = copy.deepcopy(sub["default"])
+        elif isinstance(instance.get(key), dict) and isinstance(sub.get("default"), dict):
+            # A partly given object keeps the rest of its default: `expression: {path: null}`
+            # still downloads by the default gdc_id.
+            for k, v in sub["default"].items():
+                instance[key].setdefault(k, copy.deepcopy(v))
         if isinstance(instance.get(key), dict) and sub.get("type") in ("object", None):
             if "properties" in sub:
                 fill_defaults(instance[key], sub, root)
@@ -162,16 +167,27 @@ def _check_semantics(config: dict, source: str) -> None:
                 f"Invalid config{where}: 'motlab.layers[{i}]' = {layer!r} is not allowed; expected one of {sorted(layers)}"
             )
     if not config["demo"]["enabled"]:
-        for name, spec in config["inputs"].items():
-            if name == "ancestry" and config["motlab"]["ancestry_source"] != "eigenstrat":
-                continue
-            if name == "sample_quality" and spec["path"] is None and spec["gdc_id"] is None:
-                continue  # optional: QC filters from the annotation are skipped
+        for name in sorted(required_inputs(config)):
+            spec = config["inputs"][name]
             if spec["path"] is None and spec["gdc_id"] is None:
                 raise ConfigError(
                     f"Invalid config{where}: 'inputs.{name}' has neither 'path' nor 'gdc_id'; "
                     f"expected a local file path or a GDC file uuid"
                 )
+
+
+# The raw input each built-in feature layer is read from.
+LAYER_INPUTS = {"mrna": "expression", "mirna": "mirna", "methylation": "methylation"}
+
+
+def required_inputs(config: dict) -> set[str]:
+    """The raw inputs the configured analyses read (sample_quality is optional: without it the
+    Do_not_use and pathology filters are skipped)."""
+    layers = {config["pancancer"]["matrix"], *config["motlab"]["layers"]}
+    names = {"clinical"} | {LAYER_INPUTS[layer] for layer in layers if layer in LAYER_INPUTS}
+    if config["motlab"]["ancestry_source"] == "eigenstrat":
+        names.add("ancestry")
+    return names
 
 
 def load(path: str | Path) -> dict:

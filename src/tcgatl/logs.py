@@ -41,6 +41,17 @@ def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
 _terminal: list = []
 
 
+def run_step(job, module: str, step: str) -> None:
+    """What every rule's script does: the rule's log first (stderr too, so that TensorFlow's
+    messages at import land there), then the library function ``module.step(job)``, where
+    ``job`` is the script's ``snakemake`` object. The step's module is imported only now."""
+    import importlib
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    setup(job.log[0])
+    getattr(importlib.import_module(module), step)(job)
+
+
 def warn_user(message: str) -> None:
     """A warning the user should see: in the log and on the terminal Snakemake runs in."""
     logging.getLogger("tcgatl").warning(message)

@@ -90,7 +90,7 @@ def layer_spec(layer):
 def layer_inputs(wildcards):
     layer = wildcards.layer
     if layer in ("mrna", "mirna"):
-        table = raw("expression" if layer == "mrna" else "mirna")
+        table = raw(tcgatl_config.LAYER_INPUTS[layer])
     else:
         table = config["extra_layers"][layer]["path"]
         if not os.path.exists(table):
@@ -142,7 +142,7 @@ def all_targets():
 REPORT_SOURCES = tcgatl_report.Sources(config, "results")
 def report_raw_files():
     """Raw inputs this configuration reads (checksummed into the report's provenance)."""
-    layer_input = {"mrna": "expression", "mirna": "mirna", "methylation": "methylation"}
+    layer_input = tcgatl_config.LAYER_INPUTS
     names = ["clinical", "sample_quality", *(layer_input[l] for l in feature_layers() if l in layer_input)]
     if MOT["ancestry_source"] == "eigenstrat":
         names.append("ancestry")

@@ -1,8 +1,4 @@
 """Generate the embedded demo's raw TCGA-format files (rule demo_data)."""
-from tcgatl.inputs import demo
-from tcgatl.logs import setup
+from tcgatl.logs import run_step
 
-log = setup(snakemake.log[0])
-params = demo.DemoParams.from_config(snakemake.params.demo)
-paths = demo.generate(snakemake.output.expression.removesuffix(demo.FILES["expression"]), params)
-log.info("wrote %d demo files", len(paths))
+run_step(snakemake, "tcgatl.inputs.steps", "demo_data")

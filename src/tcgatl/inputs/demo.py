@@ -74,7 +74,7 @@ class DemoParams:
 
 
 def demo_gene_ids() -> list[str]:
-    text = resources.files("tcgatl").joinpath("data/demo_gene_ids.txt").read_text()
+    text = resources.files("tcgatl.inputs").joinpath("data/demo_gene_ids.txt").read_text()
     return [line for line in text.splitlines() if line and not line.startswith("#")]
 
 

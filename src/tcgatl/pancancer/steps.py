@@ -1,0 +1,183 @@
+"""The pan-cancer rules (workflow/rules/pancancer.smk, ig.smk): one function per rule, called by
+its script through ``tcgatl.logs.run_step`` with the script's ``snakemake`` object as ``job``
+(input, output, params, wildcards, threads). Each imports what it needs when it runs: a data job
+does not pay for TensorFlow, and TensorFlow's import messages go to the rule's log."""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("tcgatl")
+
+
+def pancancer_split(job) -> None:
+    """Stratified train/val/test split of the classifier's samples (rule pancancer_split)."""
+    import pandas as pd
+
+    from . import splits
+    from ..io import write_table
+
+    p = job.params
+    labels = pd.read_csv(job.input.labels, sep="\t", dtype=str)
+    table, dropped = splits.make_split(
+        labels, train=p.train, val=p.val, min_class_size=p.min_class_size, seed=p.seed,
+        cv_folds=p.cv_folds, cv_repeats=p.cv_repeats, source=job.input.labels,
+    )
+    log.info("split:\n%s", table.groupby(["label", "split"]).size().unstack(fill_value=0).to_string())
+    write_table(dropped, job.output.dropped)
+    write_table(table, job.output.split)
+
+
+def gene_layout(job) -> None:
+    """Gene -> pixel layout and [0, 1] scaling, fitted on the training split (rule gene_layout)."""
+    import pandas as pd
+
+    from . import layouts
+    from .splits import split_matrix
+    from ..io import read_matrix, write_table
+
+    p = job.params
+    split = pd.read_csv(job.input.split, sep="\t", dtype={"split": str})
+    x = read_matrix(job.input.matrix)
+    x_train, _ = split_matrix(x, split, source=job.input.matrix)["train"]
+    if job.wildcards.layout == "alphabetical":
+        table, shape = layouts.alphabetical(x.columns)
+    else:
+        table, shape = layouts.similarity(x_train, seed=p.seed, grid=p.grid, method=p.method)
+    log.info("%s layout: %d genes on %dx%d pixels", job.wildcards.layout, len(table), *shape)
+    layouts.write_layout(table, shape, job.output.layout)
+    write_table(layouts.fit_scaling(x_train, p.scaling), job.output.scaling)
+
+
+def gene_images(job) -> None:
+    """Gene images per split at the native grid, as memory-mappable .npy (rule gene_images)."""
+    import pandas as pd
+
+    from . import layouts
+    from .splits import split_matrix
+    from ..io import read_matrix, write_table
+
+    split = pd.read_csv(job.input.split, sep="\t", dtype={"split": str})
+    x = read_matrix(job.input.matrix)
+    layout, shape = layouts.read_layout(job.input.layout)
+    scaling = pd.read_parquet(job.input.scaling)
+    parts = split_matrix(x, split, source=job.input.matrix)
+    index = []
+    for name in ("train", "val", "test"):
+        xs, y = parts[name]
+        layouts.to_images(xs, scaling, layout, shape, job.output[name])
+        index.append(pd.DataFrame({"split": name, "position": range(len(xs)), "barcode": xs.index, "label": y}))
+        log.info("%s: %d images of %dx%d", name, len(xs), *shape)
+    write_table(pd.concat(index, ignore_index=True), job.output.index)
+
+
+def baseline_logreg(job) -> None:
+    """Logistic-regression baseline on the split's feature matrix (rule baseline_logreg)."""
+    import pandas as pd
+
+    from . import baseline, metrics
+    from ..io import read_matrix
+
+    split = pd.read_csv(job.input.split, sep="\t", dtype={"split": str})
+    x = read_matrix(job.input.matrix)
+    classes, barcodes, y_test, proba = baseline.fit_predict(x, split, job.params.seed, source=job.input.matrix)
+    result = metrics.evaluate(y_test, [classes[i] for i in proba.argmax(1)], proba, classes,
+                              n_boot=job.params.bootstrap, seed=job.params.seed)
+    log.info("baseline test accuracy %.3f (95%% CI %.3f-%.3f)", result["metrics"]["accuracy"], *result["ci95"]["accuracy"])
+    metrics.write_evaluation(result, "logistic_regression", metrics.predictions_table(barcodes, y_test, classes, proba),
+                             dict(job.output.items()))
+
+
+def train_backbone(job) -> None:
+    """Fine-tune one ImageNet backbone on one gene layout's images (rule train_backbone)."""
+    import os
+    import tempfile
+
+
+
+
+    import numpy as np
+    import pandas as pd
+
+    from . import checkpoint, models, training
+    from ..io import write_table
+
+    pc, backbone = job.params.cfg, job.wildcards.backbone
+    cfg = training.TrainConfig.from_config(pc, job.params.seed)
+    index = pd.read_csv(job.input.index, sep="\t", dtype={"split": str})
+    classes = sorted(index.loc[index["split"] == "train", "label"].unique())
+    x, y = {}, {}
+    for part in ("train", "val"):
+        x[part] = np.load(job.input[part], mmap_mode="r")
+        y[part] = training.label_indices(index, part, classes, job.input.index)
+    log.info("%s on %s images %s: %d training, %d validation samples, %d classes", backbone,
+             job.wildcards.layout, x["train"].shape[1:], len(y["train"]), len(y["val"]), len(classes))
+
+    model = models.build(backbone, x["train"].shape[1:], len(classes), size=pc["image_size"], weights=pc["weights"],
+                         weights_dir=pc["weights_dir"], seed=cfg.seed)
+    out_dir = os.path.dirname(job.output.model)
+    with tempfile.TemporaryDirectory(prefix=".activations.", dir=out_dir) as cache:
+        history = training.train(model, backbone, x["train"], y["train"], x["val"], y["val"], cfg, cache)
+    write_table(history, job.output.history)
+    checkpoint.save(dict(job.output.items()), model, classes, job.input.layout, job.input.scaling,
+                    {"backbone": backbone, "layout": job.wildcards.layout, "image_size": pc["image_size"],
+                     "weights": pc["weights"], "features": job.params.features, "seed": cfg.seed})
+
+
+def evaluate_backbone(job) -> None:
+    """Test-set metrics of one trained checkpoint (rule evaluate_backbone)."""
+    import os
+
+
+
+
+    import numpy as np
+    import pandas as pd
+
+    from . import metrics, training
+    from .checkpoint import Checkpoint
+
+    ck = Checkpoint.load(os.path.dirname(job.input.model))
+    index = pd.read_csv(job.input.index, sep="\t", dtype={"split": str})
+    test = index[index["split"] == "test"].sort_values("position")
+    y_idx = training.label_indices(index, "test", ck.classes, job.input.index)
+    proba = ck.predict_proba(np.load(job.input.test, mmap_mode="r"))
+    y_true = [ck.classes[i] for i in y_idx]
+    result = metrics.evaluate(y_true, [ck.classes[i] for i in proba.argmax(1)], proba, ck.classes,
+                              n_boot=job.params.bootstrap, seed=job.params.seed)
+    name = f"{ck.meta['backbone']} ({ck.meta['layout']})"
+    log.info("%s test accuracy %.3f (95%% CI %.3f-%.3f)", name, result["metrics"]["accuracy"], *result["ci95"]["accuracy"])
+    metrics.write_evaluation(result, name, metrics.predictions_table(test["barcode"], y_true, ck.classes, proba),
+                             dict(job.output.items()))
+
+
+def integrated_gradients(job) -> None:
+    """Integrated Gradients of one checkpoint: attribution maps per class and ranked genes (rule integrated_gradients)."""
+    import os
+
+
+    from ..logs import warn_user
+
+
+    from . import explain
+
+    cfg = job.params.cfg
+    result = explain.explain_checkpoint(
+        os.path.dirname(job.input.model),
+        predictions=job.input.predictions,
+        test_images=job.input.test,
+        train_images=job.input.train,
+        index=job.input.index,
+        matrix=job.input.matrix,
+        baseline=cfg["baseline"],
+        steps=cfg["steps"],
+        max_per_class=cfg["max_per_class"],
+        batch_size=cfg["batch_size"],
+        blur_sigma=cfg["blur_sigma"],
+    )
+    median = result.write(dict(job.output.items()), top=cfg["top_genes"])
+    log.info("median completeness error %.2f%% over %d samples", 100 * median, len(result.samples))
+    if median > 0.05:
+        warn_user(f"Integrated Gradients completeness error: median {100 * median:.1f}% > 5% for "
+                  f"{job.wildcards.layout}/{job.wildcards.backbone}; increase ig.steps "
+                  f"(now {cfg['steps']})")
