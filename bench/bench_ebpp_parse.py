@@ -49,7 +49,7 @@ def main() -> None:
         for n in args.samples:
             path = Path(tmp) / f"ebpp_{n}.tsv"
             write_ebpp(path, args.genes, n)
-            setup = f"PATH = {str(path)!r}\nimport pandas, pyarrow, numpy\nfrom tcgatl import matrix"
+            setup = f"PATH = {str(path)!r}\nimport pandas, pyarrow, numpy\nfrom tcgatl.inputs import matrix"
             ours = measure(setup, ours_code)
             pand = measure(setup, pandas_code)
             f32 = args.genes * n * 4 / 2**20

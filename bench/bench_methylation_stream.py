@@ -42,7 +42,7 @@ def main() -> None:
             path = Path(tmp) / f"meth_{total}.tsv"
             cols = write_methylation(path, args.cpgs, total)
             cohort = cols[:: factor][: args.cohort]  # spread through the file
-            setup = f"PATH = {str(path)!r}\nCOLS = {cohort!r}\nfrom tcgatl import methylation"
+            setup = f"PATH = {str(path)!r}\nCOLS = {cohort!r}\nfrom tcgatl.inputs import methylation"
             r = measure(setup, f"x, _ = methylation.stream_top_variance(PATH, COLS, top={args.top})")
             results.append((total, path.stat().st_size / 2**20, r))
             path.unlink()

@@ -202,8 +202,22 @@ done:
     return ids;
 }
 
+/* count_lines(data): the number of '\n' in a buffer (memchr: a pass over a mapped file at memory speed). */
+static PyObject *count_lines(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "y*", &data)) return NULL;
+    const char *p = (const char *)data.buf, *end = p + data.len;
+    Py_ssize_t n = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) { n++; p++; }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
+    return PyLong_FromSsize_t(n);
+}
+
 static PyMethodDef Methods[] = {
     {"parse_block", parse_block, METH_VARARGS, "Parse complete lines of a numeric matrix into a transposed float32 buffer."},
+    {"count_lines", count_lines, METH_VARARGS, "Number of newline characters in a buffer."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef Module = {PyModuleDef_HEAD_INIT, "_tsvparse", NULL, -1, Methods};

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import gzip
 import logging
+import mmap
+import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +128,68 @@ def count_data_lines(path: Path) -> int:
     return n - 1 + (last != b"\n")
 
 
+class MappedLines:
+    """An uncompressed table's lines after the header, through a read-only memory map.
+
+    Reading the file (twice: once to count its lines, once to parse them) was a third of the
+    parse time: a map is counted and parsed in place, without copying the file, and every piece
+    once done is dropped from the process (``madvise``), so the resident size does not grow
+    with the file. The pages stay in the OS page cache.
+    """
+
+    WINDOW = 1 << 26  # bytes counted between two releases
+
+    def __init__(self, path: Path, chunk_bytes: int = CHUNK_BYTES):
+        self.path, self.chunk_bytes = path, chunk_bytes
+        try:
+            self._fh = open(path, "rb")
+            self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as exc:
+            raise _unreadable(path, exc) from exc
+        self.size = len(self._map)
+        header_end = self._map.find(b"\n")
+        self.start = self.size if header_end < 0 else header_end + 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self._map.close()
+        except BufferError:  # a slice is still referenced: the map closes when it is freed
+            pass
+        self._fh.close()
+
+    def release(self, start: int, end: int) -> None:
+        """Drop [start, end) of the file from the process's resident memory."""
+        start -= start % mmap.PAGESIZE
+        if end > start:
+            self._map.madvise(mmap.MADV_DONTNEED, start, end - start)
+
+    def count(self) -> int:
+        """Lines after the header (a last line without a newline counts)."""
+        n, view = 0, memoryview(self._map)
+        for a in range(self.start, self.size, self.WINDOW):
+            b = min(a + self.WINDOW, self.size)
+            n += _tsvparse.count_lines(view[a:b])
+            self.release(a, b)
+        view.release()
+        return n + (self.size > self.start and self._map[self.size - 1] != 0x0A)
+
+    def chunks(self):
+        """Yield (buffer of complete lines, first line's number, line count, (start, end))."""
+        view, start, line_no = memoryview(self._map), self.start, 2
+        while start < self.size:
+            end = self._map.find(b"\n", min(start + self.chunk_bytes, self.size) - 1) + 1
+            if end == 0:  # the last line has no newline: parsed from a copy that has one
+                yield bytes(view[start:]) + b"\n", line_no, 1, (start, self.size)
+                break
+            lines = _tsvparse.count_lines(view[start:end])
+            yield view[start:end], line_no, lines, (start, end)
+            line_no += lines
+            start = end
+
+
 def column_map(header: list[str], columns: list[str], n_skip: int, path) -> np.ndarray:
     """int32 destination index per numeric field of a line (-1: not wanted)."""
     numeric = header[n_skip:]
@@ -169,28 +234,41 @@ def read_samples_matrix(path, columns: list[str], sep: str | None = None, skip: 
         return _read_samples_matrix_arrow(path, header, columns, sep)
     n_skip = _leading_fields(header, tuple(skip), path)
     cmap = column_map(header, columns, n_skip, path)
-    n = count_data_lines(path)
-    out = np.empty((len(columns), n), dtype=np.float32)
-    # Chunks are parsed by two threads (the C parser releases the GIL), each into its own
-    # row range; a few chunks in flight bound the memory.
-    pieces: list[tuple[int, list[bytes]]] = []
-    pending: deque = deque()
-    row = 0
-    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+    compressed = path.name.endswith(".gz")
+    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool, (
+        nullcontext() if compressed else MappedLines(path)
+    ) as mapped:
+        n = count_data_lines(path) if compressed else mapped.count()
+        out = np.empty((len(columns), n), dtype=np.float32)
+        chunks = iter_line_chunks(path) if compressed else mapped.chunks()
+        # Chunks are parsed by two threads (the C parser releases the GIL), each into its own
+        # row range; a few chunks in flight bound the memory.
+        pieces: list[tuple[int, list[bytes]]] = []
+        pending: deque = deque()
+        row = 0
+
+        def collect():
+            start, fut, span = pending.popleft()
+            pieces.append((start, fut.result()))
+            if span is not None:
+                mapped.release(*span)
+
         try:
-            for chunk, line_no, rows in iter_line_chunks(path):
-                pending.append((row, pool.submit(parse_chunk, path, chunk, out, row, cmap, n_skip, sep, line_no)))
+            for chunk, line_no, rows, *span in chunks:
+                fut = pool.submit(parse_chunk, path, chunk, out, row, cmap, n_skip, sep, line_no)
+                pending.append((row, fut, span[0] if span else None))
+                del chunk
                 row += rows
                 while len(pending) > 2 * PARSE_THREADS:
-                    start, fut = pending.popleft()
-                    pieces.append((start, fut.result()))
+                    collect()
             while pending:
-                start, fut = pending.popleft()
-                pieces.append((start, fut.result()))
+                collect()
         except BaseException:
-            for _, fut in pending:
+            for _, fut, _ in pending:
                 fut.cancel()
             raise
+        finally:
+            chunks.close()
     ids = [i for _, chunk_ids in pieces for i in chunk_ids]
     if len(ids) < n:  # blank lines were counted but skipped: close the gaps they left
         keep = np.concatenate([np.arange(start, start + len(chunk_ids)) for start, chunk_ids in pieces])
