@@ -4,6 +4,8 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("tcgatl.inputs._tsvparse", ["src/tcgatl/inputs/_tsvparse.c"], extra_compile_args=["-O3"], optional=True)
+        Extension(
+            "tcgatl.inputs._tsvparse", ["src/tcgatl/inputs/_tsvparse.c"], extra_compile_args=["-O3"], optional=True
+        )
     ]
 )

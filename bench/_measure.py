@@ -1,4 +1,5 @@
 """Run a snippet in a fresh interpreter; report wall time and peak RSS above the post-import baseline."""
+
 from __future__ import annotations
 
 import json

@@ -6,15 +6,14 @@ than pandas, peak memory at most 2x the float32 matrix.
 
     .venv/bin/python bench/bench_ebpp_parse.py [--genes 20531] [--samples 500 1000 2000 4000]
 """
+
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-
 from _measure import measure  # the bench folder is on sys.path: it holds the script
 
 
@@ -55,18 +54,24 @@ def main() -> None:
             f32 = args.genes * n * 4 / 2**20
             rows.append((n, path.stat().st_size / 2**20, f32, ours, pand))
             path.unlink()
-            print(f"{n:>6} samples  file {rows[-1][1]:7.0f} MB  float32 {f32:6.0f} MB | "
-                  f"tcgatl {ours['seconds']:6.2f} s {ours['peak_mb']:7.0f} MB ({ours['peak_mb'] / f32:.2f}x) | "
-                  f"pandas {pand['seconds']:6.2f} s {pand['peak_mb']:7.0f} MB | speed-up {pand['seconds'] / ours['seconds']:.1f}x",
-                  flush=True)
+            print(
+                f"{n:>6} samples  file {rows[-1][1]:7.0f} MB  float32 {f32:6.0f} MB | "
+                f"tcgatl {ours['seconds']:6.2f} s {ours['peak_mb']:7.0f} MB ({ours['peak_mb'] / f32:.2f}x) | "
+                f"pandas {pand['seconds']:6.2f} s {pand['peak_mb']:7.0f} MB | speed-up {pand['seconds'] / ours['seconds']:.1f}x",
+                flush=True,
+            )
     ref = next((r for r in rows if r[0] == 2000), rows[-1])
     n, _, f32, ours, pand = ref
-    print(f"\nAt {n} samples: speed ratio pandas/tcgatl = {pand['seconds'] / ours['seconds']:.2f} (target >= 4); "
-          f"peak memory / float32 matrix = {ours['peak_mb'] / f32:.2f} (target <= 2)")
+    print(
+        f"\nAt {n} samples: speed ratio pandas/tcgatl = {pand['seconds'] / ours['seconds']:.2f} (target >= 4); "
+        f"peak memory / float32 matrix = {ours['peak_mb'] / f32:.2f} (target <= 2)"
+    )
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
-        print(f"Growth {a[0]} -> {b[0]} samples ({b[0] / a[0]:.0f}x): time {b[3]['seconds'] / a[3]['seconds']:.1f}x, "
-              f"memory {b[3]['peak_mb'] / a[3]['peak_mb']:.1f}x")
+        print(
+            f"Growth {a[0]} -> {b[0]} samples ({b[0] / a[0]:.0f}x): time {b[3]['seconds'] / a[3]['seconds']:.1f}x, "
+            f"memory {b[3]['peak_mb'] / a[3]['peak_mb']:.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -14,13 +14,12 @@ machine (the tolerance of tests/test_training.py comes from it).
 
     .venv/bin/python bench/bench_finetune_cache.py [--backbone ResNet50] [--size 224] [--n 96] [--epochs 3] [--perturb 1e-5]
 """
+
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -50,8 +49,13 @@ def main() -> None:
         def perturbed(*args):
             a_train, a_val, seconds = exact(*args)
             noise = np.random.default_rng(1)
-            return (*(np.asarray(v) * (1 + a.perturb * noise.standard_normal(v.shape)).astype(np.float32)
-                      for v in (a_train, a_val)), seconds)
+            return (
+                *(
+                    np.asarray(v) * (1 + a.perturb * noise.standard_normal(v.shape)).astype(np.float32)
+                    for v in (a_train, a_val)
+                ),
+                seconds,
+            )
 
         training.cache_activations = perturbed
     cfg = training.TrainConfig(batch_size=32, finetune_epochs=a.epochs, patience=a.epochs, seed=0)
@@ -59,24 +63,32 @@ def main() -> None:
         models.build(a.backbone, (a.grid, a.grid), 6, size=a.size, weights="none", seed=0).save(f"{tmp}/start.keras")
         direct = keras.models.load_model(f"{tmp}/start.keras")
         cached = keras.models.load_model(f"{tmp}/start.keras")
-        h_direct = training.train_finetune_uncached(direct, a.backbone, x[:a.n], y[:a.n], x[a.n:], y[a.n:], cfg)
-        h_cached, cache_s = training.finetune_cached(cached, a.backbone, x[:a.n], y[:a.n], x[a.n:], y[a.n:], cfg, tmp)
+        h_direct = training.train_finetune_uncached(direct, a.backbone, x[: a.n], y[: a.n], x[a.n :], y[a.n :], cfg)
+        h_cached, cache_s = training.finetune_cached(
+            cached, a.backbone, x[: a.n], y[: a.n], x[a.n :], y[a.n :], cfg, tmp
+        )
     diff = np.abs(direct.predict(x, verbose=0) - cached.predict(x, verbose=0)).max()
 
     steady_d, steady_c = h_direct["seconds"].iloc[1:].mean(), h_cached["seconds"].iloc[1:].mean()
-    print(f"{a.backbone} at {a.size}x{a.size} from {a.grid}x{a.grid} gene images, {a.n} training + {n_val} "
-          f"validation images, {a.epochs} epochs of phase 2")
+    print(
+        f"{a.backbone} at {a.size}x{a.size} from {a.grid}x{a.grid} gene images, {a.n} training + {n_val} "
+        f"validation images, {a.epochs} epochs of phase 2"
+    )
     print(f"  on gene images        : epoch 1 {h_direct['seconds'].iloc[0]:7.2f} s, then {steady_d:7.2f} s/epoch")
-    print(f"  on cached activations : epoch 1 {h_cached['seconds'].iloc[0]:7.2f} s, then {steady_c:7.2f} s/epoch "
-          f"(+ {cache_s:.2f} s once to cache)")
+    print(
+        f"  on cached activations : epoch 1 {h_cached['seconds'].iloc[0]:7.2f} s, then {steady_c:7.2f} s/epoch "
+        f"(+ {cache_s:.2f} s once to cache)"
+    )
     print(f"  per-epoch speed ratio : {steady_d / steady_c:.1f}x (target >= 4x)")
     total_d, total_c = h_direct["seconds"].sum(), h_cached["seconds"].sum() + cache_s
     print(f"  whole phase incl. caching and tracing: {total_d / total_c:.1f}x")
     loss_diff = max(np.max(np.abs(h_direct[c] - h_cached[c]) / h_direct[c]) for c in ("loss", "val_loss"))
     kept = "same" if h_direct["kept"].tolist() == h_cached["kept"].tolist() else "different"
     noise = f" (cache perturbed by {a.perturb:g} relative)" if a.perturb else ""
-    print(f"  largest relative loss difference: {loss_diff:.2e}; largest prediction difference: {diff:.2e}; "
-          f"kept epoch: {kept}{noise}")
+    print(
+        f"  largest relative loss difference: {loss_diff:.2e}; largest prediction difference: {diff:.2e}; "
+        f"kept epoch: {kept}{noise}"
+    )
 
 
 if __name__ == "__main__":

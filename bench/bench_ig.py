@@ -9,11 +9,10 @@ samples' own arrays only, since the network sees fixed-size batches).
 
     .venv/bin/python bench/bench_ig.py [--backbone ResNet50] [--size 224] [--samples 8] [--steps 64] [--batch 32]
 """
+
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 from _measure import measure  # the bench folder is on sys.path: it holds the script
 
@@ -51,19 +50,29 @@ def main() -> None:
     batched = measure(setup, BATCHED.format(**fmt))
     naive = measure(setup, PER_SAMPLE.format(**fmt))
     # Memory must not grow with the number of samples explained: twice as many, same batches.
-    double = measure(setup.replace(f"size=({a.samples}, ", f"size=({2 * a.samples}, ")
-                     .replace(f"np.arange({a.samples})", f"np.arange({2 * a.samples})"), BATCHED.format(**fmt))
-    print(f"IG for {a.backbone} at {a.size}x{a.size} on {a.grid}x{a.grid} gene images, {a.samples} samples x "
-          f"{a.steps} steps (2 cores)")
-    for name, r in (("batched, {} images per batch".format(a.batch), batched),
-                    (f"per sample, {a.steps + 1} images per batch", naive)):
+    double = measure(
+        setup.replace(f"size=({a.samples}, ", f"size=({2 * a.samples}, ").replace(
+            f"np.arange({a.samples})", f"np.arange({2 * a.samples})"
+        ),
+        BATCHED.format(**fmt),
+    )
+    print(
+        f"IG for {a.backbone} at {a.size}x{a.size} on {a.grid}x{a.grid} gene images, {a.samples} samples x "
+        f"{a.steps} steps (2 cores)"
+    )
+    for name, r in (
+        ("batched, {} images per batch".format(a.batch), batched),
+        (f"per sample, {a.steps + 1} images per batch", naive),
+    ):
         print(f"  {name:34s}: {a.samples / r['seconds']:6.2f} samples/s, peak memory {r['peak_mb']:7.0f} MB")
     print(f"  speed ratio {naive['seconds'] / batched['seconds']:.2f}x (batched / per sample)")
     per_sample = (double["peak_mb"] - batched["peak_mb"]) / a.samples
     arrays = 5 * a.grid * a.grid * 4 / 1e6  # input, baseline, gradient sum, attribution, interpolation
-    print(f"  batched with {2 * a.samples} samples: {2 * a.samples / double['seconds']:.2f} samples/s, peak memory "
-          f"{double['peak_mb']:.0f} MB: {per_sample:.2f} MB per extra sample (its own arrays: {arrays:.2f} MB; "
-          f"one sample's {a.steps + 1} interpolated images through the network would need far more)")
+    print(
+        f"  batched with {2 * a.samples} samples: {2 * a.samples / double['seconds']:.2f} samples/s, peak memory "
+        f"{double['peak_mb']:.0f} MB: {per_sample:.2f} MB per extra sample (its own arrays: {arrays:.2f} MB; "
+        f"one sample's {a.steps + 1} interpolated images through the network would need far more)"
+    )
 
 
 if __name__ == "__main__":

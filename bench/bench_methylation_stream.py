@@ -6,15 +6,14 @@ ratio of the widest to the narrowest (target ~1: independent of the total column
 
     .venv/bin/python bench/bench_methylation_stream.py [--cpgs 20000] [--cohort 200]
 """
+
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-
 from _measure import measure  # the bench folder is on sys.path: it holds the script
 
 
@@ -41,16 +40,21 @@ def main() -> None:
             total = args.cohort * factor
             path = Path(tmp) / f"meth_{total}.tsv"
             cols = write_methylation(path, args.cpgs, total)
-            cohort = cols[:: factor][: args.cohort]  # spread through the file
+            cohort = cols[::factor][: args.cohort]  # spread through the file
             setup = f"PATH = {str(path)!r}\nCOLS = {cohort!r}\nfrom tcgatl.inputs import methylation"
             r = measure(setup, f"x, _ = methylation.stream_top_variance(PATH, COLS, top={args.top})")
             results.append((total, path.stat().st_size / 2**20, r))
             path.unlink()
-            print(f"{total:>6} columns (file {results[-1][1]:6.0f} MB): cohort {args.cohort}, "
-                  f"peak {r['peak_mb']:6.0f} MB, {r['seconds']:6.2f} s", flush=True)
+            print(
+                f"{total:>6} columns (file {results[-1][1]:6.0f} MB): cohort {args.cohort}, "
+                f"peak {r['peak_mb']:6.0f} MB, {r['seconds']:6.2f} s",
+                flush=True,
+            )
     lo, hi = results[0], results[-1]
-    print(f"\nPeak memory ratio {hi[0]} vs {lo[0]} total columns ({hi[0] // lo[0]}x wider file): "
-          f"{hi[2]['peak_mb'] / lo[2]['peak_mb']:.2f} (target ~1)")
+    print(
+        f"\nPeak memory ratio {hi[0]} vs {lo[0]} total columns ({hi[0] // lo[0]}x wider file): "
+        f"{hi[2]['peak_mb'] / lo[2]['peak_mb']:.2f} (target ~1)"
+    )
 
 
 if __name__ == "__main__":

@@ -14,14 +14,13 @@ against a straightforward Keras ``model.fit`` loop on the same fold.
 
     .venv/bin/python bench/bench_motlab.py [--ea 450 --aa 120] [--repeats 5] [--skip-protocol]
 """
+
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from _measure import measure  # the bench folder is on sys.path: it holds the script
 
@@ -55,8 +54,10 @@ def protocol(args, sizes) -> None:
     def run(s):
         with tempfile.NamedTemporaryFile("r", suffix=".cpu") as fh:
             # CPU seconds too: on a shared machine wall time also measures the other users.
-            work = (f"c0 = time.process_time()\nrun_scheme({s!r}, data, settings, seed=0)\n"
-                    f"open({fh.name!r}, 'w').write(str(time.process_time() - c0))")
+            work = (
+                f"c0 = time.process_time()\nrun_scheme({s!r}, data, settings, seed=0)\n"
+                f"open({fh.name!r}, 'w').write(str(time.process_time() - c0))"
+            )
             r = measure(setup, work)
             cpu[s] = float(open(fh.name).read())
             return r
@@ -66,14 +67,19 @@ def protocol(args, sizes) -> None:
         res = dict(zip(schemes, pool.map(run, schemes)))
     wall = time.perf_counter() - t0
     for s, r in res.items():
-        print(f"  {s:<12} {r['seconds']:7.1f} s wall, {cpu[s]:7.1f} s CPU (both SMOTE options, {args.folds} folds x {args.repeats} repeats)")
+        print(
+            f"  {s:<12} {r['seconds']:7.1f} s wall, {cpu[s]:7.1f} s CPU (both SMOTE options, {args.folds} folds x {args.repeats} repeats)"
+        )
     # Two dedicated cores: the longest-first schedule of the per-scheme CPU times on 2 workers.
     lanes = [0.0, 0.0]
     for s in sorted(cpu, key=cpu.get, reverse=True):
         lanes[lanes.index(min(lanes))] += cpu[s]
-    print(f"Default protocol, one endpoint and year, 2 processes in parallel: {wall:.0f} s wall ({wall / 60:.1f} min); "
-          f"CPU {sum(cpu.values()):.0f} s, i.e. {max(lanes):.0f} s ({max(lanes) / 60:.1f} min) on 2 dedicated cores "
-          f"(target <= 10 min)", flush=True)
+    print(
+        f"Default protocol, one endpoint and year, 2 processes in parallel: {wall:.0f} s wall ({wall / 60:.1f} min); "
+        f"CPU {sum(cpu.values()):.0f} s, i.e. {max(lanes):.0f} s ({max(lanes) / 60:.1f} min) on 2 dedicated cores "
+        f"(target <= 10 min)",
+        flush=True,
+    )
 
 
 FOLD = """
@@ -124,16 +130,24 @@ def fold_ratio(args, sizes) -> None:
     setup = DATA.format(ea=args.ea, aa=args.aa, sizes=sizes, folds=10, repeats=1) + FOLD
     k = args.keras_triples
     keras_t = measure(setup, KERAS_TRIPLES.format(k=k))["seconds"] * 36 / k
-    ours = measure(setup + "net.fit(data.blocks['mrna'][:40, :50], data.y[:40], settings.hyper, np.random.default_rng(0), epochs=1)\n",
-                   "fit_fold('mixture', data, train, settings, [0, 0, 0], (False,))")["seconds"]
-    print(f"One training fold ({args.ea} EA + {len(range(args.aa)) * 9 // 10} AA training patients), 36 weight triples:\n"
-          f"  per-triple Keras model.fit loop: {keras_t:7.1f} s (timed on {k} triples, scaled to 36)\n"
-          f"  ours (inner-CV proxy + one compiled training): {ours:7.1f} s\n"
-          f"  speed ratio: {keras_t / ours:.0f}x", flush=True)
+    ours = measure(
+        setup
+        + "net.fit(data.blocks['mrna'][:40, :50], data.y[:40], settings.hyper, np.random.default_rng(0), epochs=1)\n",
+        "fit_fold('mixture', data, train, settings, [0, 0, 0], (False,))",
+    )["seconds"]
+    print(
+        f"One training fold ({args.ea} EA + {len(range(args.aa)) * 9 // 10} AA training patients), 36 weight triples:\n"
+        f"  per-triple Keras model.fit loop: {keras_t:7.1f} s (timed on {k} triples, scaled to 36)\n"
+        f"  ours (inner-CV proxy + one compiled training): {ours:7.1f} s\n"
+        f"  speed ratio: {keras_t / ours:.0f}x",
+        flush=True,
+    )
     kf = measure(setup + PREP_ONE, ONE_FIT_KERAS)["seconds"]
     of = measure(setup + PREP_ONE, ONE_FIT_OURS)["seconds"]
-    print(f"One network training, same data/epochs/batch: Keras model.fit {kf:.2f} s, compiled loop {of:.2f} s, "
-          f"ratio {kf / of:.1f}x")
+    print(
+        f"One network training, same data/epochs/batch: Keras model.fit {kf:.2f} s, compiled loop {of:.2f} s, "
+        f"ratio {kf / of:.1f}x"
+    )
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ window would never load and would look broken.
 
 Also usable by hand: ``python tests/browser.py report.html shot.png`` prints the report.
 """
+
 from __future__ import annotations
 
 import base64
@@ -143,16 +144,22 @@ def _full_page_png(driver, width: int) -> bytes:
     """The whole document (up to MAX_SCREENSHOT_HEIGHT px) as PNG, through the DevTools protocol."""
     metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
     content = metrics.get("cssContentSize") or metrics["contentSize"]  # CSS pixels in new Chromium
-    clip = {"x": 0, "y": 0, "scale": 1,
-            "width": max(1, int(max(content["width"], width))),
-            "height": max(1, min(int(content["height"]), MAX_SCREENSHOT_HEIGHT))}
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot",
-                                  {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    clip = {
+        "x": 0,
+        "y": 0,
+        "scale": 1,
+        "width": max(1, int(max(content["width"], width))),
+        "height": max(1, min(int(content["height"]), MAX_SCREENSHOT_HEIGHT)),
+    }
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    )
     return base64.b64decode(shot["data"])
 
 
-def open_page(html_path, screenshot_path, width: int = 1400, *, height: int = WINDOW_HEIGHT,
-              timeout: float = 30) -> PageReport:
+def open_page(
+    html_path, screenshot_path, width: int = 1400, *, height: int = WINDOW_HEIGHT, timeout: float = 30
+) -> PageReport:
     """Open ``html_path`` in headless Chromium; report errors and write a full-page screenshot.
 
     Waits (up to ``timeout`` s) until the document has loaded and every image has loaded or

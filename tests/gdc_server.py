@@ -1,4 +1,5 @@
 """A loopback emulation of the GDC data and files endpoints, with scripted faults."""
+
 from __future__ import annotations
 
 import hashlib
@@ -44,8 +45,15 @@ class FakeGDC:
                 kind, fid = m.groups()
                 body = server.files[fid]
                 if kind == "files":
-                    payload = json.dumps({"data": {"md5sum": hashlib.md5(body).hexdigest(), "file_size": len(body),
-                                                   "file_name": server.names.get(fid, fid)}}).encode()
+                    payload = json.dumps(
+                        {
+                            "data": {
+                                "md5sum": hashlib.md5(body).hexdigest(),
+                                "file_size": len(body),
+                                "file_name": server.names.get(fid, fid),
+                            }
+                        }
+                    ).encode()
                     self.reply(200, "application/json", payload)
                     return
                 rng = self.headers.get("Range")

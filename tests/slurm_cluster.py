@@ -14,6 +14,7 @@ Without accounting (no slurmdbd) the Snakemake SLURM plugin must poll with ``squ
 Also usable by hand (as root): ``python tests/slurm_cluster.py up`` starts the cluster and
 keeps it until Ctrl-C.
 """
+
 from __future__ import annotations
 
 import grp
@@ -117,7 +118,7 @@ MpiDefault=none
 ReturnToService=2
 MinJobAge=3600
 GresTypes=gpu
-NodeName={node} CPUs={hw['CPUs']} Boards={hw.get('Boards', 1)} SocketsPerBoard={hw.get('SocketsPerBoard', 1)} CoresPerSocket={hw.get('CoresPerSocket', hw['CPUs'])} ThreadsPerCore={hw.get('ThreadsPerCore', 1)} RealMemory={hw['RealMemory']} NodeAddr=127.0.0.1 Gres=gpu:1 State=UNKNOWN
+NodeName={node} CPUs={hw["CPUs"]} Boards={hw.get("Boards", 1)} SocketsPerBoard={hw.get("SocketsPerBoard", 1)} CoresPerSocket={hw.get("CoresPerSocket", hw["CPUs"])} ThreadsPerCore={hw.get("ThreadsPerCore", 1)} RealMemory={hw["RealMemory"]} NodeAddr=127.0.0.1 Gres=gpu:1 State=UNKNOWN
 PartitionName={partition} Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 """
 
@@ -194,7 +195,9 @@ class SlurmCluster:
         while time.monotonic() < deadline:
             for name, p in self.procs.items():
                 if p.poll() is not None:
-                    raise ClusterError(f"{name} exited with status {p.returncode} while waiting for {what}\n{self.logs()}")
+                    raise ClusterError(
+                        f"{name} exited with status {p.returncode} while waiting for {what}\n{self.logs()}"
+                    )
             if ready():
                 return
             time.sleep(1)

@@ -1,14 +1,20 @@
-import pandas as pd
 import pytest
 
-from tcgatl.inputs import barcodes
 from tcgatl.errors import InputError
+from tcgatl.inputs import barcodes
 
 
 def test_parse_splits_every_field():
     p = barcodes.parse(["TCGA-OR-A5J1-01A-11R-A29S-07"]).iloc[0]
     assert (p.patient, p.sample_type, p.vial, p.portion, p.analyte, p.plate, p.center) == (
-        "TCGA-OR-A5J1", "01", "A", "11", "R", "A29S", "07")
+        "TCGA-OR-A5J1",
+        "01",
+        "A",
+        "11",
+        "R",
+        "A29S",
+        "07",
+    )
 
 
 def test_parse_accepts_patient_and_sample_level_barcodes():

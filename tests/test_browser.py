@@ -4,21 +4,22 @@ Needs Debian's chromium and chromium-driver (installed with apt-get if missing, 
 the selenium package. Skipped elsewhere, except in CI (`CI=true`), where a browser that cannot
 be set up is a failure.
 """
-import struct
 
-import pytest
+import struct
 
 from browser import WINDOW_HEIGHT, open_page
 
 # A 1x1 PNG.
-PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def page(tmp_path, body, title="Test page", head=""):
     path = tmp_path / "page.html"
-    path.write_text(f"<!doctype html>\n<html><head><meta charset='utf-8'><title>{title}</title>{head}</head>"
-                    f"<body>{body}</body></html>\n")
+    path.write_text(
+        f"<!doctype html>\n<html><head><meta charset='utf-8'><title>{title}</title>{head}</head>"
+        f"<body>{body}</body></html>\n"
+    )
     return path
 
 
@@ -31,9 +32,12 @@ def png_size(path):
 
 
 def test_clean_tall_page(chromium, tmp_path):
-    html = page(tmp_path, f"<h1>Report</h1><img alt='dot' src='data:image/png;base64,{PNG_1PX}' width='40'>"
-                          "<div style='height:3000px;background:linear-gradient(#fff,#36c)'></div><p>end</p>",
-                title="Clean report")
+    html = page(
+        tmp_path,
+        f"<h1>Report</h1><img alt='dot' src='data:image/png;base64,{PNG_1PX}' width='40'>"
+        "<div style='height:3000px;background:linear-gradient(#fff,#36c)'></div><p>end</p>",
+        title="Clean report",
+    )
     shot = tmp_path / "shots" / "clean.png"  # folder does not exist yet
     report = open_page(html, shot, width=1000)
     assert report.console_errors == []

@@ -1,9 +1,9 @@
 import pandas as pd
 import pytest
-
 from conftest import DATA
-from tcgatl.inputs import clinical
+
 from tcgatl.errors import InputError
+from tcgatl.inputs import clinical
 
 
 def test_real_cdr_excerpt():
@@ -37,13 +37,18 @@ def test_duplicate_patient(tmp_path):
 
 
 def test_non_numeric_endpoint(tmp_path):
-    path = _cdr(tmp_path, bad=lambda d: d.__setitem__("OS.time", d["OS.time"].astype(object).where(d.index != 2, "soon")))
+    path = _cdr(
+        tmp_path, bad=lambda d: d.__setitem__("OS.time", d["OS.time"].astype(object).where(d.index != 2, "soon"))
+    )
     with pytest.raises(InputError, match="column 'OS.time' has non-numeric value.*'soon'"):
         clinical.read_cdr(path)
 
 
 def test_not_available_markers_become_missing(tmp_path):
-    path = _cdr(tmp_path, na=lambda d: d.__setitem__("DFI.time", d["DFI.time"].astype(object).where(d.index != 0, "[Not Available]")))
+    path = _cdr(
+        tmp_path,
+        na=lambda d: d.__setitem__("DFI.time", d["DFI.time"].astype(object).where(d.index != 0, "[Not Available]")),
+    )
     assert pd.isna(clinical.read_cdr(path)["DFI.time"].iloc[0])
 
 

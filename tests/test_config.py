@@ -2,8 +2,8 @@ import copy
 
 import pytest
 import yaml
-
 from conftest import ROOT, run_snakemake
+
 from tcgatl import config
 from tcgatl.errors import ConfigError
 
@@ -40,18 +40,35 @@ def test_every_schema_key_has_description_and_default():
 @pytest.mark.parametrize(
     "patch, expected",
     [
-        ({"pancancer": {"backbones": ["ResNet"]}},
-         "'pancancer.backbones[0]' = 'ResNet' is not allowed; expected one of ['Xception', 'DenseNet169', 'ResNet50', 'VGG19']"),
+        (
+            {"pancancer": {"backbones": ["ResNet"]}},
+            "'pancancer.backbones[0]' = 'ResNet' is not allowed; expected one of ['Xception', 'DenseNet169', 'ResNet50', 'VGG19']",
+        ),
         ({"pancancer": {"image_size": 8}}, "'pancancer.image_size' = 8 is not allowed; expected a number >= 32"),
         ({"seed": "forty-two"}, "'seed' = 'forty-two' is not allowed; expected a value of type integer"),
-        ({"motlab": {"endpoints": ["PFS"]}}, "'motlab.endpoints[0]' = 'PFS' is not allowed; expected one of ['OS', 'DSS', 'DFI', 'PFI']"),
+        (
+            {"motlab": {"endpoints": ["PFS"]}},
+            "'motlab.endpoints[0]' = 'PFS' is not allowed; expected one of ['OS', 'DSS', 'DFI', 'PFI']",
+        ),
         ({"qc": {"sampletypes": ["01"]}}, "unknown key 'qc.sampletypes'"),
         ({"pancancer": {"train_fraction": 0.9, "val_fraction": 0.1}}, "leaves no test set"),
-        ({"inputs": {"expression": {"path": None, "gdc_id": None}}}, "'inputs.expression' has neither 'path' nor 'gdc_id'"),
-        ({"extra_layers": {"mirna": {"path": "x.tsv"}}}, "'extra_layers' = 'mirna' is not allowed; expected a name other than ['mrna', 'mirna', 'methylation']"),
+        (
+            {"inputs": {"expression": {"path": None, "gdc_id": None}}},
+            "'inputs.expression' has neither 'path' nor 'gdc_id'",
+        ),
+        (
+            {"extra_layers": {"mirna": {"path": "x.tsv"}}},
+            "'extra_layers' = 'mirna' is not allowed; expected a name other than ['mrna', 'mirna', 'methylation']",
+        ),
         ({"extra_layers": {"protein": {"log2": True}}}, "'extra_layers.protein' lacks the required key(s) ['path']"),
-        ({"motlab": {"layers": ["mrna", "protein"]}}, "'motlab.layers[1]' = 'protein' is not allowed; expected one of ['methylation', 'mirna', 'mrna']"),
-        ({"pancancer": {"matrix": "methylation"}}, "'pancancer.matrix' = 'methylation' is not allowed; expected one of ['mirna', 'mrna']"),
+        (
+            {"motlab": {"layers": ["mrna", "protein"]}},
+            "'motlab.layers[1]' = 'protein' is not allowed; expected one of ['methylation', 'mirna', 'mrna']",
+        ),
+        (
+            {"pancancer": {"matrix": "methylation"}},
+            "'pancancer.matrix' = 'methylation' is not allowed; expected one of ['mirna', 'mrna']",
+        ),
     ],
 )
 def test_invalid_config_names_key_value_and_allowed(patch, expected):
@@ -67,7 +84,10 @@ def test_invalid_config_stops_snakemake_before_any_job(tmp_path):
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
     r = run_snakemake(["--cores", "1", "--configfile", str(tmp_path / "bad.yaml")], tmp_path, timeout=120)
     assert r.returncode != 0
-    assert "'pancancer.weights' = 'imagenet21k' is not allowed; expected one of ['imagenet', 'none']" in r.stderr + r.stdout
+    assert (
+        "'pancancer.weights' = 'imagenet21k' is not allowed; expected one of ['imagenet', 'none']"
+        in r.stderr + r.stdout
+    )
     assert not (tmp_path / "results").exists()
 
 
@@ -81,8 +101,11 @@ def test_a_partly_given_input_keeps_its_default_gdc_id():
 
 def test_only_the_inputs_the_analyses_read_are_required():
     unused = {"path": None, "gdc_id": None}
-    mirna_only = {"pancancer": {"matrix": "mirna"}, "motlab": {"layers": ["mirna"]},
-                  "inputs": {"expression": unused, "methylation": unused}}
+    mirna_only = {
+        "pancancer": {"matrix": "mirna"},
+        "motlab": {"layers": ["mirna"]},
+        "inputs": {"expression": unused, "methylation": unused},
+    }
     cfg = config.validate(mirna_only)
     assert config.required_inputs(cfg) == {"clinical", "mirna"}
     with pytest.raises(ConfigError, match="'inputs.mirna' has neither 'path' nor 'gdc_id'"):

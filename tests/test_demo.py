@@ -1,4 +1,5 @@
 """The demo generator: real GDC layouts, realistic quirks, and recoverable planted signal."""
+
 import json
 
 import numpy as np
@@ -8,7 +9,9 @@ from sklearn.metrics import roc_auc_score
 
 from tcgatl.inputs import barcodes, clinical, demo, matrix, qc
 
-QC = dict(sample_types=["01", "03", "06"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[])
+QC = dict(
+    sample_types=["01", "03", "06"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[]
+)
 FEAT = dict(negatives="zero", missing="drop_gene", log2=True, drop_constant=True)
 
 
@@ -23,8 +26,14 @@ def test_files_have_real_names_and_layouts(demo_raw):
     assert {"01", "03", "06", "11"} <= set(parsed["sample_type"])
 
     quality = pd.read_csv(paths["sample_quality"], sep="\t")
-    assert {"platform", "patient_barcode", "aliquot_barcode", "cancer type", "Do_not_use",
-            "AWG_excluded_because_of_pathology"} <= set(quality.columns)
+    assert {
+        "platform",
+        "patient_barcode",
+        "aliquot_barcode",
+        "cancer type",
+        "Do_not_use",
+        "AWG_excluded_because_of_pathology",
+    } <= set(quality.columns)
     assert set(header[1:]) <= set(quality["aliquot_barcode"])
 
     cdr = clinical.read_cdr(paths["clinical"])
@@ -48,12 +57,19 @@ def test_quirks_match_truth_and_are_handled_by_qc(demo_raw):
     assert (raw < 0).to_numpy().any()  # slightly negative batch-corrected values
     assert sorted(raw.index[raw.isna().any(axis=1)]) == sorted(truth["genes_with_na"])
     x, samples, dropped = matrix.build(
-        paths["expression"], quality=qc.read_sample_quality(paths["sample_quality"]),
-        cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
+        paths["expression"],
+        quality=qc.read_sample_quality(paths["sample_quality"]),
+        cdr=clinical.read_cdr(paths["clinical"]),
+        qc=QC,
+        features=FEAT,
+    )
     counts = samples["status"].value_counts()
     assert counts["do_not_use"] == truth["rna_do_not_use"]
     assert counts["sample_type_not_selected"] == truth["rna_aliquots"]["normal"]
-    assert counts["duplicate_aliquot"] + counts.get("do_not_use", 0) + counts.get("pathology_excluded", 0) >= truth["rna_aliquots"]["duplicate"]
+    assert (
+        counts["duplicate_aliquot"] + counts.get("do_not_use", 0) + counts.get("pathology_excluded", 0)
+        >= truth["rna_aliquots"]["duplicate"]
+    )
     assert x.index.str[:12].is_unique
     assert set(truth["genes_with_na"]) <= set(dropped["feature"])
 
@@ -71,8 +87,12 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_planted_genes_survive_default_qc(tmp_path, seed):
-    paths = demo.generate(tmp_path, demo.DemoParams(seed=seed, n_genes=400, patients_per_type=12, brca_patients=40,
-                                                    n_cpg=60, n_mirna=30, types=["BRCA", "LUAD"]))
+    paths = demo.generate(
+        tmp_path,
+        demo.DemoParams(
+            seed=seed, n_genes=400, patients_per_type=12, brca_patients=40, n_cpg=60, n_mirna=30, types=["BRCA", "LUAD"]
+        ),
+    )
     x, _, _ = matrix.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
     planted = set(pd.read_csv(paths["markers"], sep="\t")["gene_id"])
     prog = pd.read_csv(paths["prognosis"], sep="\t")

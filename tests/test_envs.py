@@ -1,4 +1,5 @@
 """The conda envs and the venv lock can never drift apart."""
+
 import re
 import subprocess
 import sys
@@ -7,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 
@@ -137,8 +137,9 @@ def test_every_rule_env_has_what_its_script_imports():
             envs[env.name].add("tensorflow")  # the CPU wheel provides the tensorflow module
     pairs = []
     for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
-        pairs += re.findall(r'conda:\s*\n\s*"\.\./\.\./envs/([^"]+)"\s*\n\s*script:\s*\n\s*"\.\./([^"]+)"',
-                            smk.read_text())
+        pairs += re.findall(
+            r'conda:\s*\n\s*"\.\./\.\./envs/([^"]+)"\s*\n\s*script:\s*\n\s*"\.\./([^"]+)"', smk.read_text()
+        )
     assert len(pairs) >= 15  # every rule with a script
     for env, script in pairs:
         missing = _distributions(ROOT / "workflow" / script) - envs[env]
@@ -156,8 +157,12 @@ def test_an_env_installs_the_library_as_conda_would(tmp_path):
     requirements = ROOT / "envs" / f".test-{tmp_path.name}.requirements.txt"
     requirements.write_text("\n".join(_pip_section(env)) + "\n")
     try:
-        r = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", requirements.name],
-                           cwd=requirements.parent, capture_output=True, text=True)
+        r = subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", requirements.name],
+            cwd=requirements.parent,
+            capture_output=True,
+            text=True,
+        )
     finally:
         requirements.unlink()
     assert r.returncode == 0, r.stderr[-3000:]

@@ -1,11 +1,12 @@
 """Verified, resumable downloads against a loopback emulation of the GDC (no internet)."""
+
 import hashlib
 import os
 
 import pytest
-
 from conftest import ROOT
 from gdc_server import FakeGDC
+
 from tcgatl.inputs import gdc
 
 FID = "3586c0da-64d0-4b74-a449-5ff4d9136611"
@@ -99,6 +100,9 @@ def test_shipped_manifest_lists_the_studies_files():
     assert e.filename == "EBPlusPlusAdjustPANCAN_IlluminaHiSeq_RNASeqV2.geneExp.tsv"
     assert e.size == 1882540959 and e.md5 == "02e72c33071307ff6570621480d3c90b"
     names = {x.filename for x in m.values()}
-    assert {"merged_sample_quality_annotations.tsv", "TCGA-CDR-SupplementalTableS1.xlsx",
-            "pancanMiRs_EBadjOnProtocolPlatformWithoutRepsWithUnCorrectMiRs_08_04_16.csv",
-            "jhu-usc.edu_PANCAN_HumanMethylation450.betaValue_whitelisted.tsv"} <= names
+    assert {
+        "merged_sample_quality_annotations.tsv",
+        "TCGA-CDR-SupplementalTableS1.xlsx",
+        "pancanMiRs_EBadjOnProtocolPlatformWithoutRepsWithUnCorrectMiRs_08_04_16.csv",
+        "jhu-usc.edu_PANCAN_HumanMethylation450.betaValue_whitelisted.tsv",
+    } <= names

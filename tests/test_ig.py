@@ -1,4 +1,5 @@
 """Integrated Gradients: exactness on linear models, completeness, batching, gene mapping."""
+
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -8,8 +9,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from tcgatl.pancancer import ig, layouts
 from tcgatl import plots  # noqa: E402
+from tcgatl.pancancer import ig, layouts
 
 RNG = np.random.default_rng(0)
 X = RNG.uniform(size=(5, 6, 6)).astype("float32")

@@ -6,8 +6,11 @@ from tcgatl.io import atomic_path, read_matrix, write_matrix
 
 
 def test_matrix_roundtrip_is_float32_with_barcode_index(tmp_path):
-    df = pd.DataFrame(np.arange(6, dtype=float).reshape(2, 3), index=pd.Index(["b1", "b2"], name="barcode"),
-                      columns=["A|1", "B|2", "C|3"])
+    df = pd.DataFrame(
+        np.arange(6, dtype=float).reshape(2, 3),
+        index=pd.Index(["b1", "b2"], name="barcode"),
+        columns=["A|1", "B|2", "C|3"],
+    )
     write_matrix(df, tmp_path / "m.parquet")
     back = read_matrix(tmp_path / "m.parquet")
     assert back.dtypes.unique().tolist() == [np.float32]

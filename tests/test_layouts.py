@@ -1,10 +1,11 @@
 """Gene layouts, train-only scaling and image tensors."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from tcgatl.pancancer import layouts
 from tcgatl.errors import InputError
+from tcgatl.pancancer import layouts
 
 
 def test_alphabetical_sorts_by_symbol_and_pads_to_square():

@@ -3,10 +3,10 @@ import gzip
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import DATA
-from tcgatl.inputs import clinical, matrix
+
 from tcgatl.errors import InputError
+from tcgatl.inputs import clinical, matrix
 
 REAL = DATA / "rnaseq_excerpt.geneExp.tsv.gz"
 
@@ -22,7 +22,11 @@ def backend(request, monkeypatch):
 def test_c_parser_is_built():
     # `make run`/`make test` compile it; without it reading falls back to pyarrow (slower).
     assert matrix._tsvparse is not None
-QC_DEFAULT = dict(sample_types=["01", "03"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[])
+
+
+QC_DEFAULT = dict(
+    sample_types=["01", "03"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[]
+)
 FEAT_DEFAULT = dict(negatives="zero", missing="drop_gene", log2=True, drop_constant=True)
 
 
@@ -140,8 +144,12 @@ def test_empty_cohort_after_qc(tmp_path):
 def test_generic_layer_with_patient_level_columns(backend):
     """A real BRCA protein table (features x patients) becomes a matrix like the EB++ one."""
     cdr = clinical.read_cdr(DATA / "cdr_brca_excerpt.tsv")
-    x, samples, dropped = matrix.build(DATA / "brca_mini_protein_excerpt.tsv", cdr=cdr, qc=QC_DEFAULT,
-                                       features=dict(negatives="keep", missing="drop_gene", log2=False, drop_constant=True))
+    x, samples, dropped = matrix.build(
+        DATA / "brca_mini_protein_excerpt.tsv",
+        cdr=cdr,
+        qc=QC_DEFAULT,
+        features=dict(negatives="keep", missing="drop_gene", log2=False, drop_constant=True),
+    )
     assert x.shape == (40, 30)
     assert set(samples.label) == {"BRCA"}
     raw = pd.read_csv(DATA / "brca_mini_protein_excerpt.tsv", sep="\t", index_col=0)
@@ -157,8 +165,24 @@ def test_mirna_layout_skips_the_correction_column(demo_raw, backend):
     assert x.columns.str.startswith("hsa-").all() and len(x) == (samples.status == "kept").sum()
 
 
-NUMBERS = ["0", "1", "-0.25", "+3.5", "1e-05", "2.5E+3", "0.000123456789", "123456789.123456789",
-           "3.14159265358979323846264338327950288", "NA", "NaN", "nan", "", "1e300", "-7.0000", "65504.001"]
+NUMBERS = [
+    "0",
+    "1",
+    "-0.25",
+    "+3.5",
+    "1e-05",
+    "2.5E+3",
+    "0.000123456789",
+    "123456789.123456789",
+    "3.14159265358979323846264338327950288",
+    "NA",
+    "NaN",
+    "nan",
+    "",
+    "1e300",
+    "-7.0000",
+    "65504.001",
+]
 
 
 def test_parsers_agree_with_pandas_on_number_formats(tmp_path, backend):

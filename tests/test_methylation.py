@@ -1,10 +1,12 @@
 """Streaming the methylation matrix: only the cohort's columns, a correct running top-k."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from tcgatl.inputs import clinical, matrix, methylation
 from tcgatl.errors import InputError
+from tcgatl.inputs import clinical, matrix, methylation
+
 
 @pytest.fixture(autouse=True, params=["c", "arrow"])
 def backend(request, monkeypatch):
@@ -24,7 +26,9 @@ def test_streamed_top_variance_equals_in_memory_answer(demo_raw):
     full = pd.read_csv(paths["methylation"], sep="\t", index_col=0)
     cols = [c for c in full.columns if c[13:15] == "01"][:50]
     # a small block forces many batches through the running top-k
-    x, stats = methylation.stream_top_variance(paths["methylation"], cols, top=40, max_missing=0.05, chunk_bytes=1 << 14)
+    x, stats = methylation.stream_top_variance(
+        paths["methylation"], cols, top=40, max_missing=0.05, chunk_bytes=1 << 14
+    )
     sub = full[cols].astype("float32")
     ok = sub.isna().mean(axis=1) <= 0.05
     var = sub[ok].var(axis=1, ddof=0)

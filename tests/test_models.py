@@ -1,4 +1,5 @@
 """Backbone classifiers on native gene grids: in-model preprocessing, checkpoints, weights."""
+
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -9,8 +10,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from keras.src.legacy.saving import legacy_h5_format  # noqa: E402
 
-from tcgatl.pancancer import models  # noqa: E402
 from tcgatl.errors import InputError  # noqa: E402
+from tcgatl.pancancer import models  # noqa: E402
 
 X = np.random.default_rng(0).uniform(size=(3, 12, 12)).astype("float32")
 
@@ -43,7 +44,10 @@ def test_missing_imagenet_weights_say_which_file_and_where(tmp_path):
         models.build("ResNet50", (12, 12), 4, size=32, weights="imagenet", weights_dir=str(tmp_path))
     msg = str(e.value)
     assert str(tmp_path / "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5") in msg
-    assert "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5" in msg
+    assert (
+        "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+        in msg
+    )
 
 
 def _legacy_h5(model, path):

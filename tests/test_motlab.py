@@ -1,5 +1,6 @@
 """MOTLAB library: labels, cohort, fold-internal preprocessing (no leakage), SMOTE, weights,
 training determinism, checkpoints, and the planted AA signal on the demo data."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,21 +21,29 @@ def _cdr(rows):
 
 
 def test_labels_edge_cases():
-    cdr = _cdr([
-        ("A", 1, 3 * DAY),        # event exactly at the threshold: within -> poor
-        ("B", 1, 3 * DAY + 1),    # event after the threshold: event-free beyond -> good
-        ("C", 0, 3 * DAY),        # censored at the threshold: not followed beyond -> excluded
-        ("D", 0, 3 * DAY + 1),    # censored after the threshold -> good
-        ("E", 1, 10),             # early event -> poor
-        ("F", 0, 10),             # censored early -> excluded
-        ("G", np.nan, 500),       # endpoint missing
-        ("H", 1, np.nan),         # time missing
-        ("I", 1, 0),              # event at day 0 -> poor
-    ])
+    cdr = _cdr(
+        [
+            ("A", 1, 3 * DAY),  # event exactly at the threshold: within -> poor
+            ("B", 1, 3 * DAY + 1),  # event after the threshold: event-free beyond -> good
+            ("C", 0, 3 * DAY),  # censored at the threshold: not followed beyond -> excluded
+            ("D", 0, 3 * DAY + 1),  # censored after the threshold -> good
+            ("E", 1, 10),  # early event -> poor
+            ("F", 0, 10),  # censored early -> excluded
+            ("G", np.nan, 500),  # endpoint missing
+            ("H", 1, np.nan),  # time missing
+            ("I", 1, 0),  # event at day 0 -> poor
+        ]
+    )
     lab = labels.endpoint_labels(cdr, "PFI", 3)
     assert lab["status"].to_dict() == {
-        "A": "poor_outcome", "B": "good_outcome", "C": "censored_before_threshold", "D": "good_outcome",
-        "E": "poor_outcome", "F": "censored_before_threshold", "G": "endpoint_missing", "H": "endpoint_missing",
+        "A": "poor_outcome",
+        "B": "good_outcome",
+        "C": "censored_before_threshold",
+        "D": "good_outcome",
+        "E": "poor_outcome",
+        "F": "censored_before_threshold",
+        "G": "endpoint_missing",
+        "H": "endpoint_missing",
         "I": "poor_outcome",
     }
     assert lab["label"].tolist() == [1, 0, pd.NA, 0, 1, pd.NA, pd.NA, pd.NA, 1]
@@ -67,11 +76,24 @@ def test_cohort_intersection_type_tumour_and_ancestry():
         return pd.DataFrame(np.ones((len(barcodes), 2), np.float32), index=barcodes, columns=["f1", "f2"])
 
     p = [f"TCGA-A1-{i:04d}" for i in range(6)]
-    mrna = mat([f"{p[0]}-01A-11R-A000-07", f"{p[1]}-01A-11R-A000-07", f"{p[2]}-11A-11R-A000-07",
-                f"{p[3]}-01A-11R-A000-07", f"{p[4]}-01A-11R-A000-07", f"{p[5]}-01A-11R-A000-07"])
+    mrna = mat(
+        [
+            f"{p[0]}-01A-11R-A000-07",
+            f"{p[1]}-01A-11R-A000-07",
+            f"{p[2]}-11A-11R-A000-07",
+            f"{p[3]}-01A-11R-A000-07",
+            f"{p[4]}-01A-11R-A000-07",
+            f"{p[5]}-01A-11R-A000-07",
+        ]
+    )
     prot = mat([p[0], p[1], p[2], p[3], p[5]])  # patient-level barcodes, taken as given
-    cdr = pd.DataFrame({"type": ["BRCA"] * 5 + ["LUAD"],
-                        "race": ["WHITE", "BLACK OR AFRICAN AMERICAN", "WHITE", "ASIAN", "WHITE", "WHITE"]}, index=p)
+    cdr = pd.DataFrame(
+        {
+            "type": ["BRCA"] * 5 + ["LUAD"],
+            "race": ["WHITE", "BLACK OR AFRICAN AMERICAN", "WHITE", "ASIAN", "WHITE", "WHITE"],
+        },
+        index=p,
+    )
     table, counts = cohort.build_cohort({"mrna": mrna, "protein": prot}, cdr, "BRCA")
     # p2: normal only; p3: Asian; p4: not in protein; p5: LUAD
     assert table["patient"].tolist() == [p[0], p[1]]
@@ -107,7 +129,9 @@ SETTINGS = Settings(features_per_layer=10, folds=3, repeats=1, weight_step=0.25,
 
 
 # ---------------------------------------------------------------- leakage
-@pytest.mark.parametrize("scheme,weighting", [("mixture", "similarity"), ("ccsa", "concat"), ("independent", "similarity")])
+@pytest.mark.parametrize(
+    "scheme,weighting", [("mixture", "similarity"), ("ccsa", "concat"), ("independent", "similarity")]
+)
 def test_no_test_fold_patient_influences_the_fit(scheme, weighting):
     """Rewriting every test-fold patient's features and labels leaves the fitted scaler,
     selection, weights, similarity columns, SMOTE output and network unchanged."""
@@ -118,7 +142,9 @@ def test_no_test_fold_patient_influences_the_fit(scheme, weighting):
     test = np.setdiff1d(np.arange(len(data.y)), train)
     assert len(test) and data.aa[test].any()
 
-    poisoned = Data(data.patients, {n: b.copy() for n, b in data.blocks.items()}, data.feature_names, data.y.copy(), data.aa)
+    poisoned = Data(
+        data.patients, {n: b.copy() for n, b in data.blocks.items()}, data.feature_names, data.y.copy(), data.aa
+    )
     rng = np.random.default_rng(5)
     for b in poisoned.blocks.values():
         b[test] = rng.normal(50, 30, (len(test), b.shape[1]))
@@ -277,13 +303,22 @@ def demo_data(tmp_path_factory):
     paths = demo.generate(out, demo.DemoParams(n_genes=1000, n_cpg=800, n_mirna=150, patients_per_type=20))
     cdr = clinical.read_cdr(paths["clinical"])
     quality = qc.read_sample_quality(paths["sample_quality"])
-    qcfg = {"sample_types": ["01", "03", "06"], "drop_do_not_use": True, "drop_pathology_excluded": True,
-            "label_source": "cdr", "types": []}
+    qcfg = {
+        "sample_types": ["01", "03", "06"],
+        "drop_do_not_use": True,
+        "drop_pathology_excluded": True,
+        "label_source": "cdr",
+        "types": [],
+    }
     feats = {"negatives": "zero", "missing": "drop_gene", "log2": True, "drop_constant": True}
     layers = {
         "mrna": matrix.build(paths["expression"], quality=quality, cdr=cdr, qc=qcfg, features=feats)[0],
-        "mirna": matrix.build(paths["mirna"], quality=quality, cdr=cdr, qc=qcfg, features=feats, skip=("Correction",))[0],
-        "methylation": methylation.build(paths["methylation"], quality=quality, cdr=cdr, qc=qcfg, cancer_type="BRCA", top=300)[0],
+        "mirna": matrix.build(paths["mirna"], quality=quality, cdr=cdr, qc=qcfg, features=feats, skip=("Correction",))[
+            0
+        ],
+        "methylation": methylation.build(
+            paths["methylation"], quality=quality, cdr=cdr, qc=qcfg, cancer_type="BRCA", top=300
+        )[0],
     }
     table, _ = cohort.build_cohort(layers, cdr, "BRCA")
     lab = labels.labelled(labels.cohort_labels(table, cdr, "PFI", 3))

@@ -1,9 +1,9 @@
 """The original-format command line, and a smoke run on the real BRCA mini-set."""
+
 import numpy as np
 import pandas as pd
-import pytest
-
 from conftest import SHARED, needs_shared
+
 from tcgatl.inputs import clinical
 from tcgatl.motlab import cli, cohort, labels, net
 from tcgatl.motlab.evaluate import Data, Settings, auroc_table, run_scheme
@@ -24,7 +24,9 @@ def _original_folder(tmp_path, demo_raw):
     mir[[c for c in mir.columns if c[:12] in brca and c[13:15] == "01"]].to_csv(d / "BRCA_miRNA.csv")
     # methylation at patient level, as some users have it
     pts = sorted({c[:12] for c in cols})
-    pd.DataFrame(rng.random((30, len(pts))), index=[f"cg{i:08d}" for i in range(30)], columns=pts).to_csv(d / "BRCA_Methyl.csv")
+    pd.DataFrame(rng.random((30, len(pts))), index=[f"cg{i:08d}" for i in range(30)], columns=pts).to_csv(
+        d / "BRCA_Methyl.csv"
+    )
     (d / "TCGA_CDR.xlsx").write_bytes(paths["clinical"].read_bytes())
     (d / "Genetic_Ancestry.xlsx").write_bytes(paths["ancestry"].read_bytes())
     return d
@@ -33,8 +35,27 @@ def _original_folder(tmp_path, demo_raw):
 def test_cli_runs_the_evaluation_on_original_inputs(tmp_path, demo_raw, capsys):
     d = _original_folder(tmp_path, demo_raw)
     out = tmp_path / "out"
-    rc = cli.main([str(d), "--out_path", str(out), "--cpoint", "PFI", "--year", "3", "--folds", "2",
-                   "--repeats", "1", "--epochs", "3", "--features_per_layer", "10", "--schemes", "independent,mixture"])
+    rc = cli.main(
+        [
+            str(d),
+            "--out_path",
+            str(out),
+            "--cpoint",
+            "PFI",
+            "--year",
+            "3",
+            "--folds",
+            "2",
+            "--repeats",
+            "1",
+            "--epochs",
+            "3",
+            "--features_per_layer",
+            "10",
+            "--schemes",
+            "independent,mixture",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     res = out / "PFI_3y"
     summary = pd.read_csv(res / "auroc_summary.tsv", sep="\t")
@@ -68,8 +89,10 @@ def test_cli_is_a_console_script():
 @needs_shared
 def test_smoke_real_brca_mini_set():
     """mRNA + miRNA mini-set (patient-level columns) with the real CDR race: every step runs."""
-    layers = {n: pd.read_csv(SHARED / f"brca_mini_{n}.tsv", sep="\t", index_col=0).T.astype("float32")
-              for n in ("mrna", "mirna")}
+    layers = {
+        n: pd.read_csv(SHARED / f"brca_mini_{n}.tsv", sep="\t", index_col=0).T.astype("float32")
+        for n in ("mrna", "mirna")
+    }
     cdr = clinical.read_cdr(SHARED / "TCGA-CDR-SupplementalTableS1.xlsx")
     table, steps = cohort.build_cohort(layers, cdr, "BRCA")
     assert (table["ancestry"] == "AA").sum() >= 20 and (table["ancestry"] == "EA").sum() >= 50

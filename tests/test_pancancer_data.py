@@ -1,15 +1,20 @@
 """Split, metrics and the logistic-regression baseline of the pan-cancer stage."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from tcgatl.pancancer import baseline, metrics, splits
 from tcgatl.errors import InputError
+from tcgatl.pancancer import baseline, metrics, splits
 
 
 def _labels(counts, seed=0):
     rows = [(f"TCGA-AA-{t}{i:03d}-01A", f"TCGA-AA-{t}{i:03d}", t) for t, n in counts.items() for i in range(n)]
-    return pd.DataFrame(rows, columns=["barcode", "patient", "label"]).sample(frac=1, random_state=seed).reset_index(drop=True)
+    return (
+        pd.DataFrame(rows, columns=["barcode", "patient", "label"])
+        .sample(frac=1, random_state=seed)
+        .reset_index(drop=True)
+    )
 
 
 def test_split_is_stratified_seeded_and_complete():
@@ -39,8 +44,9 @@ def test_too_few_classes_or_samples_is_a_clear_error():
 
 
 def test_repeated_kfold_columns():
-    table, _ = splits.make_split(_labels({"A": 30, "B": 20}), train=0.8, val=0.1, min_class_size=10, seed=0,
-                                 cv_folds=5, cv_repeats=2)
+    table, _ = splits.make_split(
+        _labels({"A": 30, "B": 20}), train=0.8, val=0.1, min_class_size=10, seed=0, cv_folds=5, cv_repeats=2
+    )
     for r in (0, 1):
         counts = table.groupby(["label", f"fold_r{r}"]).size().unstack()
         assert sorted(table[f"fold_r{r}"].unique()) == [0, 1, 2, 3, 4]
@@ -61,7 +67,7 @@ def test_metrics_and_bootstrap_ci():
     assert lo < r["metrics"]["accuracy"] < hi
     assert r["confusion"].loc["B", "A"] == ((y == "B") & (pred == "A")).sum()
     assert r["per_class"].set_index("class").loc["C", "support"] == 5
-    perfect = metrics.evaluate(y, y, np.eye(3)[[ "ABC".index(v) for v in y]], ["A", "B", "C"], n_boot=200)
+    perfect = metrics.evaluate(y, y, np.eye(3)[["ABC".index(v) for v in y]], ["A", "B", "C"], n_boot=200)
     assert perfect["ci95"]["macro_f1"] == [1.0, 1.0]  # resamples missing C do not score it 0
 
 

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from tcgatl.inputs import qc
 from tcgatl.errors import InputError
+from tcgatl.inputs import qc
 
 BARCODES = [
     "TCGA-AA-0001-01A-11R-A001-07",  # kept
@@ -16,7 +16,9 @@ BARCODES = [
 ]
 CDR = pd.DataFrame(
     {"type": ["ACC", "ACC", "ACC", "ACC", "LAML", "SKCM"]},
-    index=pd.Index(["TCGA-AA-0001", "TCGA-AA-0002", "TCGA-AA-0003", "TCGA-AA-0004", "TCGA-BB-0006", "TCGA-CC-0007"], name="patient"),
+    index=pd.Index(
+        ["TCGA-AA-0001", "TCGA-AA-0002", "TCGA-AA-0003", "TCGA-AA-0004", "TCGA-BB-0006", "TCGA-CC-0007"], name="patient"
+    ),
 )
 
 
@@ -32,12 +34,25 @@ def quality():
 def test_every_drop_has_its_reason(quality):
     s = qc.sample_qc(BARCODES, quality=quality, cdr=CDR)
     assert s["status"].tolist() == [
-        "kept", "duplicate_aliquot", "do_not_use", "pathology_excluded",
-        "sample_type_not_selected", "no_label", "kept", "sample_type_not_selected",
+        "kept",
+        "duplicate_aliquot",
+        "do_not_use",
+        "pathology_excluded",
+        "sample_type_not_selected",
+        "no_label",
+        "kept",
+        "sample_type_not_selected",
     ]
     summary = dict(qc.qc_summary(s).itertuples(index=False))
-    assert summary == {"kept": 2, "do_not_use": 1, "pathology_excluded": 1, "sample_type_not_selected": 2,
-                       "no_label": 1, "type_not_selected": 0, "duplicate_aliquot": 1}
+    assert summary == {
+        "kept": 2,
+        "do_not_use": 1,
+        "pathology_excluded": 1,
+        "sample_type_not_selected": 2,
+        "no_label": 1,
+        "type_not_selected": 0,
+        "duplicate_aliquot": 1,
+    }
 
 
 def test_metastatic_option_and_type_filter(quality):
@@ -59,14 +74,21 @@ def test_filters_can_be_switched_off(quality):
 
 def test_quality_table_reader(tmp_path):
     p = tmp_path / "merged_sample_quality_annotations.tsv"
-    p.write_text("platform\tpatient_barcode\taliquot_barcode\tcancer type\tDo_not_use\tAWG_excluded_because_of_pathology\n"
-                 "X\tTCGA-AA-0001\tTCGA-AA-0001-01A-11R-A001-07\tACC\tTrue\t0\n")
+    p.write_text(
+        "platform\tpatient_barcode\taliquot_barcode\tcancer type\tDo_not_use\tAWG_excluded_because_of_pathology\n"
+        "X\tTCGA-AA-0001\tTCGA-AA-0001-01A-11R-A001-07\tACC\tTrue\t0\n"
+    )
     q = qc.read_sample_quality(p)
     assert bool(q.loc["TCGA-AA-0001-01A-11R-A001-07", "do_not_use"]) is True
     p.write_text("platform\taliquot_barcode\tcancer type\tDo_not_use\n")
-    with pytest.raises(InputError, match=r"merged_sample_quality_annotations.tsv: missing required column\(s\) \['AWG_excluded_because_of_pathology'\]"):
+    with pytest.raises(
+        InputError,
+        match=r"merged_sample_quality_annotations.tsv: missing required column\(s\) \['AWG_excluded_because_of_pathology'\]",
+    ):
         qc.read_sample_quality(p)
-    p.write_text("aliquot_barcode\tcancer type\tDo_not_use\tAWG_excluded_because_of_pathology\nTCGA-AA-0001-01A\tACC\tmaybe\t0\n")
+    p.write_text(
+        "aliquot_barcode\tcancer type\tDo_not_use\tAWG_excluded_because_of_pathology\nTCGA-AA-0001-01A\tACC\tmaybe\t0\n"
+    )
     with pytest.raises(InputError, match="'Do_not_use' must be True/False"):
         qc.read_sample_quality(p)
 

@@ -1,21 +1,55 @@
 """The metrics report's library: tables, figures readable at 33 tumour types, documents,
 provenance (the workflow run is in test_workflow.py)."""
+
 import hashlib
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ROOT
+
 from tcgatl.errors import InputError
 from tcgatl.report import document, figures, provenance, tables
 
 # The 33 TCGA tumour types of the pan-cancer study.
-TCGA33 = ["ACC", "BLCA", "BRCA", "CESC", "CHOL", "COAD", "DLBC", "ESCA", "GBM", "HNSC", "KICH", "KIRC", "KIRP",
-          "LAML", "LGG", "LIHC", "LUAD", "LUSC", "MESO", "OV", "PAAD", "PCPG", "PRAD", "READ", "SARC", "SKCM",
-          "STAD", "TGCT", "THCA", "THYM", "UCEC", "UCS", "UVM"]
-MODELS = [f"{b} ({lay})" for lay in ("alphabetical", "similarity")
-          for b in ("Xception", "DenseNet169", "ResNet50", "VGG19")] + ["logistic regression"]
+TCGA33 = [
+    "ACC",
+    "BLCA",
+    "BRCA",
+    "CESC",
+    "CHOL",
+    "COAD",
+    "DLBC",
+    "ESCA",
+    "GBM",
+    "HNSC",
+    "KICH",
+    "KIRC",
+    "KIRP",
+    "LAML",
+    "LGG",
+    "LIHC",
+    "LUAD",
+    "LUSC",
+    "MESO",
+    "OV",
+    "PAAD",
+    "PCPG",
+    "PRAD",
+    "READ",
+    "SARC",
+    "SKCM",
+    "STAD",
+    "TGCT",
+    "THCA",
+    "THYM",
+    "UCEC",
+    "UCS",
+    "UVM",
+]
+MODELS = [
+    f"{b} ({lay})" for lay in ("alphabetical", "similarity") for b in ("Xception", "DenseNet169", "ResNet50", "VGG19")
+] + ["logistic regression"]
 
 
 def _result(acc, rng):
@@ -26,8 +60,14 @@ def _result(acc, rng):
 @pytest.fixture
 def metrics_table():
     rng = np.random.default_rng(0)
-    runs = {(lay, bb): _result(0.9 + 0.01 * i, rng) for i, (lay, bb) in enumerate(
-        (lay, bb) for lay in ("alphabetical", "similarity") for bb in ("Xception", "DenseNet169", "ResNet50", "VGG19"))}
+    runs = {
+        (lay, bb): _result(0.9 + 0.01 * i, rng)
+        for i, (lay, bb) in enumerate(
+            (lay, bb)
+            for lay in ("alphabetical", "similarity")
+            for bb in ("Xception", "DenseNet169", "ResNet50", "VGG19")
+        )
+    }
     return tables.pancancer_metrics(runs, _result(0.93, rng))
 
 
@@ -36,7 +76,12 @@ def test_pancancer_table_has_every_run_the_baseline_and_the_paper(metrics_table)
     assert len(t) == 8 + 2
     assert t["source"].tolist().count("this workflow") == 8
     paper = t[t["source"] == "original paper"].iloc[0]
-    assert (paper["accuracy"], paper["macro_precision"], paper["macro_recall"], paper["macro_f1"]) == (0.92, 0.90, 0.88, 0.89)
+    assert (paper["accuracy"], paper["macro_precision"], paper["macro_recall"], paper["macro_f1"]) == (
+        0.92,
+        0.90,
+        0.88,
+        0.89,
+    )
     assert pd.isna(paper["weighted_f1"]) and pd.isna(paper["accuracy_ci_low"])
     shown = tables.with_ci(t, tables.METRICS)
     assert shown.loc[0, "accuracy"] == "0.90 [0.88, 0.92]"
@@ -45,14 +90,25 @@ def test_pancancer_table_has_every_run_the_baseline_and_the_paper(metrics_table)
 
 
 def test_samples_per_type_counts_qc_reasons_and_splits():
-    samples = pd.DataFrame({
-        "label": ["BRCA"] * 5 + ["UVM"] * 3 + [None] + ["GBM"] * 2,
-        "status": ["kept"] * 4 + ["duplicate_aliquot"] + ["kept"] * 2 + ["do_not_use", "no_label"]
-        + ["type_not_selected"] * 2,
-    })
+    samples = pd.DataFrame(
+        {
+            "label": ["BRCA"] * 5 + ["UVM"] * 3 + [None] + ["GBM"] * 2,
+            "status": ["kept"] * 4
+            + ["duplicate_aliquot"]
+            + ["kept"] * 2
+            + ["do_not_use", "no_label"]
+            + ["type_not_selected"] * 2,
+        }
+    )
     split = pd.DataFrame({"label": ["BRCA"] * 4, "split": ["train", "train", "val", "test"]})
     out = tables.samples_per_type(samples, split).set_index("tumour_type")
-    assert out.loc["BRCA", ["kept_after_qc", "dropped: duplicate_aliquot", "train", "val", "test"]].tolist() == [4, 1, 2, 1, 1]
+    assert out.loc["BRCA", ["kept_after_qc", "dropped: duplicate_aliquot", "train", "val", "test"]].tolist() == [
+        4,
+        1,
+        2,
+        1,
+        1,
+    ]
     assert out.loc["UVM", ["kept_after_qc", "dropped: do_not_use", "train"]].tolist() == [2, 1, 0]
     assert out.loc["(no label)", "dropped: no_label"] == 1
     assert out.loc["GBM", ["kept_after_qc", "dropped: type_not_selected"]].tolist() == [0, 2]
@@ -64,9 +120,21 @@ def test_motlab_table_keeps_the_gap_for_mixture_only():
     for scheme in ("mixture", "finetune"):
         for smote in ("smote", "nosmote"):
             pops = ("AA", "EA", "EA-AA") if scheme == "mixture" else ("AA",)
-            rows += [{"endpoint": "PFI", "years": 3, "scheme": scheme, "smote": smote, "population": p,
-                      "mean_auroc": {"AA": 0.7, "EA": 0.6, "EA-AA": -0.1}[p], "sd": 0.01, "ci95_low": 0.5,
-                      "ci95_high": 0.9, "repeats": 5} for p in pops]
+            rows += [
+                {
+                    "endpoint": "PFI",
+                    "years": 3,
+                    "scheme": scheme,
+                    "smote": smote,
+                    "population": p,
+                    "mean_auroc": {"AA": 0.7, "EA": 0.6, "EA-AA": -0.1}[p],
+                    "sd": 0.01,
+                    "ci95_low": 0.5,
+                    "ci95_high": 0.9,
+                    "repeats": 5,
+                }
+                for p in pops
+            ]
     out = tables.motlab_auroc(pd.DataFrame(rows))
     assert len(out) == 4
     mix = out[out["scheme"] == "mixture"]
@@ -87,6 +155,7 @@ def test_tables_name_the_file_and_the_missing_column(tmp_path):
 
 
 # --- figures: readable at 33 classes -------------------------------------------------------
+
 
 def _no_overlaps(fig):
     try:
@@ -115,9 +184,16 @@ def test_per_class_f1_and_samples_figures_are_readable_at_33_types(metrics_table
     f1 = pd.DataFrame(rng.uniform(0.5, 1, (33, len(MODELS))), index=TCGA33, columns=MODELS)
     assert _no_overlaps(figures.per_class_f1(f1)) == []
     n = rng.integers(40, 1100, 33)
-    per_type = pd.DataFrame({"tumour_type": TCGA33, "kept_after_qc": n, "dropped: do_not_use": n // 20,
-                             "train": (n * 0.8).astype(int), "val": (n * 0.1).astype(int),
-                             "test": n - (n * 0.8).astype(int) - (n * 0.1).astype(int)})
+    per_type = pd.DataFrame(
+        {
+            "tumour_type": TCGA33,
+            "kept_after_qc": n,
+            "dropped: do_not_use": n // 20,
+            "train": (n * 0.8).astype(int),
+            "val": (n * 0.1).astype(int),
+            "test": n - (n * 0.8).astype(int) - (n * 0.1).astype(int),
+        }
+    )
     assert _no_overlaps(figures.samples_per_type(per_type)) == []
     assert _no_overlaps(figures.pancancer_summary(metrics_table)) == []
 
@@ -131,24 +207,44 @@ def test_example_images_and_training_curves_are_readable():
     for lay in ("alphabetical", "similarity"):
         for bb in ("Xception", "DenseNet169", "ResNet50", "VGG19"):
             for step in range(1, 16):
-                rows.append({"layout": lay, "backbone": bb, "step": step, "phase": "head" if step < 12 else "finetune",
-                             "loss": 1 / step, "val_loss": 1.2 / step, "accuracy": 1 - 1 / (step + 1),
-                             "val_accuracy": 1 - 1.2 / (step + 2), "kept": step == 11})
+                rows.append(
+                    {
+                        "layout": lay,
+                        "backbone": bb,
+                        "step": step,
+                        "phase": "head" if step < 12 else "finetune",
+                        "loss": 1 / step,
+                        "val_loss": 1.2 / step,
+                        "accuracy": 1 - 1 / (step + 1),
+                        "val_accuracy": 1 - 1.2 / (step + 2),
+                        "kept": step == 11,
+                    }
+                )
     assert _no_overlaps(figures.training_curves(pd.DataFrame(rows))) == []
 
 
 # --- documents and provenance ---------------------------------------------------------------
+
 
 def test_documents_render_tables_figures_and_collapsed_groups(tmp_path):
     fig, ax = figures.plt.subplots()
     ax.plot([0, 1])
     figures.plt.savefig(tmp_path / "f.png")
     figures.plt.close(fig)
-    doc = document.Document("Title", "Sub", [document.Section("Pan-cancer results", [
-        document.Text("Accuracy of `ResNet50`."),
-        document.Table(pd.DataFrame({"model": ["a|b"], "acc": [0.5]}), "A <table>", "t.tsv"),
-        document.Details("More", [document.Figure(document.Path("f.png"), "A figure")]),
-    ])])
+    doc = document.Document(
+        "Title",
+        "Sub",
+        [
+            document.Section(
+                "Pan-cancer results",
+                [
+                    document.Text("Accuracy of `ResNet50`."),
+                    document.Table(pd.DataFrame({"model": ["a|b"], "acc": [0.5]}), "A <table>", "t.tsv"),
+                    document.Details("More", [document.Figure(document.Path("f.png"), "A figure")]),
+                ],
+            )
+        ],
+    )
     md = document.to_markdown(doc)
     assert "| a\\|b | 0.5 |" in md and "![A figure](f.png)" in md and "[TSV](tables/t.tsv)" in md
     assert "- [Pan-cancer results](#pan-cancer-results)" in md
@@ -159,8 +255,15 @@ def test_documents_render_tables_figures_and_collapsed_groups(tmp_path):
 
 def test_missing_values_render_as_a_dash(metrics_table, tmp_path):
     shown = tables.with_ci(metrics_table, tables.METRICS)  # the paper row has no n_test (pd.NA)
-    doc = document.Document("T", "S", [document.Section("S", [document.Table(shown, "metrics"),
-                                                               document.Table(pd.DataFrame({"x": [np.nan, "a"]}), "t")])])
+    doc = document.Document(
+        "T",
+        "S",
+        [
+            document.Section(
+                "S", [document.Table(shown, "metrics"), document.Table(pd.DataFrame({"x": [np.nan, "a"]}), "t")]
+            )
+        ],
+    )
     html, md = document.to_html(doc, tmp_path), document.to_markdown(doc)
     for text in (html, md):
         assert "NA&gt;" not in text and "<NA>" not in text and "nan" not in text
@@ -171,8 +274,7 @@ def test_input_checksums_compare_with_the_manifest(tmp_path):
     a = tmp_path / "expression.tsv"
     a.write_bytes(b"gene\tTCGA-01\n")
     digest = hashlib.md5(a.read_bytes()).hexdigest()
-    t = provenance.input_checksums({"expression": str(a), "other": str(a)},
-                                   {"expression.tsv": digest})
+    t = provenance.input_checksums({"expression": str(a), "other": str(a)}, {"expression.tsv": digest})
     assert t["md5"].tolist() == [digest, digest] and t["matches_manifest"].tolist() == ["yes", "yes"]
     t = provenance.input_checksums({"expression": str(a)}, {"expression.tsv": "0" * 32})
     assert t.loc[0, "matches_manifest"] == "NO"

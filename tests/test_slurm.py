@@ -4,6 +4,7 @@ Needs root (installs Debian's slurmctld/slurmd/slurm-client/munge if missing and
 without systemd). Skipped elsewhere, except in CI (`CI=true`), where a cluster that cannot be
 started is a failure.
 """
+
 import json
 import os
 import re
@@ -16,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, SNAKEMAKE
 from slurm_cluster import ClusterBusy, ClusterError, SlurmCluster, can_set_up, job_info
 from test_workflow import GDC_IDS, _gdc_setup
@@ -28,8 +28,14 @@ WORKSTATION = str(ROOT / "workflow" / "profiles" / "workstation")
 # Small demo; the training job (when it runs) on tiny images for one epoch per phase.
 TINY = {
     "demo": {"n_genes": 600, "patients_per_type": 30, "brca_patients": 160, "n_cpg": 300, "n_mirna": 80},
-    "pancancer": {"layouts": ["alphabetical"], "backbones": ["ResNet50"], "image_size": 32,
-                  "head_epochs": 1, "finetune_epochs": 1, "bootstrap": 50},
+    "pancancer": {
+        "layouts": ["alphabetical"],
+        "backbones": ["ResNet50"],
+        "image_size": 32,
+        "head_epochs": 1,
+        "finetune_epochs": 1,
+        "bootstrap": 50,
+    },
     "resources": {"gpu": True},
 }
 RUN = "results/pancancer/alphabetical/ResNet50"
@@ -43,12 +49,19 @@ TARGETS = [
 ]
 # GPU rules, checked with and without resources.gpu (held in the queue, never run). IG first:
 # re-running train_backbone removes the checkpoint that IG reads.
-GPU_CHECKS = [("integrated_gradients", f"{RUN}/ig/top_genes.tsv", f"{RUN.replace('results/', '')}/ig.log"),
-              ("train_backbone", f"{RUN}/model.keras", f"{RUN.replace('results/', '')}/train.log")]
+GPU_CHECKS = [
+    ("integrated_gradients", f"{RUN}/ig/top_genes.tsv", f"{RUN.replace('results/', '')}/ig.log"),
+    ("train_backbone", f"{RUN}/model.keras", f"{RUN.replace('results/', '')}/train.log"),
+]
 GPU_RULES = {"train_backbone", "evaluate_backbone", "integrated_gradients"}
 # Fast polling for the test (the profile keeps the plugin's 40 s); keep SLURM logs to check them.
-FAST = ["--slurm-init-seconds-before-status-checks", "3", "--seconds-between-status-checks", "3",
-        "--slurm-keep-successful-logs"]
+FAST = [
+    "--slurm-init-seconds-before-status-checks",
+    "3",
+    "--seconds-between-status-checks",
+    "3",
+    "--slurm-keep-successful-logs",
+]
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (.+?)\)\.")
 
 
@@ -136,8 +149,17 @@ def test_every_job_went_through_sbatch(slurm_run):
         assert int(info["NumCPUs"]) == (int(threads.group(1)) if threads else 1), rule
         asks_gpu = "gpu:1" in info.get("TresPerJob", "")
         assert asks_gpu == (rule in GPU_RULES), rule
-    expected = {"demo_data", "clinical_table", "layer_features", "pancancer_split", "gene_layout", "gene_images",
-                "baseline_logreg", "train_backbone", "evaluate_backbone"}
+    expected = {
+        "demo_data",
+        "clinical_table",
+        "layer_features",
+        "pancancer_split",
+        "gene_layout",
+        "gene_images",
+        "baseline_logreg",
+        "train_backbone",
+        "evaluate_backbone",
+    }
     assert expected <= set(rules), sorted(rules)
     # The rules' own logs are written as in a local run.
     assert (wd / "results" / "logs" / "pancancer" / "baseline.log").exists()
@@ -157,11 +179,21 @@ def _frame(path):
 def test_outputs_match_a_local_run(slurm_run, local_run):
     wd, _ = slurm_run
     pc = Path("results") / "pancancer"
-    for rel in [pc / "split.tsv", pc / "split_dropped_classes.tsv", pc / "alphabetical" / "images" / "index.tsv",
-                pc / "baseline" / "metrics.tsv", pc / "baseline" / "per_class.tsv", pc / "baseline" / "confusion.tsv"]:
+    for rel in [
+        pc / "split.tsv",
+        pc / "split_dropped_classes.tsv",
+        pc / "alphabetical" / "images" / "index.tsv",
+        pc / "baseline" / "metrics.tsv",
+        pc / "baseline" / "per_class.tsv",
+        pc / "baseline" / "confusion.tsv",
+    ]:
         assert (wd / rel).read_bytes() == (local_run / rel).read_bytes(), rel
-    for rel in [pc / "alphabetical" / "layout.parquet", pc / "alphabetical" / "scaling.parquet",
-                pc / "baseline" / "predictions.parquet", Path("results") / "features" / "mrna.parquet"]:
+    for rel in [
+        pc / "alphabetical" / "layout.parquet",
+        pc / "alphabetical" / "scaling.parquet",
+        pc / "baseline" / "predictions.parquet",
+        Path("results") / "features" / "mrna.parquet",
+    ]:
         pd.testing.assert_frame_equal(_frame(wd / rel), _frame(local_run / rel), check_exact=True)
     for name in ("train", "val", "test"):
         rel = pc / "alphabetical" / "images" / f"{name}.npy"
@@ -172,15 +204,23 @@ def test_outputs_match_a_local_run(slurm_run, local_run):
     run = Path(RUN)
     for rel in [run / "metrics.tsv", run / "confusion.tsv"]:
         assert (wd / rel).read_bytes() == (local_run / rel).read_bytes(), rel
-    assert json.loads((wd / run / "checkpoint.json").read_text()) == json.loads((local_run / run / "checkpoint.json").read_text())
+    assert json.loads((wd / run / "checkpoint.json").read_text()) == json.loads(
+        (local_run / run / "checkpoint.json").read_text()
+    )
     a, b = (_frame(d / run / "history.tsv").drop(columns="seconds") for d in (wd, local_run))
     pd.testing.assert_frame_equal(a, b, rtol=1e-5)
 
 
 def _start(args, cwd):
     """snakemake in the background (stdout and stderr together)."""
-    return subprocess.Popen([SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(cwd), *args], cwd=cwd,
-                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(cwd), *args],
+        cwd=cwd,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _stop(proc):
@@ -210,15 +250,29 @@ def _wait_for_job(rule, state, workdir, timeout=120):
 
 @pytest.mark.parametrize("gpu", [True, False], ids=["gpu", "cpu_only"])
 @pytest.mark.parametrize("rule,target,log", GPU_CHECKS, ids=[r for r, _, _ in GPU_CHECKS])
-def test_gpu_switch_and_a_cancelled_job_is_reported_with_its_logs(cluster, slurm_run, tiny_config, tmp_path,
-                                                                   rule, target, log, gpu):
+def test_gpu_switch_and_a_cancelled_job_is_reported_with_its_logs(
+    cluster, slurm_run, tiny_config, tmp_path, rule, target, log, gpu
+):
     """Training and IG jobs ask SLURM for a GPU only with resources.gpu: true. The job is held
     in a DOWN partition, checked with scontrol, cancelled, and Snakemake's report names its logs."""
     wd, _ = slurm_run
     (tmp_path / "gpu.yaml").write_text(yaml.safe_dump({"resources": {"gpu": gpu}}))
     subprocess.run(["scontrol", "update", f"PartitionName={cluster.partition}", "State=DOWN"], check=True)
-    proc = _start([target, "--forcerun", target, "--profile", PROFILE, *FAST, "--retries", "0",
-                   *tiny_config, str(tmp_path / "gpu.yaml")], wd)
+    proc = _start(
+        [
+            target,
+            "--forcerun",
+            target,
+            "--profile",
+            PROFILE,
+            *FAST,
+            "--retries",
+            "0",
+            *tiny_config,
+            str(tmp_path / "gpu.yaml"),
+        ],
+        wd,
+    )
     try:
         jobid = _wait_for_job(rule, "PENDING", wd)
         info = job_info(jobid)
@@ -242,8 +296,9 @@ def test_killed_download_is_reported_with_its_logs_and_retried(cluster, demo_raw
     name = paths["expression"].name
     server = _gdc_setup(tmp_path, demo_raw, faults={GDC_IDS["expression"]: ["stall"]})
     with server:
-        proc = _start([f"results/raw/{name}", "--profile", PROFILE, *FAST,
-                       "--configfile", str(tmp_path / "gdc.yaml")], tmp_path)
+        proc = _start(
+            [f"results/raw/{name}", "--profile", PROFILE, *FAST, "--configfile", str(tmp_path / "gdc.yaml")], tmp_path
+        )
         try:
             jobid = _wait_for_job("download_gdc", "RUNNING", tmp_path)
             deadline = time.monotonic() + 120

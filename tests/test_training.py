@@ -1,4 +1,5 @@
 """Two-phase training on cached activations, best checkpoint, determinism, checkpoints."""
+
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -9,12 +10,13 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
 
-from tcgatl.pancancer import checkpoint, layouts, models, training  # noqa: E402
 from tcgatl.errors import InputError  # noqa: E402
+from tcgatl.pancancer import checkpoint, layouts, models, training  # noqa: E402
 
 GRID = (8, 8)
-CFG = training.TrainConfig(batch_size=8, head_epochs=4, finetune_epochs=2, patience=2, seed=3,
-                           finetune_learning_rate=1e-3)
+CFG = training.TrainConfig(
+    batch_size=8, head_epochs=4, finetune_epochs=2, patience=2, seed=3, finetune_learning_rate=1e-3
+)
 
 
 def _data(n=48, seed=0):
@@ -23,7 +25,7 @@ def _data(n=48, seed=0):
     y = np.arange(n) % 3
     x = rng.uniform(0, 0.5, size=(n, *GRID)).astype("float32")
     for c in range(3):
-        x[y == c, 2 * c:2 * c + 2, :2] += 0.5
+        x[y == c, 2 * c : 2 * c + 2, :2] += 0.5
     return x, y
 
 
@@ -96,9 +98,15 @@ def test_cached_finetuning_equals_training_the_whole_model(name, tmp_path):
     backbone = next(layer for layer in start.layers if isinstance(layer, keras.Model))
     tuned = next(layer for layer in cached.layers if isinstance(layer, keras.Model))
     last = models.BACKBONES[name].last_block
-    changed = {lay.name for lay, ref in zip(tuned.layers, backbone.layers)
-               if lay.weights and any(not np.array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
-                                      for a, b in zip(lay.weights, ref.weights))}
+    changed = {
+        lay.name
+        for lay, ref in zip(tuned.layers, backbone.layers)
+        if lay.weights
+        and any(
+            not np.array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+            for a, b in zip(lay.weights, ref.weights)
+        )
+    }
     assert last in changed
     names = [lay.name for lay in backbone.layers]
     assert all(names.index(n) >= names.index(last) for n in changed)
@@ -117,7 +125,16 @@ def test_class_weights_change_training(tmp_path):
     a, b = _model(), _model()
     cfg = training.TrainConfig(**{**CFG.__dict__, "finetune_epochs": 0})
     training.train(a, "ResNet50", x[keep], y[keep], x[36:], y[36:], cfg, tmp_path / "a")
-    training.train(b, "ResNet50", x[keep], y[keep], x[36:], y[36:], training.TrainConfig(**{**cfg.__dict__, "class_weights": True}), tmp_path / "b")
+    training.train(
+        b,
+        "ResNet50",
+        x[keep],
+        y[keep],
+        x[36:],
+        y[36:],
+        training.TrainConfig(**{**cfg.__dict__, "class_weights": True}),
+        tmp_path / "b",
+    )
     pa, pb = a.predict(x, verbose=0), b.predict(x, verbose=0)
     assert pb[:, 2].mean() > pa[:, 2].mean()  # the rare class gets more probability when weighted
 
@@ -142,16 +159,25 @@ def test_checkpoint_classifies_a_feature_table_in_one_call(trained, tmp_path):
     genes = [f"G{i}|{i}" for i in range(GRID[0] * GRID[1])]
     layout, shape = layouts.alphabetical(genes)
     assert shape == GRID
-    table = pd.DataFrame(np.zeros((len(x), len(genes)), np.float32), columns=genes,
-                         index=pd.Index([f"S{i}" for i in range(len(x))], name="barcode"))
+    table = pd.DataFrame(
+        np.zeros((len(x), len(genes)), np.float32),
+        columns=genes,
+        index=pd.Index([f"S{i}" for i in range(len(x))], name="barcode"),
+    )
     pos = layout.set_index("gene").loc[genes]
     table[:] = x[:, pos["row"].to_numpy(), pos["col"].to_numpy()]
     scaling = pd.DataFrame({"gene": genes, "min": 0.0, "max": 1.0})
     layouts.write_layout(layout, shape, tmp_path / "layout.parquet")
     scaling.to_parquet(tmp_path / "scaling.parquet")
     out = {k: tmp_path / "ck" / f for k, f in checkpoint.FILES.items()}
-    checkpoint.save(out, m, ["A", "B", "C"], tmp_path / "layout.parquet", tmp_path / "scaling.parquet",
-                    {"backbone": "ResNet50", "features": {"negatives": "zero", "missing": "drop_gene", "log2": True}})
+    checkpoint.save(
+        out,
+        m,
+        ["A", "B", "C"],
+        tmp_path / "layout.parquet",
+        tmp_path / "scaling.parquet",
+        {"backbone": "ResNet50", "features": {"negatives": "zero", "missing": "drop_gene", "log2": True}},
+    )
     pred = checkpoint.classify(tmp_path / "ck", table.iloc[:, ::-1])  # column order does not matter
     np.testing.assert_allclose(pred.filter(like="prob_").to_numpy(), m.predict(x, verbose=0), atol=1e-5)
     assert pred["barcode"].tolist() == table.index.tolist()

@@ -1,4 +1,5 @@
 """The Snakemake workflow run as a user runs it, in a temporary directory."""
+
 import gzip
 import json
 import re
@@ -11,19 +12,32 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
-
 from conftest import DATA, ROOT, SHARED, needs_shared, run_snakemake
 from gdc_server import FakeGDC
+
 from tcgatl.inputs import demo
 from tcgatl.inputs.gdc import md5sum
 from tcgatl.io import read_matrix
 
 DEMO = str(ROOT / "config" / "demo.yaml")
 STAGE_RULES = [
-    "demo_data", "clinical_table", "layer_features", "methylation_features",
-    "pancancer_split", "gene_layout", "gene_images", "train_backbone", "evaluate_backbone", "baseline_logreg",
-    "integrated_gradients", "motlab_cohort", "motlab_labels", "motlab_evaluate", "motlab_final_model",
-    "motlab_summary", "metrics_report",
+    "demo_data",
+    "clinical_table",
+    "layer_features",
+    "methylation_features",
+    "pancancer_split",
+    "gene_layout",
+    "gene_images",
+    "train_backbone",
+    "evaluate_backbone",
+    "baseline_logreg",
+    "integrated_gradients",
+    "motlab_cohort",
+    "motlab_labels",
+    "motlab_evaluate",
+    "motlab_final_model",
+    "motlab_summary",
+    "metrics_report",
 ]
 
 
@@ -114,12 +128,16 @@ def test_backbone_learns_the_planted_types_and_classifies_a_raw_table(demo_run):
     history = pd.read_csv(run / "history.tsv", sep="\t")
     assert set(history["phase"]) == {"head", "finetune"} and history["kept"].sum() == 1
     assert (demo_run / "results" / "logs" / "pancancer" / "alphabetical" / "ResNet50" / "train.log").read_text().count(
-        "head epoch") == (history["phase"] == "head").sum()
+        "head epoch"
+    ) == (history["phase"] == "head").sum()
     # One call from the raw EB++ table (linear scale, every aliquot) to the checkpoint's predictions.
     raw = demo_run / "results" / "demo" / "raw" / demo.FILES["expression"]
     out = demo_run / "classified.tsv"
-    r = subprocess.run([str(Path(sys.executable).parent / "tcgatl-classify"), str(run), str(raw), str(out)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [str(Path(sys.executable).parent / "tcgatl-classify"), str(run), str(raw), str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     classified = pd.read_csv(out, sep="\t").set_index("barcode")
     test = pd.read_parquet(run / "predictions.parquet").set_index("barcode")
@@ -164,21 +182,32 @@ def test_integrated_gradients_recover_the_planted_markers(demo_run, tmp_path):
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
     model.fit(x_train, training.label_indices(index, "train", classes), epochs=30, batch_size=32, verbose=0)
     ck = tmp_path / "linear"
-    checkpoint.save({k: ck / f for k, f in checkpoint.FILES.items()}, model, classes,
-                    pc / "alphabetical" / "layout.parquet", pc / "alphabetical" / "scaling.parquet",
-                    {"backbone": "softmax regression", "layout": "alphabetical"})
+    checkpoint.save(
+        {k: ck / f for k, f in checkpoint.FILES.items()},
+        model,
+        classes,
+        pc / "alphabetical" / "layout.parquet",
+        pc / "alphabetical" / "scaling.parquet",
+        {"backbone": "softmax regression", "layout": "alphabetical"},
+    )
     test = index[index.split == "test"].sort_values("position")
     proba = model.predict(np.load(pc / "alphabetical" / "images" / "test.npy"), verbose=0)
-    pred_table = pd.DataFrame({"barcode": test["barcode"], "true": test["label"],
-                               "predicted": np.array(classes)[proba.argmax(1)]})
+    pred_table = pd.DataFrame(
+        {"barcode": test["barcode"], "true": test["label"], "predicted": np.array(classes)[proba.argmax(1)]}
+    )
     assert (pred_table["true"] == pred_table["predicted"]).mean() > 0.9  # baseline quality
     pred_table.to_parquet(tmp_path / "predictions.parquet")
-    e = explain.explain_checkpoint(ck, predictions=tmp_path / "predictions.parquet",
-                                   test_images=pc / "alphabetical" / "images" / "test.npy",
-                                   train_images=pc / "alphabetical" / "images" / "train.npy",
-                                   index=pc / "alphabetical" / "images" / "index.tsv",
-                                   matrix=demo_run / "results" / "features" / "mrna.parquet",
-                                   baseline="zero", steps=16, max_per_class=5)
+    e = explain.explain_checkpoint(
+        ck,
+        predictions=tmp_path / "predictions.parquet",
+        test_images=pc / "alphabetical" / "images" / "test.npy",
+        train_images=pc / "alphabetical" / "images" / "train.npy",
+        index=pc / "alphabetical" / "images" / "index.tsv",
+        matrix=demo_run / "results" / "features" / "mrna.parquet",
+        baseline="zero",
+        steps=16,
+        max_per_class=5,
+    )
     markers = pd.read_csv(demo_run / "results" / "demo" / "raw" / demo.FILES["markers"], sep="\t")
     for c in classes:
         planted = set(markers.loc[markers["type"] == c, "gene_id"])
@@ -373,8 +402,15 @@ def test_full_config_runs_to_both_reports(tmp_path, demo_raw):
     # The full configuration (downloads from the loopback GDC, no demo) with tiny model settings.
     server = _gdc_setup(tmp_path, demo_raw)
     tiny = {
-        "pancancer": {"layouts": ["alphabetical"], "backbones": ["ResNet50"], "image_size": 32, "weights": "none",
-                      "head_epochs": 3, "finetune_epochs": 1, "bootstrap": 20},
+        "pancancer": {
+            "layouts": ["alphabetical"],
+            "backbones": ["ResNet50"],
+            "image_size": 32,
+            "weights": "none",
+            "head_epochs": 3,
+            "finetune_epochs": 1,
+            "bootstrap": 20,
+        },
         "ig": {"steps": 4, "max_per_class": 1, "baseline": "train_mean"},
         "motlab": {"endpoints": ["PFI"], "folds": 2, "repeats": 1, "epochs": 3, "weight_inner_folds": 2},
     }
@@ -396,8 +432,16 @@ def test_full_config_runs_to_both_reports(tmp_path, demo_raw):
 def test_failed_download_leaves_nothing_snakemake_would_trust(tmp_path, demo_raw):
     server = _gdc_setup(tmp_path, demo_raw, faults={GDC_IDS["sample_quality"]: ["corrupt"] * 9})
     with server:
-        r = run_snakemake(["results/raw/merged_sample_quality_annotations.tsv", "--cores", "1",
-                           "--configfile", str(tmp_path / "gdc.yaml")], tmp_path)
+        r = run_snakemake(
+            [
+                "results/raw/merged_sample_quality_annotations.tsv",
+                "--cores",
+                "1",
+                "--configfile",
+                str(tmp_path / "gdc.yaml"),
+            ],
+            tmp_path,
+        )
     assert r.returncode != 0
     out = r.stderr + r.stdout
     assert "merged_sample_quality_annotations.tsv" in out and "md5 mismatch: expected" in out
@@ -437,13 +481,19 @@ def test_bad_input_fails_with_its_name_and_leaves_no_outputs(tmp_path):
     text[5] = "\t".join(cells)
     bad.write_text("\n".join(text) + "\n")
     cfg = {
-        "inputs": {"expression": {"path": str(bad)}, "clinical": {"path": str(DATA / "cdr_excerpt.xlsx")},
-                   "sample_quality": {"path": None, "gdc_id": None}},
+        "inputs": {
+            "expression": {"path": str(bad)},
+            "clinical": {"path": str(DATA / "cdr_excerpt.xlsx")},
+            "sample_quality": {"path": None, "gdc_id": None},
+        },
         "motlab": {"layers": ["mrna"]},
     }
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     r = run_snakemake(["features", "--cores", "1", "--configfile", str(tmp_path / "c.yaml")], tmp_path)
     assert r.returncode != 0
-    assert f"InputError: {bad}: cannot be parsed (a non-numeric cell): line 6, field 4: non-numeric value '1,5'" in r.stderr
+    assert (
+        f"InputError: {bad}: cannot be parsed (a non-numeric cell): line 6, field 4: non-numeric value '1,5'"
+        in r.stderr
+    )
     features = tmp_path / "results" / "features"
     assert not features.exists() or list(features.iterdir()) == []

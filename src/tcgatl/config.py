@@ -126,8 +126,7 @@ def _message(error: jsonschema.ValidationError, source: str) -> str:
         )
     value = error.instance
     return (
-        f"Invalid config{where}: '{_key(error.absolute_path)}' = {value!r} is not allowed; "
-        f"expected {_allowed(error)}"
+        f"Invalid config{where}: '{_key(error.absolute_path)}' = {value!r} is not allowed; expected {_allowed(error)}"
     )
 
 

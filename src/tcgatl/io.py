@@ -77,7 +77,11 @@ def read_matrix(path: str | Path, columns: list[str] | None = None) -> pd.DataFr
     table = pq.read_table(path, columns=cols)
     index = pd.Index(table.column(index_name).to_pylist(), name=index_name)
     table = table.drop([index_name])
-    values = np.column_stack([c.to_numpy() for c in table.columns]) if table.num_columns else np.empty((len(index), 0), np.float32)
+    values = (
+        np.column_stack([c.to_numpy() for c in table.columns])
+        if table.num_columns
+        else np.empty((len(index), 0), np.float32)
+    )
     return pd.DataFrame(values.astype(np.float32, copy=False), index=index, columns=table.column_names)
 
 

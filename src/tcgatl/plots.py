@@ -21,8 +21,10 @@ def _masked(img, mask):
 
 
 def _cmaps():
-    return (plt.get_cmap("viridis").with_extremes(bad=PADDING_COLOUR),
-            plt.get_cmap("RdBu_r").with_extremes(bad=PADDING_COLOUR))
+    return (
+        plt.get_cmap("viridis").with_extremes(bad=PADDING_COLOUR),
+        plt.get_cmap("RdBu_r").with_extremes(bad=PADDING_COLOUR),
+    )
 
 
 def gene_cmap():
@@ -67,8 +69,9 @@ def image_grid(names, images, mask, title: str, cmap, norm, colorbar_label: str,
     k = len(names)
     cols = min(k, 6) if k else 1
     rows = max(1, math.ceil(k / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(panel[0] * cols, panel[1] * rows + 0.8), squeeze=False,
-                             constrained_layout=True)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(panel[0] * cols, panel[1] * rows + 0.8), squeeze=False, constrained_layout=True
+    )
     im = None
     for ax in axes.flat:
         ax.set_axis_off()
@@ -84,6 +87,13 @@ def image_grid(names, images, mask, title: str, cmap, norm, colorbar_label: str,
 def ig_grid(names, ns, mean_attrs, mask, path, title: str) -> None:
     """Mean attribution map of every class in one figure, one shared zero-centred scale."""
     lim = _symmetric(np.concatenate([m[mask] for m in mean_attrs]) if len(names) else [])
-    fig = image_grid([f"{name} (n={n})" for name, n in zip(names, ns)], mean_attrs, mask, title,
-                     _cmaps()[1], TwoSlopeNorm(0, -lim, lim), "mean attribution (shared scale)")
+    fig = image_grid(
+        [f"{name} (n={n})" for name, n in zip(names, ns)],
+        mean_attrs,
+        mask,
+        title,
+        _cmaps()[1],
+        TwoSlopeNorm(0, -lim, lim),
+        "mean attribution (shared scale)",
+    )
     save_figure(fig, path)

@@ -47,8 +47,7 @@ def parse(barcodes, source=None) -> pd.DataFrame:
     if len(bad):
         raise InputError(
             source,
-            f"{len(bad)} column(s) are not TCGA barcodes (expected TCGA-TSS-PPPP[-SSV-PPA-PLAT-CC]): "
-            f"{preview(bad)}",
+            f"{len(bad)} column(s) are not TCGA barcodes (expected TCGA-TSS-PPPP[-SSV-PPA-PLAT-CC]): {preview(bad)}",
         )
     parts.insert(0, "barcode", s.to_numpy())
     return parts

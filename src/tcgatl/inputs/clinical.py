@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .barcodes import parse
-from .endpoints import ENDPOINTS
 from ..errors import InputError, preview
 from ..io import read_table, require_columns
+from .barcodes import parse
+from .endpoints import ENDPOINTS
 
 CDR_COLUMNS = ["bcr_patient_barcode", "type", "race"] + [c for e in ENDPOINTS for c in (e, f"{e}.time")]
 CDR_SHEET = "TCGA-CDR"
@@ -58,12 +58,18 @@ def read_ancestry(path: str | Path, cancer_type: str | None = None) -> pd.DataFr
     """EIGENSTRAT ancestry calls indexed by patient (sheets of every type, or one)."""
     path = Path(path)
     try:
-        sheets = pd.read_excel(path, sheet_name=None) if path.name.lower().endswith(".xlsx") else {"all": read_table(path)}
+        sheets = (
+            pd.read_excel(path, sheet_name=None) if path.name.lower().endswith(".xlsx") else {"all": read_table(path)}
+        )
     except InputError:
         raise
     except Exception as exc:
         raise InputError(path, f"cannot be opened as an Excel workbook ({exc}); is it truncated or corrupt?") from exc
-    frames = [df for name, df in sheets.items() if "Patient_ID" in df.columns and (cancer_type is None or name in (cancer_type, "all"))]
+    frames = [
+        df
+        for name, df in sheets.items()
+        if "Patient_ID" in df.columns and (cancer_type is None or name in (cancer_type, "all"))
+    ]
     if not frames:
         raise InputError(path, f"no sheet with a 'Patient_ID' column{f' for {cancer_type}' if cancer_type else ''}")
     df = pd.concat(frames, ignore_index=True)

@@ -96,7 +96,11 @@ def _patients(p: DemoParams, rng) -> pd.DataFrame:
             pid = f"TCGA-{rng.choice(tss)}-{_code(rng, 4, used)}"
             u = rng.random()
             if t == "BRCA":
-                anc = "AA" if u < p.aa_fraction else ("ASIAN" if u < p.aa_fraction + 0.05 else ("NA" if u < p.aa_fraction + 0.09 else "EA"))
+                anc = (
+                    "AA"
+                    if u < p.aa_fraction
+                    else ("ASIAN" if u < p.aa_fraction + 0.05 else ("NA" if u < p.aa_fraction + 0.09 else "EA"))
+                )
             else:
                 anc = "AA" if u < 0.1 else ("ASIAN" if u < 0.15 else ("NA" if u < 0.2 else "EA"))
             rows.append((pid, t, anc))
@@ -143,8 +147,8 @@ def _expression(p: DemoParams, pat, al, genes, rng):
     pool = rng.permutation(named)
     markers, k = {}, p.markers_per_type
     for i, t in enumerate(p.types):
-        markers[t] = pool[i * k:(i + 1) * k]
-    sig = pool[len(p.types) * k: len(p.types) * k + p.signature_size]
+        markers[t] = pool[i * k : (i + 1) * k]
+    sig = pool[len(p.types) * k : len(p.types) * k + p.signature_size]
     sig_load = rng.choice([-1.0, 1.0], len(sig)) * rng.uniform(0.8, 1.2, len(sig))
 
     info = pat.set_index("patient")
@@ -230,16 +234,35 @@ def _cdr(pat, surv, rng) -> pd.DataFrame:
             "age_at_initial_pathologic_diagnosis": rng.integers(25, 85, n),
             "gender": np.where(pat["type"] == "BRCA", "FEMALE", rng.choice(["MALE", "FEMALE"], n)),
             "race": pat["race"],
-            "ajcc_pathologic_tumor_stage": rng.choice(["Stage I", "Stage II", "Stage III", "Stage IV", "[Not Available]"], n),
+            "ajcc_pathologic_tumor_stage": rng.choice(
+                ["Stage I", "Stage II", "Stage III", "Stage IV", "[Not Available]"], n
+            ),
             "vital_status": np.where(surv["OS"] == 1, "Dead", "Alive"),
         }
     )
     cdr = cdr.join(surv.drop(columns="bcr_patient_barcode"))
     cdr["Redaction"] = np.nan
     cdr.index = np.arange(1, n + 1)
-    return cdr[["bcr_patient_barcode", "type", "age_at_initial_pathologic_diagnosis", "gender", "race",
-                "ajcc_pathologic_tumor_stage", "vital_status", "OS", "OS.time", "DSS", "DSS.time",
-                "DFI", "DFI.time", "PFI", "PFI.time", "Redaction"]]
+    return cdr[
+        [
+            "bcr_patient_barcode",
+            "type",
+            "age_at_initial_pathologic_diagnosis",
+            "gender",
+            "race",
+            "ajcc_pathologic_tumor_stage",
+            "vital_status",
+            "OS",
+            "OS.time",
+            "DSS",
+            "DSS.time",
+            "DFI",
+            "DFI.time",
+            "PFI",
+            "PFI.time",
+            "Redaction",
+        ]
+    ]
 
 
 def _ancestry_sheets(pat, rng) -> dict[str, pd.DataFrame]:
@@ -249,7 +272,9 @@ def _ancestry_sheets(pat, rng) -> dict[str, pd.DataFrame]:
         {
             "Patient_ID": pat["patient"],
             "Cancer_type": pat["type"],
-            "Self_reported_race": pat["race"].map({"WHITE": "White", "BLACK OR AFRICAN AMERICAN": "Black", "ASIAN": "Asian"}),
+            "Self_reported_race": pat["race"].map(
+                {"WHITE": "White", "BLACK OR AFRICAN AMERICAN": "Black", "ASIAN": "Asian"}
+            ),
             "Self-reported ethnicity": "non-Hispanic/Latino",
             "EIGENSTRAT": calls.replace("NA", np.nan),
         }
@@ -306,18 +331,28 @@ def generate(outdir: str | Path, params: DemoParams | None = None) -> dict[str, 
     # --- sample-quality annotation -------------------------------------------------------
     ptype = pat.set_index("patient")["type"]
     qa = []
-    for platform, al in (("IlluminaHiSeq_RNASeqV2", rna), ("IlluminaHiSeq_miRNASeq", mir_al), ("HumanMethylation450", met_al)):
+    for platform, al in (
+        ("IlluminaHiSeq_RNASeqV2", rna),
+        ("IlluminaHiSeq_miRNASeq", mir_al),
+        ("HumanMethylation450", met_al),
+    ):
         q = pd.DataFrame(
             {
                 "platform": platform,
                 "patient_barcode": al["patient"].to_numpy(),
                 "aliquot_barcode": al["aliquot"].to_numpy(),
                 "cancer type": ptype.loc[al["patient"]].to_numpy(),
-                "Do_not_use": al.get("do_not_use", pd.Series(False, index=al.index)).map({True: "True", False: "False"}).to_numpy(),
-                "AWG_excluded_because_of_pathology": al.get("pathology_excluded", pd.Series(False, index=al.index)).astype(int).to_numpy(),
+                "Do_not_use": al.get("do_not_use", pd.Series(False, index=al.index))
+                .map({True: "True", False: "False"})
+                .to_numpy(),
+                "AWG_excluded_because_of_pathology": al.get("pathology_excluded", pd.Series(False, index=al.index))
+                .astype(int)
+                .to_numpy(),
             }
         )
-        q["AWG_pathology_exclusion_reason"] = np.where(q["AWG_excluded_because_of_pathology"] == 1, "Pathology review", "")
+        q["AWG_pathology_exclusion_reason"] = np.where(
+            q["AWG_excluded_because_of_pathology"] == 1, "Pathology review", ""
+        )
         qa.append(q)
     _write_tsv(pd.concat(qa, ignore_index=True), paths["sample_quality"], sep="\t", index=False)
 
@@ -327,15 +362,21 @@ def generate(outdir: str | Path, params: DemoParams | None = None) -> dict[str, 
     with atomic_path(paths["clinical"]) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             cdr.to_excel(xw, sheet_name="TCGA-CDR")
-            pd.DataFrame({"Notes": ["Synthetic demo table in the TCGA-CDR layout (tcgatl.inputs.demo)."]}).to_excel(xw, sheet_name="Notes", index=False)
+            pd.DataFrame({"Notes": ["Synthetic demo table in the TCGA-CDR layout (tcgatl.inputs.demo)."]}).to_excel(
+                xw, sheet_name="Notes", index=False
+            )
     with atomic_path(paths["ancestry"]) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame({"Notes": ["Synthetic demo ancestry calls (tcgatl.inputs.demo)."]}).to_excel(xw, sheet_name="Notes", index=False)
+            pd.DataFrame({"Notes": ["Synthetic demo ancestry calls (tcgatl.inputs.demo)."]}).to_excel(
+                xw, sheet_name="Notes", index=False
+            )
             for t, sheet in _ancestry_sheets(pat, rng).items():
                 sheet.to_excel(xw, sheet_name=t, index=False)
 
     # --- ground truth ----------------------------------------------------------------------
-    _write_tsv(pd.DataFrame(marker_rows, columns=["type", "gene_id", "log2_shift"]), paths["markers"], sep="\t", index=False)
+    _write_tsv(
+        pd.DataFrame(marker_rows, columns=["type", "gene_id", "log2_shift"]), paths["markers"], sep="\t", index=False
+    )
     prog = mrna_sig + [("mirna", mir_names[i], w) for i, w in zip(mir_sig, mir_load)]
     prog += [("methylation", cpgs[i], w) for i, w in zip(cpg_sig, cpg_load)]
     _write_tsv(pd.DataFrame(prog, columns=["layer", "feature", "loading"]), paths["prognosis"], sep="\t", index=False)

@@ -109,8 +109,16 @@ def _transfer(url: str, part: Path, size: int, timeout: float, name: str, progre
                 log.info("%s: server ignored the Range request; restarting from byte 0", name)
                 have = 0
             mode = "ab" if have else "wb"
-            bar = tqdm(total=size, initial=have, unit="B", unit_scale=True, desc=name, disable=not progress,
-                       mininterval=5, file=None)
+            bar = tqdm(
+                total=size,
+                initial=have,
+                unit="B",
+                unit_scale=True,
+                desc=name,
+                disable=not progress,
+                mininterval=5,
+                file=None,
+            )
             first = True
             with open(part, mode) as fh, bar:
                 for chunk in r.iter_content(CHUNK):

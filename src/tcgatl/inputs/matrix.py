@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import logging
 import mmap
-import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -23,8 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .barcodes import check_unique
 from ..errors import InputError, preview
+from .barcodes import check_unique
 
 try:
     from . import _tsvparse
@@ -36,7 +35,6 @@ log = logging.getLogger(__name__)
 NA_VALUES = ["NA", "NaN", "nan", "", "null", "NULL"]
 CHUNK_BYTES = 1 << 23
 PARSE_THREADS = 2
-
 
 
 def _open_text(path: Path):
@@ -59,7 +57,10 @@ def read_header(path: str | Path, sep: str = "\t") -> list[str]:
         raise InputError(path, "is an HTML page, not a data table (a failed download?)")
     cols = line.rstrip("\r\n").split(sep)
     if len(cols) < 2:
-        raise InputError(path, f"header has {len(cols)} column(s); expected a feature-id column and sample columns separated by {sep!r}")
+        raise InputError(
+            path,
+            f"header has {len(cols)} column(s); expected a feature-id column and sample columns separated by {sep!r}",
+        )
     return cols
 
 
@@ -235,9 +236,10 @@ def read_samples_matrix(path, columns: list[str], sep: str | None = None, skip: 
     n_skip = _leading_fields(header, tuple(skip), path)
     cmap = column_map(header, columns, n_skip, path)
     compressed = path.name.endswith(".gz")
-    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool, (
-        nullcontext() if compressed else MappedLines(path)
-    ) as mapped:
+    with (
+        ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool,
+        nullcontext() if compressed else MappedLines(path) as mapped,
+    ):
         n = count_data_lines(path) if compressed else mapped.count()
         out = np.empty((len(columns), n), dtype=np.float32)
         chunks = iter_line_chunks(path) if compressed else mapped.chunks()
@@ -292,7 +294,10 @@ def _read_samples_matrix_arrow(path: Path, header: list[str], columns: list[str]
             read_options=pacsv.ReadOptions(block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(
-                column_types=types, include_columns=[id_column, *columns], null_values=NA_VALUES, strings_can_be_null=False
+                column_types=types,
+                include_columns=[id_column, *columns],
+                null_values=NA_VALUES,
+                strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, OSError, EOFError) as exc:

@@ -16,10 +16,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .barcodes import check_unique
 from ..errors import InputError, preview
 from . import matrix as _matrix
-from .matrix import NA_VALUES, column_map, qc_columns, iter_line_chunks, parse_chunk, parse_error, read_header, sniff_sep
+from .barcodes import check_unique
+from .matrix import (
+    NA_VALUES,
+    column_map,
+    iter_line_chunks,
+    parse_chunk,
+    parse_error,
+    qc_columns,
+    read_header,
+    sniff_sep,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +57,9 @@ def _blocks_arrow(path: Path, header, columns, sep, chunk_bytes):
             path,
             read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=sep),
-            convert_options=pacsv.ConvertOptions(column_types=types, include_columns=[header[0], *columns], null_values=NA_VALUES),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, include_columns=[header[0], *columns], null_values=NA_VALUES
+            ),
         )
         for batch in reader:
             vals = np.empty((batch.num_rows, len(columns)), dtype=np.float32)
@@ -98,7 +109,9 @@ def stream_top_variance(
     for ids, vals in blocks:
         dup = [i for i in ids if i in seen]
         if dup or len(set(ids)) < len(ids):
-            raise InputError(path, f"duplicate feature id(s): {preview(dup or pd.Index(ids)[pd.Index(ids).duplicated()])}")
+            raise InputError(
+                path, f"duplicate feature id(s): {preview(dup or pd.Index(ids)[pd.Index(ids).duplicated()])}"
+            )
         seen.update(ids)
         stats["features"] += len(ids)
         frac_na = np.isnan(vals).mean(axis=1) if len(columns) else np.zeros(len(ids))
@@ -121,7 +134,10 @@ def stream_top_variance(
     top_ids, top_vals, top_var = merge(top_ids, top_vals, top_var)
     stats["kept"] = len(top_ids)
     out = pd.DataFrame(
-        np.ascontiguousarray(top_vals.T), index=pd.Index(columns, name="barcode"), columns=pd.Index(top_ids.astype(str)), copy=False
+        np.ascontiguousarray(top_vals.T),
+        index=pd.Index(columns, name="barcode"),
+        columns=pd.Index(top_ids.astype(str)),
+        copy=False,
     )
     return out, stats
 
@@ -131,6 +147,9 @@ def build(path, *, quality=None, cdr=None, qc: dict, cancer_type: str, top: int,
     sep = sniff_sep(path)
     samples, labels = qc_columns(path, sep=sep, qc=qc, quality=quality, cdr=cdr, types=[cancer_type])
     x, stats = stream_top_variance(path, labels["barcode"].tolist(), top, max_missing, sep)
-    log.info("methylation: %(features)d CpGs streamed, %(too_many_missing)d too often missing, "
-             "%(constant)d constant, %(kept)d kept", stats)
+    log.info(
+        "methylation: %(features)d CpGs streamed, %(too_many_missing)d too often missing, "
+        "%(constant)d constant, %(kept)d kept",
+        stats,
+    )
     return x, samples, stats

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .barcodes import one_aliquot_per_patient, parse
 from ..errors import InputError
 from ..io import read_table, require_columns
+from .barcodes import one_aliquot_per_patient, parse
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,18 @@ REASONS = [
 
 def _flag(series: pd.Series, path, column) -> pd.Series:
     s = series.astype(str).str.strip().str.lower()
-    mapping = {"true": True, "1": True, "1.0": True, "yes": True, "false": False, "0": False, "0.0": False, "no": False, "nan": False, "": False}
+    mapping = {
+        "true": True,
+        "1": True,
+        "1.0": True,
+        "yes": True,
+        "false": False,
+        "0": False,
+        "0.0": False,
+        "no": False,
+        "nan": False,
+        "": False,
+    }
     bad = s[~s.isin(mapping)]
     if len(bad):
         raise InputError(path, f"column {column!r} must be True/False or 1/0, found {bad.unique()[:5].tolist()}")
@@ -46,12 +57,16 @@ def read_sample_quality(path: str | Path) -> pd.DataFrame:
             "aliquot": df["aliquot_barcode"].str.strip().str.upper(),
             "cancer_type": df["cancer type"].str.strip(),
             "do_not_use": _flag(df["Do_not_use"], path, "Do_not_use"),
-            "pathology_excluded": _flag(df["AWG_excluded_because_of_pathology"], path, "AWG_excluded_because_of_pathology"),
+            "pathology_excluded": _flag(
+                df["AWG_excluded_because_of_pathology"], path, "AWG_excluded_because_of_pathology"
+            ),
         }
     )
     # An aliquot listed on several rows is flagged if any row flags it.
     return out.groupby("aliquot").agg(
-        cancer_type=("cancer_type", "first"), do_not_use=("do_not_use", "any"), pathology_excluded=("pathology_excluded", "any")
+        cancer_type=("cancer_type", "first"),
+        do_not_use=("do_not_use", "any"),
+        pathology_excluded=("pathology_excluded", "any"),
     )
 
 
@@ -80,7 +95,9 @@ def sample_qc(
         q = quality.reindex(parsed["barcode_upper"])
         absent = q["do_not_use"].isna().to_numpy()
         if absent.any():
-            log.warning("%d aliquot(s) of %s are not in the sample-quality annotation; kept unflagged", absent.sum(), source)
+            log.warning(
+                "%d aliquot(s) of %s are not in the sample-quality annotation; kept unflagged", absent.sum(), source
+            )
         if drop_do_not_use:
             drop(q["do_not_use"].fillna(False).astype(bool).to_numpy(), "do_not_use")
         if drop_pathology_excluded:

@@ -39,8 +39,8 @@ def download_gdc(job) -> None:
 
 def clinical_table(job) -> None:
     """TCGA-CDR -> clinical Parquet indexed by patient (rule clinical_table)."""
-    from . import clinical
     from ..io import write_table
+    from . import clinical
 
     cdr = clinical.read_cdr(job.input.cdr)
     log.info("CDR: %d patients, %d tumour types", len(cdr), cdr["type"].nunique())
@@ -51,8 +51,8 @@ def layer_features(job) -> None:
     """Features x samples table -> sample QC -> samples x features Parquet + labels (rule layer_features)."""
     import pandas as pd
 
-    from . import matrix, qc
     from ..io import write_matrix, write_table
+    from . import matrix, qc
 
     spec = job.params.spec
     quality = qc.read_sample_quality(job.input.sample_quality) if "sample_quality" in job.input.keys() else None
@@ -79,8 +79,8 @@ def methylation_features(job) -> None:
     """450K methylation -> the cohort's top-variance CpGs as Parquet, streamed (rule methylation_features)."""
     import pandas as pd
 
-    from . import methylation, qc
     from ..io import write_matrix, write_table
+    from . import methylation, qc
 
     quality = qc.read_sample_quality(job.input.sample_quality) if "sample_quality" in job.input.keys() else None
     x, samples, stats = methylation.build(

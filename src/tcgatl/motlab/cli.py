@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..inputs import clinical
 from ..errors import InputError
+from ..inputs import clinical
 from ..io import read_table, write_table
 from . import cohort as cohort_mod
 from . import labels as labels_mod
@@ -45,7 +45,19 @@ def read_original_matrix(path: Path) -> pd.DataFrame:
     return x
 
 
-def evaluate_all(layers, cdr, ancestry, endpoint, years, settings: Settings, schemes, seed, out: Path, cancer_type="BRCA", sources=None):
+def evaluate_all(
+    layers,
+    cdr,
+    ancestry,
+    endpoint,
+    years,
+    settings: Settings,
+    schemes,
+    seed,
+    out: Path,
+    cancer_type="BRCA",
+    sources=None,
+):
     """Cohort, labels, every scheme's repeated K-fold, tables and figures into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     cohort, steps = cohort_mod.build_cohort(layers, cdr, cancer_type, ancestry, sources)
@@ -75,7 +87,9 @@ def evaluate_all(layers, cdr, ancestry, endpoint, years, settings: Settings, sch
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="motlab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="motlab", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("input_dir", type=Path, help="folder with the original MOTLAB inputs")
     ap.add_argument("--out_path", type=Path, required=True, help="output folder")
     ap.add_argument("--cpoint", choices=ENDPOINTS, default="PFI", help="endpoint (default PFI)")
@@ -107,10 +121,25 @@ def main(argv=None) -> int:
         ancestry = None
         if args.ancestry == "eigenstrat":
             ancestry = cohort_mod.ancestry_from_eigenstrat(clinical.read_ancestry(d / "Genetic_Ancestry.xlsx", "BRCA"))
-        settings = Settings(features_per_layer=args.features_per_layer, weighting=args.weighting, folds=args.folds,
-                            repeats=args.repeats, hyper=net.Hyper(epochs=args.epochs))
-        summary = evaluate_all(layers, cdr, ancestry, args.cpoint, args.year, settings, schemes, args.seed,
-                               args.out_path / f"{args.cpoint}_{args.year}y", sources=sources)
+        settings = Settings(
+            features_per_layer=args.features_per_layer,
+            weighting=args.weighting,
+            folds=args.folds,
+            repeats=args.repeats,
+            hyper=net.Hyper(epochs=args.epochs),
+        )
+        summary = evaluate_all(
+            layers,
+            cdr,
+            ancestry,
+            args.cpoint,
+            args.year,
+            settings,
+            schemes,
+            args.seed,
+            args.out_path / f"{args.cpoint}_{args.year}y",
+            sources=sources,
+        )
     except (InputError, ValueError) as exc:
         print(f"motlab: error: {exc}", file=sys.stderr)
         return 2

@@ -7,8 +7,8 @@ import logging
 
 import pandas as pd
 
-from ..inputs import barcodes
 from ..errors import InputError
+from ..inputs import barcodes
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,9 @@ def build_cohort(
     steps.append(("ancestry_EA_or_AA", int(a.notna().sum())))
     keep = patients[a.notna().to_numpy()]
     if len(keep) == 0:
-        raise InputError(sources.get("cdr"), f"no {cancer_type} patient with EA/AA ancestry is present in every layer {list(layers)}")
+        raise InputError(
+            sources.get("cdr"), f"no {cancer_type} patient with EA/AA ancestry is present in every layer {list(layers)}"
+        )
     cohort = pd.DataFrame({"patient": keep, "ancestry": a.loc[keep].to_numpy()})
     for name, kept in per_layer.items():
         cohort[name] = kept.loc[keep].to_numpy()
@@ -97,7 +99,9 @@ def read_cohort(path) -> pd.DataFrame:
     return df
 
 
-def patient_frames(layers: dict[str, pd.DataFrame], cohort: pd.DataFrame, sources: dict | None = None) -> dict[str, pd.DataFrame]:
+def patient_frames(
+    layers: dict[str, pd.DataFrame], cohort: pd.DataFrame, sources: dict | None = None
+) -> dict[str, pd.DataFrame]:
     """Each layer's rows for the cohort's barcodes, one row per patient (index patient)."""
     patients = pd.Index(cohort["patient"].to_numpy(), name="patient")
     out = {}
@@ -108,7 +112,9 @@ def patient_frames(layers: dict[str, pd.DataFrame], cohort: pd.DataFrame, source
         wanted = cohort[name].to_numpy()
         missing = pd.Index(wanted).difference(x.index)
         if len(missing):
-            raise InputError(source, f"{len(missing)} cohort barcode(s) are not in the matrix, e.g. {list(missing[:3])}")
+            raise InputError(
+                source, f"{len(missing)} cohort barcode(s) are not in the matrix, e.g. {list(missing[:3])}"
+            )
         out[name] = x.loc[wanted].set_axis(patients, axis=0)
     return out
 

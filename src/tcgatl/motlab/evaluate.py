@@ -20,8 +20,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from . import net
-from .preprocess import OmicsPipeline
 from .options import SCHEMES, smote_option
+from .preprocess import OmicsPipeline
 from .schemes import pretrain, train_scheme, uses_ea
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,14 @@ class Settings:
         return cls(**{k: cfg[k] for k in keys}, hyper=net.Hyper.from_config(cfg))
 
     def pipeline(self, seed: int) -> OmicsPipeline:
-        return OmicsPipeline(k=self.features_per_layer, mode=self.weighting, step=self.weight_step,
-                             positive=self.weight_positive, inner_folds=self.weight_inner_folds, seed=seed)
+        return OmicsPipeline(
+            k=self.features_per_layer,
+            mode=self.weighting,
+            step=self.weight_step,
+            positive=self.weight_positive,
+            inner_folds=self.weight_inner_folds,
+            seed=seed,
+        )
 
 
 @dataclass
@@ -68,20 +74,28 @@ class Data:
         from . import cohort, labels
 
         table = cohort.read_cohort(cohort_path)
-        return cls.from_frames(cohort.cohort_frames(table, layer_paths),
-                               labels.labelled(labels.read_labels(labels_path)))
+        return cls.from_frames(
+            cohort.cohort_frames(table, layer_paths), labels.labelled(labels.read_labels(labels_path))
+        )
 
     @classmethod
     def from_frames(cls, layers: dict[str, pd.DataFrame], labels: pd.DataFrame) -> "Data":
         """``layers``: patient-indexed matrices; ``labels``: patient, ancestry, label (0/1)."""
         pts = labels["patient"].to_numpy()
-        blocks = {n: np.ascontiguousarray(df.reindex(pts).to_numpy(dtype=np.float32, copy=True)) for n, df in layers.items()}
+        blocks = {
+            n: np.ascontiguousarray(df.reindex(pts).to_numpy(dtype=np.float32, copy=True)) for n, df in layers.items()
+        }
         for n, df in layers.items():
             missing = pd.Index(pts).difference(df.index)
             if len(missing):
                 raise ValueError(f"layer {n!r} lacks {len(missing)} labelled patient(s), e.g. {list(missing[:3])}")
-        return cls(pts, blocks, {n: np.asarray(df.columns) for n, df in layers.items()},
-                   labels["label"].to_numpy(dtype=int), (labels["ancestry"] == "AA").to_numpy())
+        return cls(
+            pts,
+            blocks,
+            {n: np.asarray(df.columns) for n, df in layers.items()},
+            labels["label"].to_numpy(dtype=int),
+            (labels["ancestry"] == "AA").to_numpy(),
+        )
 
     def rows(self, idx) -> dict:
         return {n: b[idx] for n, b in self.blocks.items()}
@@ -90,10 +104,14 @@ class Data:
 def effective_folds(y: np.ndarray, folds: int, what: str) -> int:
     counts = np.bincount(y, minlength=2)
     if counts.min() < 2:
-        raise ValueError(f"{what}: {counts[0]} good-outcome and {counts[1]} poor-outcome patients; "
-                         f"at least 2 of each are needed for a stratified K-fold")
+        raise ValueError(
+            f"{what}: {counts[0]} good-outcome and {counts[1]} poor-outcome patients; "
+            f"at least 2 of each are needed for a stratified K-fold"
+        )
     if counts.min() < folds:
-        log.warning("%s: only %d patients in the smaller class, %d folds instead of %d", what, counts.min(), counts.min(), folds)
+        log.warning(
+            "%s: only %d patients in the smaller class, %d folds instead of %d", what, counts.min(), counts.min(), folds
+        )
     return int(min(folds, counts.min()))
 
 
@@ -105,9 +123,13 @@ def fold_plan(data: Data, folds: int, repeats: int, seed: int):
     for r in range(repeats):
         aa_splits = list(StratifiedKFold(k, shuffle=True, random_state=seed + r).split(aa_idx, data.y[aa_idx]))
         if k_ea:
-            ea_splits = list(StratifiedKFold(k_ea, shuffle=True, random_state=seed + 1000 + r).split(ea_idx, data.y[ea_idx]))
+            ea_splits = list(
+                StratifiedKFold(k_ea, shuffle=True, random_state=seed + 1000 + r).split(ea_idx, data.y[ea_idx])
+            )
         for f, (tr, te) in enumerate(aa_splits):
-            ea_tr, ea_te = (ea_idx[ea_splits[f % k_ea][0]], ea_idx[ea_splits[f % k_ea][1]]) if k_ea else (ea_idx, ea_idx[:0])
+            ea_tr, ea_te = (
+                (ea_idx[ea_splits[f % k_ea][0]], ea_idx[ea_splits[f % k_ea][1]]) if k_ea else (ea_idx, ea_idx[:0])
+            )
             # With fewer EA than AA folds, EA test folds repeat; mixture keeps the first only.
             if k_ea and f >= k_ea:
                 ea_te = ea_idx[:0]
@@ -131,8 +153,18 @@ def fit_fold(scheme: str, data: Data, train: np.ndarray, settings: Settings, key
     fits = {}
     for smote in smote_options:
         rng = np.random.default_rng([*key, int(smote)])
-        fits[smote] = train_scheme(scheme, x_tr, ys, aa, settings.hyper, rng, smote,
-                                   settings.smote_k_neighbors, settings.ccsa_pairs, pretrained=pre)
+        fits[smote] = train_scheme(
+            scheme,
+            x_tr,
+            ys,
+            aa,
+            settings.hyper,
+            rng,
+            smote,
+            settings.smote_k_neighbors,
+            settings.ccsa_pairs,
+            pretrained=pre,
+        )
     return pipe, fits
 
 
@@ -159,17 +191,40 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
             train, test = np.concatenate([ea_all, aa_tr]), aa_te
         pipe, fits = fit_fold(scheme, data, train, settings, [seed, r, f, si], smote_options)
         x_te = pipe.transform(data.rows(test))
-        wrow = {"repeat": r, "fold": f, **{f"w_{n}": w for n, w in zip(pipe.layers, pipe.weights)},
-                "inner_auroc": max((s for _, s in pipe.weight_scores), default=np.nan)}
+        wrow = {
+            "repeat": r,
+            "fold": f,
+            **{f"w_{n}": w for n, w in zip(pipe.layers, pipe.weights)},
+            "inner_auroc": max((s for _, s in pipe.weight_scores), default=np.nan),
+        }
         for smote, (params, status) in fits.items():
             prob = net.predict(params, x_te)
             tag = smote_option(smote)
-            oof.append(pd.DataFrame({"patient": data.patients[test], "ancestry": np.where(data.aa[test], "AA", "EA"),
-                                     "label": data.y[test], "repeat": r, "fold": f, "smote": tag, "prob": prob}))
+            oof.append(
+                pd.DataFrame(
+                    {
+                        "patient": data.patients[test],
+                        "ancestry": np.where(data.aa[test], "AA", "EA"),
+                        "label": data.y[test],
+                        "repeat": r,
+                        "fold": f,
+                        "smote": tag,
+                        "prob": prob,
+                    }
+                )
+            )
             wrow[f"smote_status_{tag}"] = status
         wrows.append(wrow)
-        log.info("%s: repeat %d fold %d done (%d/%d, %.0fs), weights %s", scheme, r, f, i + 1, len(plan),
-                 time.time() - t0, dict(zip(pipe.layers, pipe.weights)))
+        log.info(
+            "%s: repeat %d fold %d done (%d/%d, %.0fs), weights %s",
+            scheme,
+            r,
+            f,
+            i + 1,
+            len(plan),
+            time.time() - t0,
+            dict(zip(pipe.layers, pipe.weights)),
+        )
     return pd.concat(oof, ignore_index=True), pd.DataFrame(wrows)
 
 
@@ -178,9 +233,16 @@ def auroc_table(oof: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (smote, r, anc), g in oof.groupby(["smote", "repeat", "ancestry"], sort=True):
         defined = g["label"].nunique() == 2
-        rows.append({"smote": smote, "repeat": r, "population": anc,
-                     "auroc": roc_auc_score(g["label"], g["prob"]) if defined else np.nan,
-                     "patients": len(g), "poor_outcome": int(g["label"].sum())})
+        rows.append(
+            {
+                "smote": smote,
+                "repeat": r,
+                "population": anc,
+                "auroc": roc_auc_score(g["label"], g["prob"]) if defined else np.nan,
+                "patients": len(g),
+                "poor_outcome": int(g["label"].sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -203,6 +265,14 @@ def summarise(auroc: pd.DataFrame, keys=("endpoint", "years", "scheme", "smote")
         lo, hi = v.mean() - half, v.mean() + half
         if key[-1] != "EA-AA":  # an AUROC interval stays within [0, 1]
             lo, hi = max(lo, 0.0), min(hi, 1.0)
-        rows.append({**dict(zip([*keys, "population"], key)), "mean_auroc": float(v.mean()), "sd": sd,
-                     "ci95_low": lo, "ci95_high": hi, "repeats": n})
+        rows.append(
+            {
+                **dict(zip([*keys, "population"], key)),
+                "mean_auroc": float(v.mean()),
+                "sd": sd,
+                "ci95_low": lo,
+                "ci95_high": hi,
+                "repeats": n,
+            }
+        )
     return pd.DataFrame(rows)

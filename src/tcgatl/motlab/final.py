@@ -24,8 +24,8 @@ from ..io import atomic_path
 from . import net
 from .cohort import layer_patients
 from .evaluate import Data, Settings, fit_fold
-from .preprocess import LayerTransform, OmicsPipeline
 from .options import SCHEMES, smote_option
+from .preprocess import LayerTransform, OmicsPipeline
 from .schemes import uses_ea
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,9 @@ class MotlabModel:
         """
         missing = [n for n in self.pipeline.layers if n not in layers]
         if missing:
-            raise InputError(None, f"omics layer(s) {missing} are needed by this model (it uses {self.pipeline.layers})")
+            raise InputError(
+                None, f"omics layer(s) {missing} are needed by this model (it uses {self.pipeline.layers})"
+            )
         layers = {n: _by_patient(layers[n]) for n in self.pipeline.layers}
         rows = None
         for n in self.pipeline.layers:
@@ -60,10 +62,18 @@ class MotlabModel:
             names = self.pipeline.feature_names[n]
             present = pd.Index(names).isin(layers[n].columns)
             if not present.any():
-                raise InputError(None, f"layer {n!r}: none of the model's {len(names)} features is in the table "
-                                       f"(e.g. {names[:3]}; table has {list(layers[n].columns[:3])})")
+                raise InputError(
+                    None,
+                    f"layer {n!r}: none of the model's {len(names)} features is in the table "
+                    f"(e.g. {names[:3]}; table has {list(layers[n].columns[:3])})",
+                )
             if not present.all():
-                log.warning("layer %s: %d of %d features absent, imputed with the training median", n, (~present).sum(), len(names))
+                log.warning(
+                    "layer %s: %d of %d features absent, imputed with the training median",
+                    n,
+                    (~present).sum(),
+                    len(names),
+                )
             blocks[n] = layers[n].loc[rows].reindex(columns=names).to_numpy(dtype=np.float32, copy=True)
         prob = net.predict(self.params, self.pipeline.transform(blocks))
         return pd.Series(prob, index=rows, name="p_poor_outcome")
@@ -85,8 +95,12 @@ class MotlabModel:
         net.to_keras(self.params, self.hyper).save(tmp_model)
         os.replace(tmp_model, directory / "model.keras")
         meta = {
-            **self.meta, "layers": p.layers, "weighting": p.mode, "weights": self.weights,
-            "features": p.feature_names, "hyper": asdict(self.hyper),
+            **self.meta,
+            "layers": p.layers,
+            "weighting": p.mode,
+            "weights": self.weights,
+            "features": p.feature_names,
+            "hyper": asdict(self.hyper),
             "weight_scores": [{"weights": list(w), "inner_auroc": s} for w, s in p.weight_scores],
         }
         with atomic_path(directory / "preprocessing.json") as tmp:
@@ -101,11 +115,18 @@ class MotlabModel:
         meta = json.loads((directory / "preprocessing.json").read_text())
         arrays = np.load(directory / "preprocessing.npz")
         layers = meta["layers"]
-        pipe = OmicsPipeline(mode=meta["weighting"], layers=layers,
-                             feature_names={n: meta["features"][n] for n in layers},
-                             weights=tuple(meta["weights"][n] for n in layers))
-        pipe.transforms = {n: LayerTransform(np.arange(len(meta["features"][n])), arrays[f"{n}/median"],
-                                             arrays[f"{n}/mean"], arrays[f"{n}/scale"]) for n in layers}
+        pipe = OmicsPipeline(
+            mode=meta["weighting"],
+            layers=layers,
+            feature_names={n: meta["features"][n] for n in layers},
+            weights=tuple(meta["weights"][n] for n in layers),
+        )
+        pipe.transforms = {
+            n: LayerTransform(
+                np.arange(len(meta["features"][n])), arrays[f"{n}/median"], arrays[f"{n}/mean"], arrays[f"{n}/scale"]
+            )
+            for n in layers
+        }
         pipe.reference = {n: arrays[f"{n}/reference"] for n in layers} if meta["weighting"] == "similarity" else None
         import keras
 
@@ -122,17 +143,31 @@ def _by_patient(x: pd.DataFrame) -> pd.DataFrame:
     return x.loc[kept.to_numpy()].set_axis(kept.index, axis=0)
 
 
-def fit_final(scheme: str, data: Data, settings: Settings, seed: int, smote: bool, meta: dict | None = None) -> MotlabModel:
+def fit_final(
+    scheme: str, data: Data, settings: Settings, seed: int, smote: bool, meta: dict | None = None
+) -> MotlabModel:
     """Train ``scheme`` on all labelled patients (AA, plus EA for the transfer schemes)."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; expected one of {SCHEMES}")
     train = np.arange(len(data.y)) if uses_ea(scheme) else np.flatnonzero(data.aa)
     pipe, fits = fit_fold(scheme, data, train, settings, [seed, SCHEMES.index(scheme), 99], (bool(smote),))
     params, status = fits[bool(smote)]
-    log.info("final %s model (%s): %d training patients, weights %s, SMOTE %s", scheme,
-             smote_option(smote), len(train), dict(zip(pipe.layers, pipe.weights)), status)
-    info = {"scheme": scheme, "smote": bool(smote), "smote_status": status, "training_patients": int(len(train)),
-            "seed": seed, **(meta or {})}
+    log.info(
+        "final %s model (%s): %d training patients, weights %s, SMOTE %s",
+        scheme,
+        smote_option(smote),
+        len(train),
+        dict(zip(pipe.layers, pipe.weights)),
+        status,
+    )
+    info = {
+        "scheme": scheme,
+        "smote": bool(smote),
+        "smote_status": status,
+        "training_patients": int(len(train)),
+        "seed": seed,
+        **(meta or {}),
+    }
     return MotlabModel(pipe.selected_only(), params, settings.hyper, info)
 
 

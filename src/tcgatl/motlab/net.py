@@ -72,6 +72,7 @@ class Params:
 
 def init_params(d: int, h: int, rng: np.random.Generator) -> Params:
     """Glorot-uniform kernels and zero biases, as Keras Dense initialises them."""
+
     def glorot(a, b):
         lim = np.sqrt(6.0 / (a + b))
         return rng.uniform(-lim, lim, (a, b)).astype(np.float32)
@@ -88,9 +89,9 @@ def batches(n: int, batch: int, epochs: int, rng: np.random.Generator):
     for e in range(epochs):
         perm = rng.permutation(n)
         for b in range(per_epoch):
-            chunk = perm[b * batch:(b + 1) * batch]
-            idx[e * per_epoch + b, :len(chunk)] = chunk
-            mask[e * per_epoch + b, :len(chunk)] = 1.0
+            chunk = perm[b * batch : (b + 1) * batch]
+            idx[e * per_epoch + b, : len(chunk)] = chunk
+            mask[e * per_epoch + b, : len(chunk)] = 1.0
     return idx, mask
 
 
@@ -103,7 +104,12 @@ def _graphs():
         return _GRAPHS
     T = tf()
     f32, i32 = T.float32, T.int32
-    pspec = [T.TensorSpec([None, None], f32), T.TensorSpec([None], f32), T.TensorSpec([None, 2], f32), T.TensorSpec([2], f32)]
+    pspec = [
+        T.TensorSpec([None, None], f32),
+        T.TensorSpec([None], f32),
+        T.TensorSpec([None, 2], f32),
+        T.TensorSpec([2], f32),
+    ]
     scal = T.TensorSpec([], f32)
 
     def forward(x, params, rate, seed, step, salt):
@@ -120,9 +126,19 @@ def _graphs():
     def masked_mean(v, m):
         return T.reduce_sum(v * m) / T.maximum(T.reduce_sum(m), 1.0)
 
-    @T.function(input_signature=[T.TensorSpec([None, None], f32), T.TensorSpec([None], i32),
-                                 T.TensorSpec([None, None], i32), T.TensorSpec([None, None], f32),
-                                 *pspec, scal, scal, scal, T.TensorSpec([], i32)])
+    @T.function(
+        input_signature=[
+            T.TensorSpec([None, None], f32),
+            T.TensorSpec([None], i32),
+            T.TensorSpec([None, None], i32),
+            T.TensorSpec([None, None], f32),
+            *pspec,
+            scal,
+            scal,
+            scal,
+            T.TensorSpec([], i32),
+        ]
+    )
     def fit_ce(x, y, idx, mask, w1, b1, w2, b2, lr, mom, rate, seed):
         params = [w1, b1, w2, b2]
         vel = [T.zeros_like(p) for p in params]
@@ -140,11 +156,24 @@ def _graphs():
         _, params, _ = T.while_loop(lambda s, p, v: s < T.shape(idx)[0], body, [0, params, vel])
         return params
 
-    @T.function(input_signature=[T.TensorSpec([None, None], f32), T.TensorSpec([None], i32),
-                                 T.TensorSpec([None, None], f32), T.TensorSpec([None], i32),
-                                 T.TensorSpec([None, None], i32), T.TensorSpec([None, None], i32),
-                                 T.TensorSpec([None, None], f32),
-                                 *pspec, scal, scal, scal, scal, scal, T.TensorSpec([], i32)])
+    @T.function(
+        input_signature=[
+            T.TensorSpec([None, None], f32),
+            T.TensorSpec([None], i32),
+            T.TensorSpec([None, None], f32),
+            T.TensorSpec([None], i32),
+            T.TensorSpec([None, None], i32),
+            T.TensorSpec([None, None], i32),
+            T.TensorSpec([None, None], f32),
+            *pspec,
+            scal,
+            scal,
+            scal,
+            scal,
+            scal,
+            T.TensorSpec([], i32),
+        ]
+    )
     def fit_ccsa(xs, ys, xt, yt, ia, ib, mask, w1, b1, w2, b2, lr, mom, rate, alpha, margin, seed):
         params = [w1, b1, w2, b2]
         vel = [T.zeros_like(p) for p in params]
@@ -156,8 +185,10 @@ def _graphs():
                 tape.watch(params)
                 ha, la = forward(xa, params, rate, seed, s, 1)
                 hb, lb = forward(xb, params, rate, seed, s, 2)
-                ce = 0.5 * (T.nn.sparse_softmax_cross_entropy_with_logits(labels=ya, logits=la)
-                            + T.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=lb))
+                ce = 0.5 * (
+                    T.nn.sparse_softmax_cross_entropy_with_logits(labels=ya, logits=la)
+                    + T.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=lb)
+                )
                 ea, eb = T.math.l2_normalize(ha, axis=1), T.math.l2_normalize(hb, axis=1)
                 d2 = T.reduce_sum(T.square(ea - eb), axis=1)
                 d = T.sqrt(d2 + 1e-9)
@@ -187,8 +218,17 @@ def fit(x, y, hp: Hyper, rng: np.random.Generator, init: Params | None = None, e
     y = np.asarray(y, np.int32)
     p = init or init_params(x.shape[1], hp.hidden_units, rng)
     idx, mask = batches(len(y), hp.batch_size, hp.epochs if epochs is None else epochs, rng)
-    out = _graphs()["fit_ce"](x, y, idx, mask, *p.as_list(), np.float32(hp.learning_rate),
-                              np.float32(hp.momentum), np.float32(hp.dropout), np.int32(_seed32(rng)))
+    out = _graphs()["fit_ce"](
+        x,
+        y,
+        idx,
+        mask,
+        *p.as_list(),
+        np.float32(hp.learning_rate),
+        np.float32(hp.momentum),
+        np.float32(hp.dropout),
+        np.int32(_seed32(rng)),
+    )
     return _params(out)
 
 
@@ -218,9 +258,22 @@ def fit_ccsa(xs, ys, xt, yt, hp: Hyper, rng: np.random.Generator, per_target: in
     p = init_params(xs.shape[1], hp.hidden_units, rng)
     a, b = ccsa_pairs(ys, yt, per_target, rng)
     idx, mask = batches(len(a), hp.batch_size, hp.epochs, rng)
-    out = _graphs()["fit_ccsa"](xs, ys, xt, yt, a[idx], b[idx], mask, *p.as_list(),
-                                np.float32(hp.learning_rate), np.float32(hp.momentum), np.float32(hp.dropout),
-                                np.float32(hp.alpha), np.float32(hp.margin), np.int32(_seed32(rng)))
+    out = _graphs()["fit_ccsa"](
+        xs,
+        ys,
+        xt,
+        yt,
+        a[idx],
+        b[idx],
+        mask,
+        *p.as_list(),
+        np.float32(hp.learning_rate),
+        np.float32(hp.momentum),
+        np.float32(hp.dropout),
+        np.float32(hp.alpha),
+        np.float32(hp.margin),
+        np.int32(_seed32(rng)),
+    )
     return _params(out)
 
 
@@ -238,12 +291,14 @@ def keras_model(d: int, hp: Hyper):
     tf()
     import keras
 
-    return keras.Sequential([
-        keras.Input((d,)),
-        keras.layers.Dense(hp.hidden_units, activation="relu", name="encoder"),
-        keras.layers.Dropout(hp.dropout),
-        keras.layers.Dense(2, activation="softmax", name="head"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((d,)),
+            keras.layers.Dense(hp.hidden_units, activation="relu", name="encoder"),
+            keras.layers.Dropout(hp.dropout),
+            keras.layers.Dense(2, activation="softmax", name="head"),
+        ]
+    )
 
 
 def to_keras(p: Params, hp: Hyper):

@@ -26,11 +26,21 @@ def roc_curves(oof: pd.DataFrame, path, population: str = "AA") -> None:
             if g["label"].nunique() < 2:
                 continue
             fpr, tpr, _ = roc_curve(g["label"], g["prob"])
-            ax.plot(fpr, tpr, lw=1.4, ls="-" if smote == "nosmote" else "--",
-                    label=f"{scheme} {smote} ({roc_auc_score(g['label'], g['prob']):.2f})")
+            ax.plot(
+                fpr,
+                tpr,
+                lw=1.4,
+                ls="-" if smote == "nosmote" else "--",
+                label=f"{scheme} {smote} ({roc_auc_score(g['label'], g['prob']):.2f})",
+            )
         ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
-        ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"{ep} {yrs}y, {population} out-of-fold",
-               xlim=(0, 1), ylim=(0, 1.01))
+        ax.set(
+            xlabel="false positive rate",
+            ylabel="true positive rate",
+            title=f"{ep} {yrs}y, {population} out-of-fold",
+            xlim=(0, 1),
+            ylim=(0, 1.01),
+        )
         ax.legend(fontsize=7, loc="lower right")
     save_figure(fig, path)
 

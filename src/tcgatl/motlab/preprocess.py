@@ -183,8 +183,9 @@ class OmicsPipeline:
         import copy
 
         out = copy.copy(self)
-        out.transforms = {n: LayerTransform(np.arange(len(t.columns)), t.median, t.mean, t.scale)
-                          for n, t in self.transforms.items()}
+        out.transforms = {
+            n: LayerTransform(np.arange(len(t.columns)), t.median, t.mean, t.scale) for n, t in self.transforms.items()
+        }
         return out
 
     def transform(self, blocks: dict[str, np.ndarray]) -> np.ndarray:
@@ -223,8 +224,10 @@ def smote_target(x, y, target, seed: int, k_neighbors: int = 5) -> SmoteResult:
     if k < 1:
         return skip(f"minority class has {counts.min()} patient(s), SMOTE needs 2")
     xr, yr = SMOTE(k_neighbors=k, random_state=seed).fit_resample(x[target], y[target])
-    new_x, new_y = xr[int(target.sum()):], yr[int(target.sum()):]
-    status = f"applied: {len(new_y)} synthetic, k_neighbors={k}" + (f" (reduced from {k_neighbors})" if k < k_neighbors else "")
+    new_x, new_y = xr[int(target.sum()) :], yr[int(target.sum()) :]
+    status = f"applied: {len(new_y)} synthetic, k_neighbors={k}" + (
+        f" (reduced from {k_neighbors})" if k < k_neighbors else ""
+    )
     return SmoteResult(
         np.vstack([x, new_x]).astype(np.float32),
         np.concatenate([y, new_y]),

@@ -23,13 +23,22 @@ from .preprocess import smote_target
 log = logging.getLogger(__name__)
 
 
-
 def uses_ea(scheme: str) -> bool:
     return scheme != "independent"
 
 
-def train_scheme(scheme: str, x, y, aa, hp: net.Hyper, rng: np.random.Generator, smote: bool,
-                 smote_k: int = 5, ccsa_pairs: int = 10, pretrained: net.Params | None = None):
+def train_scheme(
+    scheme: str,
+    x,
+    y,
+    aa,
+    hp: net.Hyper,
+    rng: np.random.Generator,
+    smote: bool,
+    smote_k: int = 5,
+    ccsa_pairs: int = 10,
+    pretrained: net.Params | None = None,
+):
     """Train ``scheme`` on preprocessed training rows ``x`` (``aa`` flags AA rows).
 
     Returns (params, smote status). ``pretrained`` (finetune) reuses an EA-pretrained network,

@@ -24,8 +24,9 @@ def motlab_cohort(job) -> None:
     ancestry = None
     if cfg["ancestry_source"] == "eigenstrat":
         ancestry = cohort.ancestry_from_eigenstrat(clinical.read_ancestry(job.input.ancestry, cfg["cancer_type"]))
-    table, counts = cohort.build_cohort(layers, pd.read_parquet(job.input.cdr), cfg["cancer_type"], ancestry,
-                                        sources={**paths, "cdr": job.input.cdr})
+    table, counts = cohort.build_cohort(
+        layers, pd.read_parquet(job.input.cdr), cfg["cancer_type"], ancestry, sources={**paths, "cdr": job.input.cdr}
+    )
     write_table(counts, job.output.counts)
     write_table(table, job.output.cohort)
 
@@ -69,8 +70,6 @@ def motlab_final_model(job) -> None:
     preprocessing (rule motlab_final_model)."""
     from pathlib import Path
 
-
-
     from . import net
     from .evaluate import Data, Settings
     from .final import fit_final
@@ -81,8 +80,14 @@ def motlab_final_model(job) -> None:
     data = Data.from_files(job.input.cohort, dict(zip(cfg["layers"], job.input.layers)), job.input.labels)
     wc = job.wildcards
     for smote in SMOTE_OPTIONS:
-        model = fit_final(wc.scheme, data, Settings.from_config(cfg), job.params.seed, smote == "smote",
-                          meta={"endpoint": wc.endpoint, "years": int(wc.years)})
+        model = fit_final(
+            wc.scheme,
+            data,
+            Settings.from_config(cfg),
+            job.params.seed,
+            smote == "smote",
+            meta={"endpoint": wc.endpoint, "years": int(wc.years)},
+        )
         # preprocessing.json is written last, so its presence means a complete checkpoint.
         out = next(Path(p).parent for p in job.output.models if f"/{wc.scheme}_{smote}/" in p)
         model.save(out)

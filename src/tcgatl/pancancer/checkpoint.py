@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import layouts
 from ..errors import InputError, preview
 from ..io import atomic_path, read_matrix, write_table
+from . import layouts
 
 FILES = {"model": "model.keras", "layout": "layout.parquet", "scaling": "scaling.parquet", "meta": "checkpoint.json"}
 
@@ -70,8 +70,9 @@ class Checkpoint:
         genes = self.layout["gene"]
         missing = genes[~genes.isin(x.columns)]
         if len(missing):
-            raise InputError(source, f"{len(missing)} of the model's {len(genes)} genes are not in the table: "
-                                     f"{preview(missing)}")
+            raise InputError(
+                source, f"{len(missing)} of the model's {len(genes)} genes are not in the table: {preview(missing)}"
+            )
         x = x[list(genes)]
         bad = ~np.isfinite(x.to_numpy()).all(axis=1)
         if bad.any():
@@ -130,9 +131,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="tcgatl-classify",
         description="Classify the samples of an expression table with a trained checkpoint folder "
-                    "(results/pancancer/<layout>/<backbone>/).")
-    parser.add_argument("checkpoint", help="checkpoint folder (model.keras, layout.parquet, scaling.parquet, checkpoint.json)")
-    parser.add_argument("table", help="samples x features Parquet from the workflow, or a genes x samples EB++ .tsv(.gz)")
+        "(results/pancancer/<layout>/<backbone>/).",
+    )
+    parser.add_argument(
+        "checkpoint", help="checkpoint folder (model.keras, layout.parquet, scaling.parquet, checkpoint.json)"
+    )
+    parser.add_argument(
+        "table", help="samples x features Parquet from the workflow, or a genes x samples EB++ .tsv(.gz)"
+    )
     parser.add_argument("out", help="output .tsv with barcode, predicted type and class probabilities")
     args = parser.parse_args(argv)
     try:

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import ig, layouts
 from .. import plots
-from .checkpoint import Checkpoint
 from ..errors import InputError, preview
 from ..io import atomic_path, read_matrix, write_table
+from . import ig, layouts
+from .checkpoint import Checkpoint
 
 log = logging.getLogger("tcgatl.pancancer.explain")
 
@@ -36,8 +36,10 @@ class Explanation:
     def class_means(self):
         names = sorted(self.samples["class"].unique())
         cls = self.samples["class"].to_numpy()
-        return [(c, int((cls == c).sum()), self.inputs[cls == c].mean(0), self.attributions[cls == c].mean(0))
-                for c in names]
+        return [
+            (c, int((cls == c).sum()), self.inputs[cls == c].mean(0), self.attributions[cls == c].mean(0))
+            for c in names
+        ]
 
     def write(self, out: dict, top: int) -> float:
         """Every output of rule integrated_gradients; returns the median completeness error."""
@@ -49,8 +51,9 @@ class Explanation:
             with open(tmp, "wb") as fh:
                 np.save(fh, self.attributions.astype(np.float32))
         means = self.class_means()
-        plots.ig_grid([m[0] for m in means], [m[1] for m in means], [m[3] for m in means], self.mask,
-                      out["grid"], self.title)
+        plots.ig_grid(
+            [m[0] for m in means], [m[1] for m in means], [m[3] for m in means], self.mask, out["grid"], self.title
+        )
         folder = Path(out["classes"])
         folder.mkdir(parents=True, exist_ok=True)
         for name, n, image, attr in means:
@@ -62,8 +65,20 @@ class Explanation:
         return float(np.nanmedian(self.samples["completeness_error"])) if len(self.samples) else float("nan")
 
 
-def explain_checkpoint(checkpoint_dir, *, predictions, test_images, train_images, index, matrix,
-                       baseline="zero", steps=64, max_per_class=25, batch_size=64, blur_sigma=3.0) -> Explanation:
+def explain_checkpoint(
+    checkpoint_dir,
+    *,
+    predictions,
+    test_images,
+    train_images,
+    index,
+    matrix,
+    baseline="zero",
+    steps=64,
+    max_per_class=25,
+    batch_size=64,
+    blur_sigma=3.0,
+) -> Explanation:
     ck = Checkpoint.load(checkpoint_dir)
     pred = pd.read_parquet(predictions)
     idx = pd.read_csv(index, sep="\t", dtype={"split": str})
@@ -80,8 +95,13 @@ def explain_checkpoint(checkpoint_dir, *, predictions, test_images, train_images
     mean = np.load(train_images, mmap_mode="r").mean(0) if baseline == "train_mean" else None
     b = ig.baseline_images(baseline, x, mean, blur_sigma)
     targets = np.array([ck.classes.index(c) for c in chosen["true"]])
-    log.info("explaining %d test samples of %d classes: %d steps, baseline %s", len(x), chosen["true"].nunique(),
-             steps, baseline)
+    log.info(
+        "explaining %d test samples of %d classes: %d steps, baseline %s",
+        len(x),
+        chosen["true"].nunique(),
+        steps,
+        baseline,
+    )
     res = ig.integrated_gradients(ck.model, x, targets, b, steps=steps, batch_size=batch_size)
 
     genes = ck.layout["gene"]
@@ -91,8 +111,15 @@ def explain_checkpoint(checkpoint_dir, *, predictions, test_images, train_images
     ranked = ig.rank_genes(pd.DataFrame(gene_attr, columns=list(genes)), chosen["true"].to_numpy(), ck.layout)
 
     mask = layouts.gene_mask(ck.layout, ck.shape)
-    samples = pd.DataFrame({"barcode": chosen["barcode"].to_numpy(), "class": chosen["true"].to_numpy(),
-                            "position": positions, "f_x": res["f_x"], "f_baseline": res["f_baseline"],
-                            "completeness_error": res["completeness_error"]})
+    samples = pd.DataFrame(
+        {
+            "barcode": chosen["barcode"].to_numpy(),
+            "class": chosen["true"].to_numpy(),
+            "position": positions,
+            "f_x": res["f_x"],
+            "f_baseline": res["f_baseline"],
+            "completeness_error": res["completeness_error"],
+        }
+    )
     title = f"Integrated Gradients, {ck.meta.get('backbone', '')} on the {ck.meta.get('layout', '')} layout"
     return Explanation(samples, res["attributions"], x, ranked, mask, baseline, title)

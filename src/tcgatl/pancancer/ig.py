@@ -54,8 +54,9 @@ def _gradient_fn(model):
     return grads
 
 
-def integrated_gradients(model, x: np.ndarray, targets, baseline: np.ndarray, steps: int = 64,
-                         batch_size: int = 64) -> dict:
+def integrated_gradients(
+    model, x: np.ndarray, targets, baseline: np.ndarray, steps: int = 64, batch_size: int = 64
+) -> dict:
     """IG of output ``targets[i]`` for every input ``x[i]`` (n, H, W) against ``baseline[i]``.
 
     The path integral is the trapezoidal rule over ``steps`` intervals. Samples and steps
@@ -77,7 +78,7 @@ def integrated_gradients(model, x: np.ndarray, targets, baseline: np.ndarray, st
     f_x, f_b = np.zeros(n, np.float32), np.zeros(n, np.float32)
     report = max(1, len(pairs) // batch_size // 10)
     for k, start in enumerate(range(0, len(pairs), batch_size)):
-        chunk = pairs[start:start + batch_size]
+        chunk = pairs[start : start + batch_size]
         i, j = chunk[:, 0], chunk[:, 1]
         a = alphas[j][:, None, None]
         batch = baseline[i] + a * (x[i] - baseline[i])
@@ -85,7 +86,7 @@ def integrated_gradients(model, x: np.ndarray, targets, baseline: np.ndarray, st
         if pad:
             batch = np.concatenate([batch, np.repeat(batch[-1:], pad, 0)])
         g, out = grads(batch, np.concatenate([targets[i], np.repeat(targets[i][-1:], pad)]))
-        g, out = g.numpy()[:len(chunk)], out.numpy()[:len(chunk)]
+        g, out = g.numpy()[: len(chunk)], out.numpy()[: len(chunk)]
         np.add.at(avg_grad, i, g * weights[j][:, None, None])
         f_x[i[j == steps]] = out[j == steps]
         f_b[i[j == 0]] = out[j == 0]
@@ -98,8 +99,9 @@ def integrated_gradients(model, x: np.ndarray, targets, baseline: np.ndarray, st
     return {"attributions": attr, "avg_grad": avg_grad, "f_x": f_x, "f_baseline": f_b, "completeness_error": err}
 
 
-def gene_attributions(avg_grad: np.ndarray, baseline: np.ndarray, genes_scaled: np.ndarray, layout: pd.DataFrame,
-                      shape) -> np.ndarray:
+def gene_attributions(
+    avg_grad: np.ndarray, baseline: np.ndarray, genes_scaled: np.ndarray, layout: pd.DataFrame, shape
+) -> np.ndarray:
     """(n, genes) attributions of the layout's genes (in layout order) from the pixels' averaged
     gradients: w_g * (x_g - b_p) * avg_grad_p, where w_g = 1 / (genes sharing pixel p).
     ``genes_scaled`` holds the samples' scaled values of the layout's genes, in layout order."""
@@ -118,8 +120,13 @@ def rank_genes(attr: pd.DataFrame, labels, layout: pd.DataFrame) -> pd.DataFrame
     tables = []
     for c in sorted(set(labels)):
         a = attr[labels == c]
-        t = pd.DataFrame({"gene": attr.columns, "mean_attribution": a.mean(0).to_numpy(),
-                          "sd_attribution": a.std(0, ddof=1).to_numpy() if len(a) > 1 else np.nan})
+        t = pd.DataFrame(
+            {
+                "gene": attr.columns,
+                "mean_attribution": a.mean(0).to_numpy(),
+                "sd_attribution": a.std(0, ddof=1).to_numpy() if len(a) > 1 else np.nan,
+            }
+        )
         t = t.sort_values(["mean_attribution", "gene"], ascending=[False, True], kind="stable")
         t.insert(0, "rank", np.arange(1, len(t) + 1))
         t.insert(0, "n_samples", len(a))

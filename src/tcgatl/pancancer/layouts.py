@@ -141,10 +141,12 @@ def pixel_map(layout: pd.DataFrame, shape: tuple[int, int], genes) -> sparse.csr
     if pos["row"].isna().any():
         missing = pos.index[pos["row"].isna()]
         raise InputError(None, f"{len(missing)} gene(s) of the matrix are not in the layout, e.g. {list(missing[:3])}")
-    pixel = (pos["row"].to_numpy(int) * shape[1] + pos["col"].to_numpy(int))
+    pixel = pos["row"].to_numpy(int) * shape[1] + pos["col"].to_numpy(int)
     counts = np.bincount(pixel, minlength=shape[0] * shape[1])
     weights = 1.0 / counts[pixel]
-    return sparse.csr_matrix((weights, (np.arange(len(pixel)), pixel)), shape=(len(pixel), shape[0] * shape[1]), dtype=np.float32)
+    return sparse.csr_matrix(
+        (weights, (np.arange(len(pixel)), pixel)), shape=(len(pixel), shape[0] * shape[1]), dtype=np.float32
+    )
 
 
 def images(x: pd.DataFrame, scaling: pd.DataFrame, layout: pd.DataFrame, shape, pixels=None) -> np.ndarray:
@@ -159,6 +161,6 @@ def to_images(x: pd.DataFrame, scaling: pd.DataFrame, layout: pd.DataFrame, shap
     with atomic_path(out_path) as tmp:
         arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(x), *shape))
         for i in range(0, len(x), batch):
-            arr[i:i + batch] = images(x.iloc[i:i + batch], scaling, layout, shape, pixels=m)
+            arr[i : i + batch] = images(x.iloc[i : i + batch], scaling, layout, shape, pixels=m)
         arr.flush()
         del arr

@@ -13,8 +13,12 @@ from sklearn.metrics import (
 
 SUMMARY = [
     "accuracy",
-    "macro_precision", "macro_recall", "macro_f1",
-    "weighted_precision", "weighted_recall", "weighted_f1",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "weighted_precision",
+    "weighted_recall",
+    "weighted_f1",
 ]
 
 

@@ -16,6 +16,7 @@ from keras import layers
 from ..errors import InputError
 from .options import BACKBONES, Backbone  # noqa: F401  (re-exported: models.BACKBONES)
 
+
 class WeightsError(RuntimeError):
     """ImageNet weights that cannot be found or do not fit; the message says what to do."""
 
@@ -65,24 +66,39 @@ def weights_path(name: str, weights_dir: str | None = None) -> Path:
     return path
 
 
-def build(name: str, grid: tuple[int, int], n_classes: int, size: int = 224, weights: str = "imagenet",
-          weights_dir: str | None = None, dropout: float = 0.5, seed: int = 0) -> keras.Model:
+def build(
+    name: str,
+    grid: tuple[int, int],
+    n_classes: int,
+    size: int = 224,
+    weights: str = "imagenet",
+    weights_dir: str | None = None,
+    dropout: float = 0.5,
+    seed: int = 0,
+) -> keras.Model:
     """The classifier: gene image (H, W) -> class probabilities."""
     if name not in BACKBONES:
         raise ValueError(f"unknown backbone {name!r}; expected one of {sorted(BACKBONES)}")
     b = BACKBONES[name]
     if size < b.min_size:
-        raise InputError(None, f"{name} cannot take {size}x{size} images: it needs at least {b.min_size}x{b.min_size} "
-                               f"(set pancancer.image_size >= {b.min_size})")
+        raise InputError(
+            None,
+            f"{name} cannot take {size}x{size} images: it needs at least {b.min_size}x{b.min_size} "
+            f"(set pancancer.image_size >= {b.min_size})",
+        )
     keras.utils.set_random_seed(seed)
-    backbone = getattr(keras.applications, name)(include_top=False, weights=None, input_shape=(size, size, 3), pooling="avg")
+    backbone = getattr(keras.applications, name)(
+        include_top=False, weights=None, input_shape=(size, size, 3), pooling="avg"
+    )
     if weights == "imagenet":
         path = weights_path(name, weights_dir)
         try:
             backbone.load_weights(path)
         except Exception as exc:  # h5py/keras raise several types for a mismatching file
-            raise WeightsError(f"{path} does not fit {name} ({type(exc).__name__}: {str(exc)[:300]}); "
-                               f"expected {b.weights_file} from {b.weights_url}") from exc
+            raise WeightsError(
+                f"{path} does not fit {name} ({type(exc).__name__}: {str(exc)[:300]}); "
+                f"expected {b.weights_file} from {b.weights_url}"
+            ) from exc
     inputs = keras.Input(shape=grid, name="gene_image")
     x = GeneImageInput(name, size, name="to_backbone_input")(inputs)
     x = backbone(x)

@@ -25,14 +25,38 @@ class Backbone:
 BACKBONES = {
     b.name: b
     for b in (
-        Backbone("Xception", "xception", "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 f"{KERAS_APPS}/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5", "block14_sepconv1", 71),
-        Backbone("DenseNet169", "densenet", "densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 f"{KERAS_APPS}/densenet/densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5", "conv5_block32_0_bn", 32),
-        Backbone("ResNet50", "resnet50", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 f"{KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "conv5_block3_1_conv", 32),
-        Backbone("VGG19", "vgg19", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 f"{KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", "block5_conv1", 32),
+        Backbone(
+            "Xception",
+            "xception",
+            "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            f"{KERAS_APPS}/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "block14_sepconv1",
+            71,
+        ),
+        Backbone(
+            "DenseNet169",
+            "densenet",
+            "densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            f"{KERAS_APPS}/densenet/densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "conv5_block32_0_bn",
+            32,
+        ),
+        Backbone(
+            "ResNet50",
+            "resnet50",
+            "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            f"{KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "conv5_block3_1_conv",
+            32,
+        ),
+        Backbone(
+            "VGG19",
+            "vgg19",
+            "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            f"{KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "block5_conv1",
+            32,
+        ),
     )
 }
 

@@ -22,8 +22,9 @@ def drop_small_classes(labels: pd.DataFrame, min_size: int, source=None) -> tupl
     kept = labels[~labels["label"].isin(small.index)].reset_index(drop=True)
     if kept["label"].nunique() < 2:
         raise InputError(
-            source, f"fewer than 2 classes have at least {min_size} samples ({counts.to_dict()}); "
-            f"lower pancancer.min_class_size or add samples"
+            source,
+            f"fewer than 2 classes have at least {min_size} samples ({counts.to_dict()}); "
+            f"lower pancancer.min_class_size or add samples",
         )
     dropped = small.rename_axis("label").reset_index(name="samples")
     dropped["reason"] = f"fewer than {min_size} samples"
@@ -65,13 +66,18 @@ def make_split(labels, *, train, val, min_class_size, seed, cv_folds=0, cv_repea
     smallest = kept["label"].value_counts().min()
     need = int(np.ceil(round(1 / min(val, 1 - train - val), 9))) + 1  # round: 1-0.8-0.1 < 0.1
     if smallest < need:
-        raise InputError(source, f"the smallest class has {smallest} samples; with these fractions each class "
-                                 f"needs at least {need} (raise pancancer.min_class_size)")
+        raise InputError(
+            source,
+            f"the smallest class has {smallest} samples; with these fractions each class "
+            f"needs at least {need} (raise pancancer.min_class_size)",
+        )
     table = kept[["barcode", "patient", "label"]].copy()
     table["split"] = stratified_split(kept, train, val, seed)
     if cv_folds:
         if smallest < cv_folds:
-            raise InputError(source, f"the smallest class has {smallest} samples, fewer than pancancer.cv_folds={cv_folds}")
+            raise InputError(
+                source, f"the smallest class has {smallest} samples, fewer than pancancer.cv_folds={cv_folds}"
+            )
         table = table.join(repeated_folds(kept, cv_folds, cv_repeats, seed))
     return table, dropped
 
@@ -80,7 +86,9 @@ def split_matrix(x: pd.DataFrame, split: pd.DataFrame, source=None):
     """Rows of ``x`` for each split, in the split table's order; checks barcodes and values."""
     missing = split.loc[~split["barcode"].isin(x.index), "barcode"]
     if len(missing):
-        raise InputError(source, f"{len(missing)} barcode(s) of the split are not in the feature matrix: {preview(missing)}")
+        raise InputError(
+            source, f"{len(missing)} barcode(s) of the split are not in the feature matrix: {preview(missing)}"
+        )
     parts = {}
     for name in ("train", "val", "test"):
         rows = split[split["split"] == name]

@@ -14,14 +14,20 @@ def pancancer_split(job) -> None:
     """Stratified train/val/test split of the classifier's samples (rule pancancer_split)."""
     import pandas as pd
 
-    from . import splits
     from ..io import write_table
+    from . import splits
 
     p = job.params
     labels = pd.read_csv(job.input.labels, sep="\t", dtype=str)
     table, dropped = splits.make_split(
-        labels, train=p.train, val=p.val, min_class_size=p.min_class_size, seed=p.seed,
-        cv_folds=p.cv_folds, cv_repeats=p.cv_repeats, source=job.input.labels,
+        labels,
+        train=p.train,
+        val=p.val,
+        min_class_size=p.min_class_size,
+        seed=p.seed,
+        cv_folds=p.cv_folds,
+        cv_repeats=p.cv_repeats,
+        source=job.input.labels,
     )
     log.info("split:\n%s", table.groupby(["label", "split"]).size().unstack(fill_value=0).to_string())
     write_table(dropped, job.output.dropped)
@@ -32,9 +38,9 @@ def gene_layout(job) -> None:
     """Gene -> pixel layout and [0, 1] scaling, fitted on the training split (rule gene_layout)."""
     import pandas as pd
 
+    from ..io import read_matrix, write_table
     from . import layouts
     from .splits import split_matrix
-    from ..io import read_matrix, write_table
 
     p = job.params
     split = pd.read_csv(job.input.split, sep="\t", dtype={"split": str})
@@ -53,9 +59,9 @@ def gene_images(job) -> None:
     """Gene images per split at the native grid, as memory-mappable .npy (rule gene_images)."""
     import pandas as pd
 
+    from ..io import read_matrix, write_table
     from . import layouts
     from .splits import split_matrix
-    from ..io import read_matrix, write_table
 
     split = pd.read_csv(job.input.split, sep="\t", dtype={"split": str})
     x = read_matrix(job.input.matrix)
@@ -75,17 +81,24 @@ def baseline_logreg(job) -> None:
     """Logistic-regression baseline on the split's feature matrix (rule baseline_logreg)."""
     import pandas as pd
 
-    from . import baseline, metrics
     from ..io import read_matrix
+    from . import baseline, metrics
 
     split = pd.read_csv(job.input.split, sep="\t", dtype={"split": str})
     x = read_matrix(job.input.matrix)
     classes, barcodes, y_test, proba = baseline.fit_predict(x, split, job.params.seed, source=job.input.matrix)
-    result = metrics.evaluate(y_test, [classes[i] for i in proba.argmax(1)], proba, classes,
-                              n_boot=job.params.bootstrap, seed=job.params.seed)
-    log.info("baseline test accuracy %.3f (95%% CI %.3f-%.3f)", result["metrics"]["accuracy"], *result["ci95"]["accuracy"])
-    metrics.write_evaluation(result, "logistic_regression", metrics.predictions_table(barcodes, y_test, classes, proba),
-                             dict(job.output.items()))
+    result = metrics.evaluate(
+        y_test, [classes[i] for i in proba.argmax(1)], proba, classes, n_boot=job.params.bootstrap, seed=job.params.seed
+    )
+    log.info(
+        "baseline test accuracy %.3f (95%% CI %.3f-%.3f)", result["metrics"]["accuracy"], *result["ci95"]["accuracy"]
+    )
+    metrics.write_evaluation(
+        result,
+        "logistic_regression",
+        metrics.predictions_table(barcodes, y_test, classes, proba),
+        dict(job.output.items()),
+    )
 
 
 def train_backbone(job) -> None:
@@ -93,14 +106,11 @@ def train_backbone(job) -> None:
     import os
     import tempfile
 
-
-
-
     import numpy as np
     import pandas as pd
 
-    from . import checkpoint, models, training
     from ..io import write_table
+    from . import checkpoint, models, training
 
     pc, backbone = job.params.cfg, job.wildcards.backbone
     cfg = training.TrainConfig.from_config(pc, job.params.seed)
@@ -110,26 +120,49 @@ def train_backbone(job) -> None:
     for part in ("train", "val"):
         x[part] = np.load(job.input[part], mmap_mode="r")
         y[part] = training.label_indices(index, part, classes, job.input.index)
-    log.info("%s on %s images %s: %d training, %d validation samples, %d classes", backbone,
-             job.wildcards.layout, x["train"].shape[1:], len(y["train"]), len(y["val"]), len(classes))
+    log.info(
+        "%s on %s images %s: %d training, %d validation samples, %d classes",
+        backbone,
+        job.wildcards.layout,
+        x["train"].shape[1:],
+        len(y["train"]),
+        len(y["val"]),
+        len(classes),
+    )
 
-    model = models.build(backbone, x["train"].shape[1:], len(classes), size=pc["image_size"], weights=pc["weights"],
-                         weights_dir=pc["weights_dir"], seed=cfg.seed)
+    model = models.build(
+        backbone,
+        x["train"].shape[1:],
+        len(classes),
+        size=pc["image_size"],
+        weights=pc["weights"],
+        weights_dir=pc["weights_dir"],
+        seed=cfg.seed,
+    )
     out_dir = os.path.dirname(job.output.model)
     with tempfile.TemporaryDirectory(prefix=".activations.", dir=out_dir) as cache:
         history = training.train(model, backbone, x["train"], y["train"], x["val"], y["val"], cfg, cache)
     write_table(history, job.output.history)
-    checkpoint.save(dict(job.output.items()), model, classes, job.input.layout, job.input.scaling,
-                    {"backbone": backbone, "layout": job.wildcards.layout, "image_size": pc["image_size"],
-                     "weights": pc["weights"], "features": job.params.features, "seed": cfg.seed})
+    checkpoint.save(
+        dict(job.output.items()),
+        model,
+        classes,
+        job.input.layout,
+        job.input.scaling,
+        {
+            "backbone": backbone,
+            "layout": job.wildcards.layout,
+            "image_size": pc["image_size"],
+            "weights": pc["weights"],
+            "features": job.params.features,
+            "seed": cfg.seed,
+        },
+    )
 
 
 def evaluate_backbone(job) -> None:
     """Test-set metrics of one trained checkpoint (rule evaluate_backbone)."""
     import os
-
-
-
 
     import numpy as np
     import pandas as pd
@@ -143,22 +176,28 @@ def evaluate_backbone(job) -> None:
     y_idx = training.label_indices(index, "test", ck.classes, job.input.index)
     proba = ck.predict_proba(np.load(job.input.test, mmap_mode="r"))
     y_true = [ck.classes[i] for i in y_idx]
-    result = metrics.evaluate(y_true, [ck.classes[i] for i in proba.argmax(1)], proba, ck.classes,
-                              n_boot=job.params.bootstrap, seed=job.params.seed)
+    result = metrics.evaluate(
+        y_true,
+        [ck.classes[i] for i in proba.argmax(1)],
+        proba,
+        ck.classes,
+        n_boot=job.params.bootstrap,
+        seed=job.params.seed,
+    )
     name = f"{ck.meta['backbone']} ({ck.meta['layout']})"
-    log.info("%s test accuracy %.3f (95%% CI %.3f-%.3f)", name, result["metrics"]["accuracy"], *result["ci95"]["accuracy"])
-    metrics.write_evaluation(result, name, metrics.predictions_table(test["barcode"], y_true, ck.classes, proba),
-                             dict(job.output.items()))
+    log.info(
+        "%s test accuracy %.3f (95%% CI %.3f-%.3f)", name, result["metrics"]["accuracy"], *result["ci95"]["accuracy"]
+    )
+    metrics.write_evaluation(
+        result, name, metrics.predictions_table(test["barcode"], y_true, ck.classes, proba), dict(job.output.items())
+    )
 
 
 def integrated_gradients(job) -> None:
     """Integrated Gradients of one checkpoint: attribution maps per class and ranked genes (rule integrated_gradients)."""
     import os
 
-
     from ..logs import warn_user
-
-
     from . import explain
 
     cfg = job.params.cfg
@@ -178,6 +217,8 @@ def integrated_gradients(job) -> None:
     median = result.write(dict(job.output.items()), top=cfg["top_genes"])
     log.info("median completeness error %.2f%% over %d samples", 100 * median, len(result.samples))
     if median > 0.05:
-        warn_user(f"Integrated Gradients completeness error: median {100 * median:.1f}% > 5% for "
-                  f"{job.wildcards.layout}/{job.wildcards.backbone}; increase ig.steps "
-                  f"(now {cfg['steps']})")
+        warn_user(
+            f"Integrated Gradients completeness error: median {100 * median:.1f}% > 5% for "
+            f"{job.wildcards.layout}/{job.wildcards.backbone}; increase ig.steps "
+            f"(now {cfg['steps']})"
+        )

@@ -64,7 +64,7 @@ class Batches(keras.utils.PyDataset):
 
     def __getitem__(self, i):
         # Sorted indices read a memory-mapped file forwards; the batch content is unchanged.
-        idx = np.sort(self._order[i * self.batch_size:(i + 1) * self.batch_size])
+        idx = np.sort(self._order[i * self.batch_size : (i + 1) * self.batch_size])
         out = (np.asarray(self.x[idx]), self.y[idx])
         return out + (self.w[idx],) if self.w is not None else out
 
@@ -88,9 +88,16 @@ class EpochLog(keras.callbacks.Callback):
         row = {"phase": self.phase, "epoch": epoch + 1, "seconds": round(time.perf_counter() - self._t0, 3)}
         row |= {k: float(v) for k, v in logs.items() if k in ("loss", "accuracy", "val_loss", "val_accuracy")}
         self.rows.append(row)
-        log.info("%s epoch %d: loss %.4f acc %.3f | val loss %.4f acc %.3f (%.1f s)", self.phase, epoch + 1,
-                 row.get("loss", np.nan), row.get("accuracy", np.nan), row.get("val_loss", np.nan),
-                 row.get("val_accuracy", np.nan), row["seconds"])
+        log.info(
+            "%s epoch %d: loss %.4f acc %.3f | val loss %.4f acc %.3f (%.1f s)",
+            self.phase,
+            epoch + 1,
+            row.get("loss", np.nan),
+            row.get("accuracy", np.nan),
+            row.get("val_loss", np.nan),
+            row.get("val_accuracy", np.nan),
+            row["seconds"],
+        )
 
 
 @dataclass
@@ -115,8 +122,16 @@ class Parts:
         inp = keras.Input(model.input_shape[1:])
         lower = keras.Model(inp, keras.Model(backbone.input, cut)(pre(inp)))
         tail = keras.Model(cut, backbone.output)
-        return cls(model, pre, backbone, model.get_layer("head_norm"), model.get_layer("head_dropout"),
-                   model.get_layer("head"), lower, tail)
+        return cls(
+            model,
+            pre,
+            backbone,
+            model.get_layer("head_norm"),
+            model.get_layer("head_dropout"),
+            model.get_layer("head"),
+            lower,
+            tail,
+        )
 
     def freeze_for(self, phase: str) -> None:
         """Phase 'head': only the head trains. Phase 'finetune': the head and the last block,
@@ -145,12 +160,15 @@ def forward(model: keras.Model, x, out_path: Path | None = None, batch_size: int
     out = None
     every = max(1, math.ceil(n / batch_size) // 10)  # batches between progress lines (~10 per pass)
     for b, i in enumerate(range(0, n, batch_size)):
-        y = np.asarray(model.predict_on_batch(np.asarray(x[i:i + batch_size])))
+        y = np.asarray(model.predict_on_batch(np.asarray(x[i : i + batch_size])))
         if out is None:
             shape = (n, *y.shape[1:])
-            out = (np.lib.format.open_memmap(out_path, mode="w+", dtype=np.float32, shape=shape)
-                   if out_path is not None else np.empty(shape, np.float32))
-        out[i:i + len(y)] = y
+            out = (
+                np.lib.format.open_memmap(out_path, mode="w+", dtype=np.float32, shape=shape)
+                if out_path is not None
+                else np.empty(shape, np.float32)
+            )
+        out[i : i + len(y)] = y
         if what and b % every == 0:
             log.info("%s: %d/%d", what, min(i + batch_size, n), n)
     return out
@@ -194,9 +212,13 @@ def _fit(model, x, y, xv, yv, epochs, lr, cfg: TrainConfig, phase, rows, weights
     model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience, restore_best_weights=True)
     sw = None if weights is None else np.array([weights[c] for c in y], np.float32)
-    model.fit(Batches(x, y, cfg.batch_size, shuffle=True, seed=cfg.seed, sample_weight=sw),
-              validation_data=Batches(xv, yv, cfg.batch_size, shuffle=False),
-              epochs=epochs, callbacks=[stop, EpochLog(phase, rows)], verbose=0)
+    model.fit(
+        Batches(x, y, cfg.batch_size, shuffle=True, seed=cfg.seed, sample_weight=sw),
+        validation_data=Batches(xv, yv, cfg.batch_size, shuffle=False),
+        epochs=epochs,
+        callbacks=[stop, EpochLog(phase, rows)],
+        verbose=0,
+    )
     log.info("%s: best validation loss %.4f at epoch %d", phase, stop.best, stop.best_epoch + 1)
     for r in rows:
         if r["phase"] == phase:
@@ -204,8 +226,9 @@ def _fit(model, x, y, xv, yv, epochs, lr, cfg: TrainConfig, phase, rows, weights
     return float(stop.best)
 
 
-def train(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val, cfg: TrainConfig,
-          cache_dir: Path) -> pd.DataFrame:
+def train(
+    model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val, cfg: TrainConfig, cache_dir: Path
+) -> pd.DataFrame:
     """Train ``model`` in place (both phases, early stopping on validation loss, best weights
     kept) and return the per-epoch history. ``x_*`` are gene images (n, H, W), possibly
     memory-mapped; ``y_*`` class indices."""
@@ -219,26 +242,51 @@ def train(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val
     rows: list[dict] = []
 
     a_train, a_val, seconds = cache_activations(parts, x_train, x_val, cache_dir, cfg.batch_size)
-    log.info("activations at %s's input %s cached in %.1f s", BACKBONES[backbone_name].last_block,
-             a_train.shape[1:], seconds)
+    log.info(
+        "activations at %s's input %s cached in %.1f s", BACKBONES[backbone_name].last_block, a_train.shape[1:], seconds
+    )
 
     parts.freeze_for("head")
     f_train, f_val = forward(parts.tail, a_train, batch_size=256), forward(parts.tail, a_val, batch_size=256)
     fit_standardisation(parts.norm, f_train)
-    best = _fit(parts.on_features(f_train.shape[1:]), f_train, y_train, f_val, y_val, cfg.head_epochs,
-                cfg.head_learning_rate, cfg, "head", rows, weights)
+    best = _fit(
+        parts.on_features(f_train.shape[1:]),
+        f_train,
+        y_train,
+        f_val,
+        y_val,
+        cfg.head_epochs,
+        cfg.head_learning_rate,
+        cfg,
+        "head",
+        rows,
+        weights,
+    )
 
     kept = "head"
     if cfg.finetune_epochs:
         after_head = model.get_weights()
         parts.freeze_for("finetune")
-        tuned = _fit(parts.on_activations(a_train.shape[1:]), a_train, y_train, a_val, y_val, cfg.finetune_epochs,
-                     cfg.finetune_learning_rate, cfg, "finetune", rows, weights)
+        tuned = _fit(
+            parts.on_activations(a_train.shape[1:]),
+            a_train,
+            y_train,
+            a_val,
+            y_val,
+            cfg.finetune_epochs,
+            cfg.finetune_learning_rate,
+            cfg,
+            "finetune",
+            rows,
+            weights,
+        )
         # The best checkpoint over both phases: fine-tuning that never beats the head alone
         # on validation loss is discarded.
         if tuned >= best:
             model.set_weights(after_head)
-            log.info("fine-tuning did not improve the validation loss (%.4f >= %.4f): phase 1 weights kept", tuned, best)
+            log.info(
+                "fine-tuning did not improve the validation loss (%.4f >= %.4f): phase 1 weights kept", tuned, best
+            )
         else:
             kept = "finetune"
     for r in rows:
@@ -248,29 +296,53 @@ def train(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val
     return pd.DataFrame(rows)
 
 
-def train_finetune_uncached(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val,
-                            cfg: TrainConfig) -> pd.DataFrame:
+def train_finetune_uncached(
+    model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val, cfg: TrainConfig
+) -> pd.DataFrame:
     """Phase 2 the straightforward way (whole model on gene images, same frozen layers,
     same batches): the reference the benchmark compares the cached path with."""
     seed_everything(cfg.seed)
     parts = Parts.of(model, backbone_name)
     parts.freeze_for("finetune")
     rows: list[dict] = []
-    _fit(model, x_train, y_train, x_val, y_val, cfg.finetune_epochs, cfg.finetune_learning_rate, cfg,
-         "finetune", rows, None)
+    _fit(
+        model,
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        cfg.finetune_epochs,
+        cfg.finetune_learning_rate,
+        cfg,
+        "finetune",
+        rows,
+        None,
+    )
     return pd.DataFrame(rows)
 
 
-def finetune_cached(model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val, cfg: TrainConfig,
-                    cache_dir: Path) -> tuple[pd.DataFrame, float]:
+def finetune_cached(
+    model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val, cfg: TrainConfig, cache_dir: Path
+) -> tuple[pd.DataFrame, float]:
     """Phase 2 alone on cached activations; returns the history and the caching time."""
     seed_everything(cfg.seed)
     parts = Parts.of(model, backbone_name)
     a_train, a_val, cache_seconds = cache_activations(parts, x_train, x_val, cache_dir, cfg.batch_size)
     parts.freeze_for("finetune")
     rows: list[dict] = []
-    _fit(parts.on_activations(a_train.shape[1:]), a_train, y_train, a_val, y_val, cfg.finetune_epochs,
-         cfg.finetune_learning_rate, cfg, "finetune", rows, None)
+    _fit(
+        parts.on_activations(a_train.shape[1:]),
+        a_train,
+        y_train,
+        a_val,
+        y_val,
+        cfg.finetune_epochs,
+        cfg.finetune_learning_rate,
+        cfg,
+        "finetune",
+        rows,
+        None,
+    )
     return pd.DataFrame(rows), cache_seconds
 
 

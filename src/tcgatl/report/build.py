@@ -20,8 +20,8 @@ from ..pancancer.layouts import gene_mask, read_layout
 from ..plots import save_figure
 from . import figures, provenance, tables
 from .document import Code, Details, Document, Figure, Section, Table, Text, to_html, to_markdown
-from .sources import DOCUMENTS, SMOTE_OPTIONS, Sources, slug as _slug
-
+from .sources import DOCUMENTS, SMOTE_OPTIONS, Sources
+from .sources import slug as _slug
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -64,21 +64,37 @@ def _data_section(src: Sources, w: _Writer) -> Section:
     per_type = tables.samples_per_type(samples, split)
     used = per_type[per_type["in_classifier"]]
     typed = per_type[(per_type["kept_after_qc"] > 0) & (per_type["tumour_type"] != "(no label)")]
-    blocks = [Text(
-        f"{int(typed['kept_after_qc'].sum())} samples of {len(typed)} tumour types passed QC "
-        f"({pc['matrix']} matrix); {int(split.shape[0])} samples of {len(used)} types with at least "
-        f"{pc['min_class_size']} samples went into the classifier, split "
-        f"{pc['train_fraction']:.0%}/{pc['val_fraction']:.0%}/{1 - pc['train_fraction'] - pc['val_fraction']:.0%} "
-        "stratified by type." + (f" Left out (too few samples): {', '.join(sorted(small['label']))}." if len(small) else ""))]
-    blocks.append(w.figure(figures.samples_per_type(per_type), "figures/samples_per_type.png",
-                           "Samples per tumour type: training/validation/test samples of the classifier, samples "
-                           "kept by QC but in a type too small to classify, and samples removed by QC (hatched)."))
-    blocks.append(w.table(per_type, "samples_per_type.tsv",
-                          "Samples per tumour type after QC, by QC drop reason and by split."))
-    blocks.append(w.table(tables.qc_reasons(qc), "qc_samples.tsv",
-                          "QC of samples (aliquots): kept, and the reason for each removal."))
-    blocks.append(w.table(tables.dropped_features(dropped), "qc_features.tsv",
-                          "QC of features (genes): number removed, by reason."))
+    blocks = [
+        Text(
+            f"{int(typed['kept_after_qc'].sum())} samples of {len(typed)} tumour types passed QC "
+            f"({pc['matrix']} matrix); {int(split.shape[0])} samples of {len(used)} types with at least "
+            f"{pc['min_class_size']} samples went into the classifier, split "
+            f"{pc['train_fraction']:.0%}/{pc['val_fraction']:.0%}/{1 - pc['train_fraction'] - pc['val_fraction']:.0%} "
+            "stratified by type."
+            + (f" Left out (too few samples): {', '.join(sorted(small['label']))}." if len(small) else "")
+        )
+    ]
+    blocks.append(
+        w.figure(
+            figures.samples_per_type(per_type),
+            "figures/samples_per_type.png",
+            "Samples per tumour type: training/validation/test samples of the classifier, samples "
+            "kept by QC but in a type too small to classify, and samples removed by QC (hatched).",
+        )
+    )
+    blocks.append(
+        w.table(per_type, "samples_per_type.tsv", "Samples per tumour type after QC, by QC drop reason and by split.")
+    )
+    blocks.append(
+        w.table(
+            tables.qc_reasons(qc), "qc_samples.tsv", "QC of samples (aliquots): kept, and the reason for each removal."
+        )
+    )
+    blocks.append(
+        w.table(
+            tables.dropped_features(dropped), "qc_features.tsv", "QC of features (genes): number removed, by reason."
+        )
+    )
     for lay in pc["layouts"]:
         files = src.layout_files(lay)
         index = tables.read_tsv(files["index"], ["split", "position", "label"])
@@ -87,12 +103,17 @@ def _data_section(src: Sources, w: _Writer) -> Section:
         train = np.load(files["images"], mmap_mode="r")
         first = index[index["split"] == "train"].sort_values("position").groupby("label", sort=True).first()
         imgs = [np.asarray(train[int(p)]) for p in first["position"]]
-        blocks.append(w.figure(
-            figures.example_images(list(first.index), imgs, mask, f"One training gene image per tumour type ({lay} layout)"),
-            f"figures/example_images_{lay}.png",
-            f"One gene image per tumour type, {lay} layout: the first training sample of each type at the model's "
-            f"native grid ({shape[0]}x{shape[1]} pixels, one pixel per gene; grey: padding, no gene). Values are "
-            f"log2 expression scaled to [0, 1] with the training set's {pc['scaling']} minimum and maximum."))
+        blocks.append(
+            w.figure(
+                figures.example_images(
+                    list(first.index), imgs, mask, f"One training gene image per tumour type ({lay} layout)"
+                ),
+                f"figures/example_images_{lay}.png",
+                f"One gene image per tumour type, {lay} layout: the first training sample of each type at the model's "
+                f"native grid ({shape[0]}x{shape[1]} pixels, one pixel per gene; grey: padding, no gene). Values are "
+                f"log2 expression scaled to [0, 1] with the training set's {pc['scaling']} minimum and maximum.",
+            )
+        )
     return Section("Data", blocks)
 
 
@@ -104,55 +125,99 @@ def _pancancer_section(src: Sources, w: _Writer) -> Section:
     shown = tables.with_ci(metrics, tables.METRICS).drop(columns=["layout", "backbone"])
     shown = shown.rename(columns=tables.METRIC_LABELS)
     best = metrics[metrics["source"] == "this workflow"].sort_values("accuracy", ascending=False).iloc[0]
-    blocks = [Text(
-        f"{len(runs)} fine-tuned models ({', '.join(pc['backbones'])} on the {', '.join(pc['layouts'])} layout(s)), "
-        f"ImageNet weights: {pc['weights']}, input resized inside the model to {pc['image_size']}x{pc['image_size']}. "
-        f"Best test accuracy: {best['model']} {_fmt(best['accuracy'])} "
-        f"(95% CI {_fmt(best['accuracy_ci_low'])}-{_fmt(best['accuracy_ci_high'])}); logistic-regression baseline "
-        f"{_fmt(baseline['metrics']['accuracy'])}. The original paper reported 0.92 (ResNet50, one split, no CI); "
-        "published peers reach about 0.95-0.96 on 33 types. Intervals: percentile bootstrap over test samples "
-        f"({pc['bootstrap']} resamples).")]
+    blocks = [
+        Text(
+            f"{len(runs)} fine-tuned models ({', '.join(pc['backbones'])} on the {', '.join(pc['layouts'])} layout(s)), "
+            f"ImageNet weights: {pc['weights']}, input resized inside the model to {pc['image_size']}x{pc['image_size']}. "
+            f"Best test accuracy: {best['model']} {_fmt(best['accuracy'])} "
+            f"(95% CI {_fmt(best['accuracy_ci_low'])}-{_fmt(best['accuracy_ci_high'])}); logistic-regression baseline "
+            f"{_fmt(baseline['metrics']['accuracy'])}. The original paper reported 0.92 (ResNet50, one split, no CI); "
+            "published peers reach about 0.95-0.96 on 33 types. Intervals: percentile bootstrap over test samples "
+            f"({pc['bootstrap']} resamples)."
+        )
+    ]
     if pc["weights"] != "imagenet":
-        blocks.append(Text("Note: these backbones were not initialised with ImageNet weights, so the numbers are not "
-                           "comparable with the paper's (the embedded demo runs offline with `weights: none`)."))
-    blocks.append(w.figure(figures.pancancer_summary(metrics), "figures/pancancer_summary.png",
-                           "Test-set accuracy and macro F1 of every backbone and layout (95% bootstrap CI), the "
-                           "logistic-regression baseline (grey) and the original paper's reported values (red star "
-                           "and dotted line)."))
-    blocks.append(w.table(metrics, "pancancer_metrics.tsv",
-                          "Test-set metrics with 95% bootstrap CIs: every backbone x layout, the logistic-regression "
-                          "baseline on the expression vector, and the original paper's single-split figures.",
-                          display=shown))
-    hist = tables.histories({(lay, bb): tables.read_tsv(src.run_file(lay, bb, "history"),
-                                                        ["phase", "loss", "val_loss", "accuracy", "val_accuracy", "kept"])
-                             for lay, bb in src.runs})
+        blocks.append(
+            Text(
+                "Note: these backbones were not initialised with ImageNet weights, so the numbers are not "
+                "comparable with the paper's (the embedded demo runs offline with `weights: none`)."
+            )
+        )
+    blocks.append(
+        w.figure(
+            figures.pancancer_summary(metrics),
+            "figures/pancancer_summary.png",
+            "Test-set accuracy and macro F1 of every backbone and layout (95% bootstrap CI), the "
+            "logistic-regression baseline (grey) and the original paper's reported values (red star "
+            "and dotted line).",
+        )
+    )
+    blocks.append(
+        w.table(
+            metrics,
+            "pancancer_metrics.tsv",
+            "Test-set metrics with 95% bootstrap CIs: every backbone x layout, the logistic-regression "
+            "baseline on the expression vector, and the original paper's single-split figures.",
+            display=shown,
+        )
+    )
+    hist = tables.histories(
+        {
+            (lay, bb): tables.read_tsv(
+                src.run_file(lay, bb, "history"), ["phase", "loss", "val_loss", "accuracy", "val_accuracy", "kept"]
+            )
+            for lay, bb in src.runs
+        }
+    )
     w.table(hist, "training_history.tsv", "Training history of every run.")
-    blocks.append(w.figure(figures.training_curves(hist), "figures/training_curves.png",
-                           "Training curves: cross-entropy loss and accuracy per epoch on the training (blue) and "
-                           "validation (red) sets; phase 1 trains the new head, phase 2 (after the dotted line) "
-                           "fine-tunes the last convolutional block; the ring marks the epoch whose weights were kept "
-                           "(lowest validation loss)."))
-    per_class = {f"{bb} ({lay})": tables.read_tsv(src.run_file(lay, bb, "per_class"), ["class", "f1"])
-                 for lay, bb in src.runs}
+    blocks.append(
+        w.figure(
+            figures.training_curves(hist),
+            "figures/training_curves.png",
+            "Training curves: cross-entropy loss and accuracy per epoch on the training (blue) and "
+            "validation (red) sets; phase 1 trains the new head, phase 2 (after the dotted line) "
+            "fine-tunes the last convolutional block; the ring marks the epoch whose weights were kept "
+            "(lowest validation loss).",
+        )
+    )
+    per_class = {
+        f"{bb} ({lay})": tables.read_tsv(src.run_file(lay, bb, "per_class"), ["class", "f1"]) for lay, bb in src.runs
+    }
     per_class["logistic regression"] = tables.read_tsv(src.baseline_file("per_class"), ["class", "f1"])
     f1 = tables.per_class_f1(per_class)
-    blocks.append(w.figure(figures.per_class_f1(f1), "figures/per_class_f1.png",
-                           "Per-class F1 on the test set: every tumour type (rows) for every model (columns)."))
-    blocks.append(w.table(f1.reset_index(), "per_class_f1.tsv", "Per-class F1 on the test set.",
-                          display=f1.round(3).reset_index()))
+    blocks.append(
+        w.figure(
+            figures.per_class_f1(f1),
+            "figures/per_class_f1.png",
+            "Per-class F1 on the test set: every tumour type (rows) for every model (columns).",
+        )
+    )
+    blocks.append(
+        w.table(
+            f1.reset_index(), "per_class_f1.tsv", "Per-class F1 on the test set.", display=f1.round(3).reset_index()
+        )
+    )
     confusions = []
-    for (lay, bb) in src.runs:
+    for lay, bb in src.runs:
         conf = tables.read_tsv(src.run_file(lay, bb, "confusion"), ["true"]).set_index("true")
         w.table(conf.reset_index(), f"confusion_{_slug(lay, bb)}.tsv", f"Confusion matrix of {bb} ({lay}).")
-        confusions.append(w.figure(figures.confusion(conf, f"{bb} ({lay}): test-set confusion matrix"),
-                                   f"figures/confusion_{_slug(lay, bb)}.png",
-                                   f"Confusion matrix of {bb} on the {lay} layout (test set): counts, coloured by the "
-                                   "share of each true type's samples."))
+        confusions.append(
+            w.figure(
+                figures.confusion(conf, f"{bb} ({lay}): test-set confusion matrix"),
+                f"figures/confusion_{_slug(lay, bb)}.png",
+                f"Confusion matrix of {bb} on the {lay} layout (test set): counts, coloured by the "
+                "share of each true type's samples.",
+            )
+        )
     conf = tables.read_tsv(src.baseline_file("confusion"), ["true"]).set_index("true")
     w.table(conf.reset_index(), "confusion_baseline.tsv", "Confusion matrix of the baseline.")
-    confusions.append(w.figure(figures.confusion(conf, "Logistic-regression baseline: test-set confusion matrix"),
-                               "figures/confusion_baseline.png",
-                               "Confusion matrix of the logistic-regression baseline (test set)."))
+    confusions.append(
+        w.figure(
+            figures.confusion(conf, "Logistic-regression baseline: test-set confusion matrix"),
+            "figures/confusion_baseline.png",
+            "Confusion matrix of the logistic-regression baseline (test set).",
+        )
+    )
     best_name = f"confusion_{_slug(best['layout'], best['backbone'])}.png"
     first = next(f for f in confusions if f.path.name == best_name)
     blocks.append(Details(f"Confusion matrix of the best model, {best['model']}", [first], open=True))
@@ -162,86 +227,165 @@ def _pancancer_section(src: Sources, w: _Writer) -> Section:
 
 def _ig_section(src: Sources, w: _Writer, top_n: int) -> Section:
     ig = src.config["ig"]
-    blocks = [Text(
-        f"Integrated Gradients (baseline `{ig['baseline']}`, {ig['steps']} steps) on correctly classified test samples "
-        f"(at most {ig['max_per_class']} per type). One pixel is one gene, so pixel attributions are gene "
-        "attributions; genes sharing a pixel of the similarity layout split it by the chain rule. Completeness "
-        "error: |sum of attributions - (F(x) - F(baseline))| relative to |F(x) - F(baseline)|.")]
+    blocks = [
+        Text(
+            f"Integrated Gradients (baseline `{ig['baseline']}`, {ig['steps']} steps) on correctly classified test samples "
+            f"(at most {ig['max_per_class']} per type). One pixel is one gene, so pixel attributions are gene "
+            "attributions; genes sharing a pixel of the similarity layout split it by the chain rule. Completeness "
+            "error: |sum of attributions - (F(x) - F(baseline))| relative to |F(x) - F(baseline)|."
+        )
+    ]
     tops, comp_rows = [], []
     for lay, bb in src.runs:
         top = tables.read_tsv(src.run_file(lay, bb, "ig_top_genes"), ["class", "rank", "symbol", "n_samples"])
         comp = tables.read_tsv(src.run_file(lay, bb, "ig_completeness"), ["completeness_error"])
         tops.append(top.assign(layout=lay, backbone=bb))
-        comp_rows.append({"layout": lay, "backbone": bb, "samples": len(comp),
-                          "median_completeness_error": comp["completeness_error"].median(),
-                          "max_completeness_error": comp["completeness_error"].max()})
-        grid = w.copy(src.run_file(lay, bb, "ig_grid"), f"figures/ig_{_slug(lay, bb)}.png",
-                      f"Mean IG attribution per tumour type, {bb} on the {lay} layout (red raises the type's "
-                      "probability, blue lowers it; grey: padding; one colour scale for all panels).")
+        comp_rows.append(
+            {
+                "layout": lay,
+                "backbone": bb,
+                "samples": len(comp),
+                "median_completeness_error": comp["completeness_error"].median(),
+                "max_completeness_error": comp["completeness_error"].max(),
+            }
+        )
+        grid = w.copy(
+            src.run_file(lay, bb, "ig_grid"),
+            f"figures/ig_{_slug(lay, bb)}.png",
+            f"Mean IG attribution per tumour type, {bb} on the {lay} layout (red raises the type's "
+            "probability, blue lowers it; grey: padding; one colour scale for all panels).",
+        )
         wide = tables.top_genes_wide(top, top_n)
-        blocks.append(Details(f"{bb} ({lay})", [grid, Table(wide, f"Top {top_n} genes per tumour type by mean "
-                                                                 f"attribution, {bb} ({lay}).")],
-                              open=(lay, bb) == src.runs[0]))
+        blocks.append(
+            Details(
+                f"{bb} ({lay})",
+                [grid, Table(wide, f"Top {top_n} genes per tumour type by mean attribution, {bb} ({lay}).")],
+                open=(lay, bb) == src.runs[0],
+            )
+        )
     comp = pd.DataFrame(comp_rows)
-    blocks.insert(1, w.table(comp, "ig_completeness.tsv",
-                             "IG completeness error per model (median and maximum over the explained samples).",
-                             display=comp.round(4)))
+    blocks.insert(
+        1,
+        w.table(
+            comp,
+            "ig_completeness.tsv",
+            "IG completeness error per model (median and maximum over the explained samples).",
+            display=comp.round(4),
+        ),
+    )
     w.table(pd.concat(tops, ignore_index=True), "ig_top_genes.tsv", "Top genes per class, every model.")
     return Section("Integrated Gradients", blocks)
 
 
 def _motlab_section(src: Sources, w: _Writer) -> Section:
     mot = src.config["motlab"]
-    summary = tables.read_tsv(src.motlab / "auroc_summary.tsv",
-                              ["endpoint", "years", "scheme", "smote", "population", "mean_auroc", "ci95_low",
-                               "ci95_high", "repeats"])
+    summary = tables.read_tsv(
+        src.motlab / "auroc_summary.tsv",
+        ["endpoint", "years", "scheme", "smote", "population", "mean_auroc", "ci95_low", "ci95_high", "repeats"],
+    )
     auroc = tables.motlab_auroc(summary)
     tags = ["AA_auroc", "EA_auroc", "EA_minus_AA"]
-    shown = tables.with_ci(auroc, tags).rename(columns={"AA_auroc": "AA AUROC [95% CI]", "EA_auroc": "EA AUROC [95% CI]",
-                                                         "EA_minus_AA": "EA - AA gap [95% CI]"})
+    shown = tables.with_ci(auroc, tags).rename(
+        columns={
+            "AA_auroc": "AA AUROC [95% CI]",
+            "EA_auroc": "EA AUROC [95% CI]",
+            "EA_minus_AA": "EA - AA gap [95% CI]",
+        }
+    )
     shown = shown[[c for c in shown.columns if c != "repeats"] + ["repeats"]]
-    blocks = [Text(
-        f"Breast-cancer prognosis from {', '.join(mot['layers'])}: pretrained on European-American (EA) and adapted to "
-        f"African-American (AA) patients. AUROC on AA patients over {mot['repeats']} repeats of stratified "
-        f"{mot['folds']}-fold cross-validation (mean and 95% t-interval over repeats, clipped to [0, 1]). Every "
-        "preprocessing step, the omics weights and SMOTE are fitted inside each training fold. EA AUROC and the "
-        "EA - AA gap exist for `mixture` only (in the other schemes EA patients are training data).")]
-    blocks.append(w.table(auroc, "motlab_auroc.tsv", "AUROC by endpoint, years, scheme and SMOTE option.",
-                          display=shown))
-    blocks.append(w.copy(src.motlab / "auroc_by_scheme.png", "figures/motlab_auroc_by_scheme.png",
-                         "Mean AUROC with 95% CI per scheme and SMOTE option (AA; EA for mixture)."))
-    blocks.append(w.copy(src.motlab / "roc_curves.png", "figures/motlab_roc_curves.png",
-                         "ROC curves of the pooled out-of-fold AA predictions (first repeat); AUROC in the legend."))
+    blocks = [
+        Text(
+            f"Breast-cancer prognosis from {', '.join(mot['layers'])}: pretrained on European-American (EA) and adapted to "
+            f"African-American (AA) patients. AUROC on AA patients over {mot['repeats']} repeats of stratified "
+            f"{mot['folds']}-fold cross-validation (mean and 95% t-interval over repeats, clipped to [0, 1]). Every "
+            "preprocessing step, the omics weights and SMOTE are fitted inside each training fold. EA AUROC and the "
+            "EA - AA gap exist for `mixture` only (in the other schemes EA patients are training data)."
+        )
+    ]
+    blocks.append(
+        w.table(auroc, "motlab_auroc.tsv", "AUROC by endpoint, years, scheme and SMOTE option.", display=shown)
+    )
+    blocks.append(
+        w.copy(
+            src.motlab / "auroc_by_scheme.png",
+            "figures/motlab_auroc_by_scheme.png",
+            "Mean AUROC with 95% CI per scheme and SMOTE option (AA; EA for mixture).",
+        )
+    )
+    blocks.append(
+        w.copy(
+            src.motlab / "roc_curves.png",
+            "figures/motlab_roc_curves.png",
+            "ROC curves of the pooled out-of-fold AA predictions (first repeat); AUROC in the legend.",
+        )
+    )
     final = {}
     for ep, yrs in src.endpoints:
         for scheme in mot["schemes"]:
             for sm in SMOTE_OPTIONS:
                 final[(ep, yrs, scheme, sm)] = tables.read_json(src.final_model_json(ep, yrs, scheme, sm))
-    folds = pd.concat([tables.read_tsv(src.endpoint_dir(ep, yrs) / s / "omics_weights.tsv",
-                                       ["endpoint", "years", "scheme"])
-                       for ep, yrs in src.endpoints for s in mot["schemes"]], ignore_index=True)
+    folds = pd.concat(
+        [
+            tables.read_tsv(src.endpoint_dir(ep, yrs) / s / "omics_weights.tsv", ["endpoint", "years", "scheme"])
+            for ep, yrs in src.endpoints
+            for s in mot["schemes"]
+        ],
+        ignore_index=True,
+    )
     weights = tables.motlab_weights(final, folds)
-    blocks.append(w.table(weights, "motlab_weights.tsv",
-                          "Omics weights: those of each final model (chosen by inner CV on all its training "
-                          "patients) and the mean and SD of those chosen in the evaluation folds.",
-                          display=weights.round(3)))
-    counts = pd.concat([tables.read_tsv(src.endpoint_dir(ep, yrs) / "label_counts.tsv", ["ancestry", "status"])
-                        .assign(endpoint=ep, years=yrs) for ep, yrs in src.endpoints], ignore_index=True)
-    blocks.append(w.table(counts, "motlab_labels.tsv",
-                          "Patients per label: event within the horizon (1), event-free beyond it (0), excluded."))
-    blocks.append(w.table(tables.read_tsv(src.motlab / "cohort_counts.tsv", ["step", "patients"]),
-                          "motlab_cohort.tsv", "Cohort selection: patients left after each step."))
+    blocks.append(
+        w.table(
+            weights,
+            "motlab_weights.tsv",
+            "Omics weights: those of each final model (chosen by inner CV on all its training "
+            "patients) and the mean and SD of those chosen in the evaluation folds.",
+            display=weights.round(3),
+        )
+    )
+    counts = pd.concat(
+        [
+            tables.read_tsv(src.endpoint_dir(ep, yrs) / "label_counts.tsv", ["ancestry", "status"]).assign(
+                endpoint=ep, years=yrs
+            )
+            for ep, yrs in src.endpoints
+        ],
+        ignore_index=True,
+    )
+    blocks.append(
+        w.table(
+            counts,
+            "motlab_labels.tsv",
+            "Patients per label: event within the horizon (1), event-free beyond it (0), excluded.",
+        )
+    )
+    blocks.append(
+        w.table(
+            tables.read_tsv(src.motlab / "cohort_counts.tsv", ["step", "patients"]),
+            "motlab_cohort.tsv",
+            "Cohort selection: patients left after each step.",
+        )
+    )
     return Section("MOTLAB: EA to AA transfer", blocks)
 
 
 def _provenance_section(w: _Writer, config: dict, raw_files: dict, manifest_md5: dict, basedir, date: str) -> Section:
     version = provenance.workflow_version(basedir)
     blocks = [Text(f"Report built {date} (UTC) by workflow version {version}.")]
-    blocks.append(w.table(provenance.software_versions(), "software_versions.tsv",
-                          "Software versions in the environment that built this report (the pinned environments "
-                          "are in envs/ and requirements.lock)."))
-    blocks.append(w.table(provenance.input_checksums(raw_files, manifest_md5), "input_checksums.tsv",
-                          "Raw inputs: size and md5, beside the GDC manifest's md5 for that file name."))
+    blocks.append(
+        w.table(
+            provenance.software_versions(),
+            "software_versions.tsv",
+            "Software versions in the environment that built this report (the pinned environments "
+            "are in envs/ and requirements.lock).",
+        )
+    )
+    blocks.append(
+        w.table(
+            provenance.input_checksums(raw_files, manifest_md5),
+            "input_checksums.tsv",
+            "Raw inputs: size and md5, beside the GDC manifest's md5 for that file name.",
+        )
+    )
     text = yaml.safe_dump(config, sort_keys=False, default_flow_style=None)
     with atomic_path(w.out / "config.yaml") as tmp:
         tmp.write_text(text)
@@ -251,8 +395,15 @@ def _provenance_section(w: _Writer, config: dict, raw_files: dict, manifest_md5:
     return Section("Provenance", blocks)
 
 
-def build(src: Sources, out_dir, *, raw_files: dict[str, str], manifest_md5: dict[str, str] | None = None,
-          basedir=".", top_genes: int | None = None) -> dict[str, Path]:
+def build(
+    src: Sources,
+    out_dir,
+    *,
+    raw_files: dict[str, str],
+    manifest_md5: dict[str, str] | None = None,
+    basedir=".",
+    top_genes: int | None = None,
+) -> dict[str, Path]:
     """Write the whole report under ``out_dir``; returns the paths of the three documents."""
     out = Path(out_dir)
     # index.html is written last: an old one must not stand beside a half-rebuilt report.
@@ -266,9 +417,11 @@ def build(src: Sources, out_dir, *, raw_files: dict[str, str], manifest_md5: dic
         _motlab_section(src, w),
         _provenance_section(w, src.config, raw_files, manifest_md5 or {}, basedir, date),
     ]
-    doc = Document("TCGA transfer learning: reanalysis report",
-                   f"Pan-cancer tumour-type classification from gene images, and MOTLAB EA-to-AA prognosis. "
-                   f"Built {date}.", sections)
+    doc = Document(
+        "TCGA transfer learning: reanalysis report",
+        f"Pan-cancer tumour-type classification from gene images, and MOTLAB EA-to-AA prognosis. Built {date}.",
+        sections,
+    )
     paths = {k: out / name for k, name in DOCUMENTS.items()}
     with atomic_path(paths["json"]) as tmp:
         tmp.write_text(json.dumps(w.data, indent=1, default=str))

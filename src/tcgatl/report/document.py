@@ -39,6 +39,7 @@ class Table:
 @dataclass
 class Details:
     """A group of blocks shown collapsed in HTML (open=False) and as a subsection in Markdown."""
+
     summary: str
     blocks: list
     open: bool = False
@@ -96,8 +97,12 @@ def _md_blocks(blocks, level: int) -> list[str]:
 
 
 def to_markdown(doc: Document) -> str:
-    parts = [f"# {doc.title}", doc.subtitle, "## Contents",
-             "\n".join(f"- [{s.title}](#{s.anchor})" for s in doc.sections)]
+    parts = [
+        f"# {doc.title}",
+        doc.subtitle,
+        "## Contents",
+        "\n".join(f"- [{s.title}](#{s.anchor})" for s in doc.sections),
+    ]
     for s in doc.sections:
         parts.append(f"## {s.title}")
         parts += _md_blocks(s.blocks, 3)
@@ -120,8 +125,10 @@ def _html_blocks(blocks, root: Path) -> str:
         elif isinstance(b, Code):
             out.append(f"<pre>{html.escape(b.text)}</pre>")
         elif isinstance(b, Figure):
-            out.append(f'<figure><img src="{_data_uri(root / b.path)}" alt="{html.escape(b.caption)}">'
-                       f"<figcaption>{_inline(b.caption)}</figcaption></figure>")
+            out.append(
+                f'<figure><img src="{_data_uri(root / b.path)}" alt="{html.escape(b.caption)}">'
+                f"<figcaption>{_inline(b.caption)}</figcaption></figure>"
+            )
         elif isinstance(b, Table):
             # Cells stay on one line ("0.91 [0.89, 0.93]") unless some are long (gene lists).
             frame = b.frame.astype(object).map(lambda v: "-" if _missing(v) else v)  # NaN, None, pd.NA
@@ -130,18 +137,23 @@ def _html_blocks(blocks, root: Path) -> str:
             link = f' <a href="tables/{html.escape(b.tsv)}">TSV</a>' if b.tsv else ""
             out.append(f'<div class="table"><p class="caption">{_inline(b.caption)}{link}</p>{table}</div>')
         elif isinstance(b, Details):
-            out.append(f"<details{' open' if b.open else ''}><summary>{_inline(b.summary)}</summary>"
-                       f"{_html_blocks(b.blocks, root)}</details>")
+            out.append(
+                f"<details{' open' if b.open else ''}><summary>{_inline(b.summary)}</summary>"
+                f"{_html_blocks(b.blocks, root)}</details>"
+            )
     return "\n".join(out)
 
 
 _TEMPLATE = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=False, keep_trailing_newline=True,
+    loader=jinja2.FileSystemLoader(Path(__file__).parent),
+    autoescape=False,
+    keep_trailing_newline=True,
 ).get_template("template.html")
 
 
 def to_html(doc: Document, root: Path) -> str:
     """The whole report as one HTML page; figure paths are resolved against ``root``."""
-    sections = [{"title": html.escape(s.title), "anchor": s.anchor, "body": _html_blocks(s.blocks, root)}
-                for s in doc.sections]
+    sections = [
+        {"title": html.escape(s.title), "anchor": s.anchor, "body": _html_blocks(s.blocks, root)} for s in doc.sections
+    ]
     return _TEMPLATE.render(title=html.escape(doc.title), subtitle=_inline(doc.subtitle), sections=sections)

@@ -46,8 +46,9 @@ def overlapping_text(fig) -> list[tuple[str, str]]:
     for i in range(len(texts)):
         x0, y0, x1, y1 = boxes[i]
         # Touching edges and sub-pixel contact are not overlaps a reader would notice.
-        hit = (np.minimum(x1, boxes[i + 1:, 2]) - np.maximum(x0, boxes[i + 1:, 0]) > 1) & (
-            np.minimum(y1, boxes[i + 1:, 3]) - np.maximum(y0, boxes[i + 1:, 1]) > 1)
+        hit = (np.minimum(x1, boxes[i + 1 :, 2]) - np.maximum(x0, boxes[i + 1 :, 0]) > 1) & (
+            np.minimum(y1, boxes[i + 1 :, 3]) - np.maximum(y0, boxes[i + 1 :, 1]) > 1
+        )
         pairs += [(texts[i].get_text(), texts[i + 1 + j].get_text()) for j in np.flatnonzero(hit)]
     return pairs
 
@@ -76,8 +77,16 @@ def samples_per_type(table: pd.DataFrame):
 
 def example_images(names, images, mask, title: str):
     """One gene image per tumour type (the first training sample), one shared [0, 1] scale."""
-    return plots.image_grid(names, images, mask, title, plots.gene_cmap(), Normalize(0, 1),
-                            "scaled log2 expression [0, 1]", panel=(2.5, 2.6))
+    return plots.image_grid(
+        names,
+        images,
+        mask,
+        title,
+        plots.gene_cmap(),
+        Normalize(0, 1),
+        "scaled log2 expression [0, 1]",
+        panel=(2.5, 2.6),
+    )
 
 
 def pancancer_summary(table: pd.DataFrame):
@@ -91,8 +100,15 @@ def pancancer_summary(table: pd.DataFrame):
             ref = r["source"] == "original paper"
             lo, hi = r[f"{metric}_ci_low"], r[f"{metric}_ci_high"]
             err = None if pd.isna(lo) else [[r[metric] - lo], [hi - r[metric]]]
-            ax.errorbar(r[metric], i, xerr=err, fmt="*" if ref else "o", ms=9 if ref else 5, capsize=3,
-                        color="#c44e52" if ref else ("#777777" if "baseline" in r["source"] else "#4c72b0"))
+            ax.errorbar(
+                r[metric],
+                i,
+                xerr=err,
+                fmt="*" if ref else "o",
+                ms=9 if ref else 5,
+                capsize=3,
+                color="#c44e52" if ref else ("#777777" if "baseline" in r["source"] else "#4c72b0"),
+            )
             if ref:
                 ax.axvline(r[metric], color="#c44e52", lw=0.8, ls=":")
         ax.set(xlabel=f"test-set {label} (95% bootstrap CI)", xlim=(0, 1.02))
@@ -109,8 +125,13 @@ def training_curves(hist: pd.DataFrame):
     layouts = list(dict.fromkeys(hist["layout"]))
     backbones = list(dict.fromkeys(hist["backbone"]))
     cols = [(lay, m) for lay in layouts for m in ("loss", "accuracy")]
-    fig, axes = plt.subplots(len(backbones), len(cols), figsize=(3.3 * len(cols), 2.5 * len(backbones) + 0.6),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        len(backbones),
+        len(cols),
+        figsize=(3.3 * len(cols), 2.5 * len(backbones) + 0.6),
+        squeeze=False,
+        constrained_layout=True,
+    )
     for i, bb in enumerate(backbones):
         for j, (lay, metric) in enumerate(cols):
             ax = axes[i, j]
@@ -151,8 +172,15 @@ def confusion(conf: pd.DataFrame, title: str):
     fontsize = 8 if k <= 12 else 6 if k <= 24 else 5
     for (r, c), n in np.ndenumerate(counts):
         if n:
-            ax.text(c, r, f"{int(n)}", ha="center", va="center", fontsize=fontsize,
-                    color="white" if share[r, c] > 0.6 else "black")
+            ax.text(
+                c,
+                r,
+                f"{int(n)}",
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color="white" if share[r, c] > 0.6 else "black",
+            )
     tick = 8 if k <= 24 else 7
     ax.set_xticks(range(k), names, rotation=90, fontsize=tick)
     ax.set_yticks(range(k), list(conf.index), fontsize=tick)

@@ -15,13 +15,29 @@ from ..io import md5sum
 
 # The distributions the results depend on (absent ones are listed as such: a report built in
 # the small report env does not have TensorFlow, the training env does).
-PACKAGES = ["snakemake", "tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas", "pyarrow", "scikit-learn",
-            "imbalanced-learn", "scipy", "matplotlib", "Jinja2", "jsonschema", "snakemake-executor-plugin-slurm"]
+PACKAGES = [
+    "snakemake",
+    "tensorflow-cpu",
+    "tensorflow",
+    "keras",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "imbalanced-learn",
+    "scipy",
+    "matplotlib",
+    "Jinja2",
+    "jsonschema",
+    "snakemake-executor-plugin-slurm",
+]
 
 
 def software_versions(packages=PACKAGES) -> pd.DataFrame:
-    rows = [{"software": "python", "version": platform.python_version()},
-            {"software": "platform", "version": platform.platform()}]
+    rows = [
+        {"software": "python", "version": platform.python_version()},
+        {"software": "platform", "version": platform.platform()},
+    ]
     for name in packages:
         try:
             rows.append({"software": name, "version": md.version(name)})
@@ -42,17 +58,28 @@ def input_checksums(files: dict[str, str], manifest_md5: dict[str, str] | None =
             raise InputError(p, f"raw input {name!r} is missing; the report checksums every input")
         expected = (manifest_md5 or {}).get(p.name, "")
         digest = md5sum(p)
-        rows.append({"input": name, "file": str(p), "bytes": p.stat().st_size, "md5": digest,
-                     "manifest_md5": expected,
-                     "matches_manifest": "" if not expected else ("yes" if expected == digest else "NO")})
+        rows.append(
+            {
+                "input": name,
+                "file": str(p),
+                "bytes": p.stat().st_size,
+                "md5": digest,
+                "manifest_md5": expected,
+                "matches_manifest": "" if not expected else ("yes" if expected == digest else "NO"),
+            }
+        )
     return pd.DataFrame(rows, columns=["input", "file", "bytes", "md5", "manifest_md5", "matches_manifest"])
 
 
 def workflow_version(basedir) -> str:
     """``git describe`` of the workflow checkout, or 'unknown' (e.g. a copied release)."""
     try:
-        out = subprocess.run(["git", "-C", str(basedir), "describe", "--always", "--dirty", "--tags"],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "-C", str(basedir), "describe", "--always", "--dirty", "--tags"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"

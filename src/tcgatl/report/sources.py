@@ -94,7 +94,11 @@ class Sources:
 
     def layout_files(self, layout: str) -> dict[str, Path]:
         d = self.pancancer / layout
-        return {"images": d / "images" / "train.npy", "index": d / "images" / "index.tsv", "layout": d / "layout.parquet"}
+        return {
+            "images": d / "images" / "train.npy",
+            "index": d / "images" / "index.tsv",
+            "layout": d / "layout.parquet",
+        }
 
     def endpoint_dir(self, endpoint: str, years: int) -> Path:
         return self.motlab / f"{endpoint}_{years}y"
@@ -113,13 +117,17 @@ class Sources:
             "layouts": [p for lay in self.config["pancancer"]["layouts"] for p in self.layout_files(lay).values()],
             "runs": [self.run_file(lay, bb, role) for lay, bb in self.runs for role in RUN_FILES],
             "baseline": [self.baseline_file(role) for role in BASELINE_FILES],
-            "motlab": [self.motlab / n for n in ("auroc_summary.tsv", "auroc_by_scheme.png", "roc_curves.png",
-                                                 "cohort_counts.tsv")],
+            "motlab": [
+                self.motlab / n
+                for n in ("auroc_summary.tsv", "auroc_by_scheme.png", "roc_curves.png", "cohort_counts.tsv")
+            ],
             "motlab_labels": [self.endpoint_dir(ep, y) / "label_counts.tsv" for ep, y in self.endpoints],
-            "motlab_weights": [self.endpoint_dir(ep, y) / s / "omics_weights.tsv"
-                               for ep, y in self.endpoints for s in schemes],
-            "motlab_models": [self.final_model_json(ep, y, s, sm)
-                              for ep, y in self.endpoints for s in schemes for sm in SMOTE_OPTIONS],
+            "motlab_weights": [
+                self.endpoint_dir(ep, y) / s / "omics_weights.tsv" for ep, y in self.endpoints for s in schemes
+            ],
+            "motlab_models": [
+                self.final_model_json(ep, y, s, sm) for ep, y in self.endpoints for s in schemes for sm in SMOTE_OPTIONS
+            ],
         }
         return {k: [str(p) for p in v] for k, v in out.items()}
 
@@ -141,10 +149,24 @@ def output_files(src: Sources) -> list[tuple[str, str, dict]]:
         ("tables/training_history.tsv", "training_history", {}),
         ("figures/per_class_f1.png", "per_class_f1_figure", {}),
         ("tables/per_class_f1.tsv", "per_class_f1_table", {}),
-        *[(f"figures/confusion_{slug(lay, bb)}.png", "confusion", {"layout": lay, "model": bb}) for lay, bb in src.runs],
-        ("figures/confusion_baseline.png", "confusion", {"layout": "expression vector", "model": "logistic regression"}),
-        *[(f"tables/confusion_{slug(lay, bb)}.tsv", "confusion_table", {"layout": lay, "model": bb}) for lay, bb in src.runs],
-        ("tables/confusion_baseline.tsv", "confusion_table", {"layout": "expression vector", "model": "logistic regression"}),
+        *[
+            (f"figures/confusion_{slug(lay, bb)}.png", "confusion", {"layout": lay, "model": bb})
+            for lay, bb in src.runs
+        ],
+        (
+            "figures/confusion_baseline.png",
+            "confusion",
+            {"layout": "expression vector", "model": "logistic regression"},
+        ),
+        *[
+            (f"tables/confusion_{slug(lay, bb)}.tsv", "confusion_table", {"layout": lay, "model": bb})
+            for lay, bb in src.runs
+        ],
+        (
+            "tables/confusion_baseline.tsv",
+            "confusion_table",
+            {"layout": "expression vector", "model": "logistic regression"},
+        ),
         ("tables/ig_completeness.tsv", "ig_completeness", {}),
         ("tables/ig_top_genes.tsv", "ig_top_genes", {}),
         *[(f"figures/ig_{slug(lay, bb)}.png", "copy", {}) for lay, bb in src.runs],

@@ -14,8 +14,6 @@ def metrics_report(job) -> None:
     """The metrics report under results/report/ (rule metrics_report)."""
     from pathlib import Path
 
-
-
     from .build import build
     from .sources import Sources
 

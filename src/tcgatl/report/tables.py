@@ -16,14 +16,32 @@ from ..io import read_table
 # 102x102, one 80/10/10 split): a reference row, not a result of this workflow.
 ORIGINAL_PAPER = {
     "model": "Original paper: ResNet50 (alphabetical, 102x102, one 80/10/10 split)",
-    "layout": "alphabetical", "backbone": "ResNet50", "source": "original paper",
-    "accuracy": 0.92, "macro_precision": 0.90, "macro_recall": 0.88, "macro_f1": 0.89,
+    "layout": "alphabetical",
+    "backbone": "ResNet50",
+    "source": "original paper",
+    "accuracy": 0.92,
+    "macro_precision": 0.90,
+    "macro_recall": 0.88,
+    "macro_f1": 0.89,
 }
-METRICS = ["accuracy", "macro_precision", "macro_recall", "macro_f1",
-           "weighted_precision", "weighted_recall", "weighted_f1"]
-METRIC_LABELS = {"accuracy": "accuracy", "macro_precision": "macro P", "macro_recall": "macro R",
-                 "macro_f1": "macro F1", "weighted_precision": "weighted P", "weighted_recall": "weighted R",
-                 "weighted_f1": "weighted F1"}
+METRICS = [
+    "accuracy",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "weighted_precision",
+    "weighted_recall",
+    "weighted_f1",
+]
+METRIC_LABELS = {
+    "accuracy": "accuracy",
+    "macro_precision": "macro P",
+    "macro_recall": "macro R",
+    "macro_f1": "macro F1",
+    "weighted_precision": "weighted P",
+    "weighted_recall": "weighted R",
+    "weighted_f1": "weighted F1",
+}
 
 
 def read_tsv(path, columns=()) -> pd.DataFrame:
@@ -61,8 +79,9 @@ def samples_per_type(samples: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame
     for c in ("train", "val", "test"):
         out[c] = out[c].fillna(0).astype(int)
     out["in_classifier"] = out[["train", "val", "test"]].sum(axis=1) > 0
-    return out.sort_values(["in_classifier", "kept_after_qc", "tumour_type"], ascending=[False, False, True],
-                           ignore_index=True)
+    return out.sort_values(
+        ["in_classifier", "kept_after_qc", "tumour_type"], ascending=[False, False, True], ignore_index=True
+    )
 
 
 def qc_reasons(qc: pd.DataFrame) -> pd.DataFrame:
@@ -87,10 +106,19 @@ def _metric_row(result: dict, **keys) -> dict:
 
 def pancancer_metrics(runs: dict[tuple[str, str], dict], baseline: dict) -> pd.DataFrame:
     """Every backbone x layout run, the logistic-regression baseline and the original paper's row."""
-    rows = [_metric_row(r, model=f"{bb} ({lay})", layout=lay, backbone=bb, source="this workflow")
-            for (lay, bb), r in runs.items()]
-    rows.append(_metric_row(baseline, model="Logistic regression (expression vector)", layout="(expression vector)",
-                            backbone="logistic regression", source="this workflow (baseline)"))
+    rows = [
+        _metric_row(r, model=f"{bb} ({lay})", layout=lay, backbone=bb, source="this workflow")
+        for (lay, bb), r in runs.items()
+    ]
+    rows.append(
+        _metric_row(
+            baseline,
+            model="Logistic regression (expression vector)",
+            layout="(expression vector)",
+            backbone="logistic regression",
+            source="this workflow (baseline)",
+        )
+    )
     ref = dict(ORIGINAL_PAPER, n_test=np.nan)
     for m in METRICS:
         ref.setdefault(m, np.nan)
@@ -105,11 +133,13 @@ def with_ci(df: pd.DataFrame, metrics, digits: int = 2) -> pd.DataFrame:
     """Display copy: each metric as 'value [low, high]' (no CI: the value alone; none: '-')."""
     out = df.drop(columns=[c for m in metrics for c in (f"{m}_ci_low", f"{m}_ci_high")], errors="ignore")
     for m in metrics:
+
         def fmt(r, m=m):
             v, lo, hi = r[m], r.get(f"{m}_ci_low", np.nan), r.get(f"{m}_ci_high", np.nan)
             if pd.isna(v):
                 return "-"
             return f"{v:.{digits}f}" if pd.isna(lo) else f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
         out[m] = df.apply(fmt, axis=1)
     return out
 
@@ -133,8 +163,11 @@ def histories(frames: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
 def top_genes_wide(top: pd.DataFrame, n: int) -> pd.DataFrame:
     """One row per tumour type: its top-n genes by mean attribution, best first."""
     top = top.sort_values(["class", "rank"])
-    out = top[top["rank"] <= n].groupby("class", sort=True).agg(
-        top_genes=("symbol", lambda s: ", ".join(map(str, s))), samples=("n_samples", "first"))
+    out = (
+        top[top["rank"] <= n]
+        .groupby("class", sort=True)
+        .agg(top_genes=("symbol", lambda s: ", ".join(map(str, s))), samples=("n_samples", "first"))
+    )
     return out.reset_index().rename(columns={"class": "tumour_type"})
 
 
@@ -157,8 +190,14 @@ def motlab_weights(final: dict[tuple, dict], folds: pd.DataFrame) -> pd.DataFram
     mean and spread of the weights chosen within the evaluation folds."""
     rows = []
     for (ep, yrs, scheme, smote), meta in final.items():
-        row = {"endpoint": ep, "years": yrs, "scheme": scheme, "smote": smote,
-               "weighting": meta.get("weighting", ""), "smote_status": meta.get("smote_status", "")}
+        row = {
+            "endpoint": ep,
+            "years": yrs,
+            "scheme": scheme,
+            "smote": smote,
+            "weighting": meta.get("weighting", ""),
+            "smote_status": meta.get("smote_status", ""),
+        }
         for layer, w in (meta.get("weights") or {}).items():
             row[f"final_w_{layer}"] = w
         sub = folds[(folds["endpoint"] == ep) & (folds["years"] == yrs) & (folds["scheme"] == scheme)]
