@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+# Before any test module imports TensorFlow: its C++ start-up messages stay out of the output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SHARED = Path(os.environ.get("TCGATL_SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -1,15 +1,11 @@
 """Integrated Gradients: exactness on linear models, completeness, batching, gene mapping."""
 
-import os
+import keras
+import numpy as np
+import pandas as pd
+import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from tcgatl import plots  # noqa: E402
+from tcgatl import plots
 from tcgatl.pancancer import ig, layouts
 
 RNG = np.random.default_rng(0)

@@ -1,17 +1,13 @@
 """Backbone classifiers on native gene grids: in-model preprocessing, checkpoints, weights."""
 
-import os
+import h5py
+import keras
+import numpy as np
+import pytest
+from keras.src.legacy.saving import legacy_h5_format
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import h5py  # noqa: E402
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from keras.src.legacy.saving import legacy_h5_format  # noqa: E402
-
-from tcgatl.errors import InputError  # noqa: E402
-from tcgatl.pancancer import models  # noqa: E402
+from tcgatl.errors import InputError
+from tcgatl.pancancer import models
 
 X = np.random.default_rng(0).uniform(size=(3, 12, 12)).astype("float32")
 

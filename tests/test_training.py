@@ -1,17 +1,13 @@
 """Two-phase training on cached activations, best checkpoint, determinism, checkpoints."""
 
-import os
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.utils.class_weight import compute_class_weight
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.utils.class_weight import compute_class_weight  # noqa: E402
-
-from tcgatl.errors import InputError  # noqa: E402
-from tcgatl.pancancer import checkpoint, layouts, models, training  # noqa: E402
+from tcgatl.errors import InputError
+from tcgatl.pancancer import checkpoint, layouts, models, training
 
 GRID = (8, 8)
 CFG = training.TrainConfig(

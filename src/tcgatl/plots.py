@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+from .io import atomic_path
 
-from .io import atomic_path  # noqa: E402
+# Files only, never a window: the one place the backend is chosen (every figure module
+# imports this one).
+plt.switch_backend("Agg")
 
 PADDING_COLOUR = "#d9d9d9"
 

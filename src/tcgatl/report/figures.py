@@ -3,17 +3,14 @@ number of tumour types and models so that 33 names stay readable (see :func:`ove
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
 import matplotlib.ticker
+import numpy as np
+import pandas as pd
+from matplotlib.colors import Normalize
+from matplotlib.text import Text
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import Normalize  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
-
-from .. import plots  # noqa: E402
+from .. import plots
 
 SPLIT_COLOURS = {"train": "#4c72b0", "val": "#55a868", "test": "#c44e52"}
 
