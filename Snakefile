@@ -14,6 +14,7 @@ min_version("9.0")
 # No --configfile/--config given: the full reanalysis, from the working directory's
 # config/config.yaml if there is one (a deployed copy), else the workflow's own.
 if not config:
+
     configfile: next(p for p in (Path("config/config.yaml"), Path(workflow.basedir, "config", "config.yaml")) if p.exists())
 
 
@@ -29,6 +30,6 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_targets(),
-    default_target: True

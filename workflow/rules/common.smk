@@ -24,7 +24,6 @@ PC_TRAIN = {k: v for k, v in PC.items() if k not in ("layouts", "backbones", "bo
 MOT_FIT = {k: v for k, v in MOT.items() if k not in ("endpoints", "years", "schemes")}
 
 
-
 wildcard_constraints:
     layout="|".join(LAYOUTS),
     backbone="|".join(BACKBONES),
@@ -63,9 +62,7 @@ def raw(name):
     if spec["gdc_id"] is None:
         return None
     if spec["gdc_id"] not in MANIFEST:
-        raise WorkflowError(
-            f"inputs.{name}.gdc_id: {spec['gdc_id']} is not listed in {_manifest_path()}"
-        )
+        raise WorkflowError(f"inputs.{name}.gdc_id: {spec['gdc_id']} is not listed in {_manifest_path()}")
     return f"results/raw/{MANIFEST[spec['gdc_id']].filename}"
 
 
@@ -123,14 +120,16 @@ def pancancer_targets():
 
 
 def motlab_targets():
-    return ["results/motlab/auroc_summary.tsv", "results/motlab/auroc_by_scheme.png"] + expand(
-        "results/motlab/{endpoint}_{years}y/label_counts.tsv", endpoint=MOT["endpoints"], years=MOT["years"]
-    ) + expand(
-        "results/motlab/{endpoint}_{years}y/{scheme}_{smote}/model/preprocessing.json",
-        endpoint=MOT["endpoints"],
-        years=MOT["years"],
-        scheme=MOT["schemes"],
-        smote=SMOTE_OPTIONS,
+    return (
+        ["results/motlab/auroc_summary.tsv", "results/motlab/auroc_by_scheme.png"]
+        + expand("results/motlab/{endpoint}_{years}y/label_counts.tsv", endpoint=MOT["endpoints"], years=MOT["years"])
+        + expand(
+            "results/motlab/{endpoint}_{years}y/{scheme}_{smote}/model/preprocessing.json",
+            endpoint=MOT["endpoints"],
+            years=MOT["years"],
+            scheme=MOT["schemes"],
+            smote=SMOTE_OPTIONS,
+        )
     )
 
 
@@ -140,6 +139,8 @@ def all_targets():
 
 # The metrics report (report.smk): its inputs, and its outputs with `snakemake --report` annotations.
 REPORT_SOURCES = tcgatl_report.Sources(config, "results")
+
+
 def report_raw_files():
     """Raw inputs this configuration reads (checksummed into the report's provenance)."""
     layer_input = tcgatl_config.LAYER_INPUTS

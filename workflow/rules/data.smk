@@ -4,18 +4,18 @@
 rule demo_data:
     output:
         **{name: f"results/demo/raw/{path}" for name, path in DEMO_FILES.items()},
-    params:
-        demo=config["demo"],
     log:
         "results/logs/demo_data.log",
     benchmark:
         "results/benchmarks/demo_data.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    threads: 1
-    conda:
-        "../../envs/data.yaml"
+    params:
+        demo=config["demo"],
     script:
         "../scripts/demo_data.py"
 
@@ -23,22 +23,22 @@ rule demo_data:
 rule download_gdc:
     output:
         "results/raw/{filename}",
-    wildcard_constraints:
-        filename="|".join(re.escape(e.filename) for e in MANIFEST.values()),
-    params:
-        entry=lambda wc: next(e for e in MANIFEST.values() if e.filename == wc.filename),
-        gdc=config["gdc"],
     log:
         "results/logs/download/{filename}.log",
     benchmark:
         "results/benchmarks/download/{filename}.tsv"
+    wildcard_constraints:
+        filename="|".join(re.escape(e.filename) for e in MANIFEST.values()),
+    retries: 2
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=240,
-    retries: 2
-    threads: 1
-    conda:
-        "../../envs/data.yaml"
+    params:
+        entry=lambda wc: next(e for e in MANIFEST.values() if e.filename == wc.filename),
+        gdc=config["gdc"],
     script:
         "../scripts/download_gdc.py"
 
@@ -52,12 +52,12 @@ rule clinical_table:
         "results/logs/clinical_table.log",
     benchmark:
         "results/benchmarks/clinical_table.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    threads: 1
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/clinical_table.py"
 
@@ -71,21 +71,21 @@ rule layer_features:
         samples="results/features/{layer}.samples.tsv",
         qc="results/features/{layer}.qc.tsv",
         dropped="results/features/{layer}.dropped_features.tsv",
-    wildcard_constraints:
-        layer="|".join(TABLE_LAYERS),
-    params:
-        qc=config["qc"],
-        spec=lambda wc: layer_spec(wc.layer),
     log:
         "results/logs/features/{layer}.log",
     benchmark:
         "results/benchmarks/features/{layer}.tsv"
+    wildcard_constraints:
+        layer="|".join(TABLE_LAYERS),
+    conda:
+        "../../envs/data.yaml"
+    threads: 2
     resources:
         mem_mb=16000,
         runtime=60,
-    threads: 2
-    conda:
-        "../../envs/data.yaml"
+    params:
+        qc=config["qc"],
+        spec=lambda wc: layer_spec(wc.layer),
     script:
         "../scripts/layer_features.py"
 
@@ -100,21 +100,21 @@ rule methylation_features:
         samples="results/features/methylation.samples.tsv",
         qc="results/features/methylation.qc.tsv",
         stats="results/features/methylation.cpg_stats.tsv",
+    log:
+        "results/logs/features/methylation.log",
+    benchmark:
+        "results/benchmarks/features/methylation.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=480,
     params:
         qc=config["qc"],
         cancer_type=MOT["cancer_type"],
         top_cpgs=MOT["top_cpgs"],
         max_missing=MOT["cpg_max_missing"],
-    log:
-        "results/logs/features/methylation.log",
-    benchmark:
-        "results/benchmarks/features/methylation.tsv"
-    resources:
-        mem_mb=8000,
-        runtime=480,
-    threads: 1
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/methylation_features.py"
 

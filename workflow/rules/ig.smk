@@ -24,18 +24,18 @@ rule integrated_gradients:
             labels={"layout": "{layout}", "model": "{backbone}"},
         ),
         classes=directory("results/pancancer/{layout}/{backbone}/ig/classes"),
-    params:
-        cfg=IG,
     log:
         "results/logs/pancancer/{layout}/{backbone}/ig.log",
     benchmark:
         "results/benchmarks/pancancer/{layout}/{backbone}/ig.tsv"
+    conda:
+        "../../envs/dl.yaml"
+    threads: 2
     resources:
         mem_mb=16000,
         runtime=240,
         gpu=GPU,
-    threads: 2
-    conda:
-        "../../envs/dl.yaml"
+    params:
+        cfg=IG,
     script:
         "../scripts/integrated_gradients.py"

@@ -4,24 +4,24 @@ MOT_LAYERS = expand("results/features/{layer}.parquet", layer=MOT["layers"])
 
 rule motlab_cohort:
     input:
+        **raw_inputs("ancestry") if MOT["ancestry_source"] == "eigenstrat" else {},
         layers=MOT_LAYERS,
         cdr="results/clinical/cdr.parquet",
-        **raw_inputs("ancestry") if MOT["ancestry_source"] == "eigenstrat" else {},
     output:
         cohort="results/motlab/cohort.tsv",
         counts="results/motlab/cohort_counts.tsv",
-    params:
-        cfg=MOT_FIT,
     log:
         "results/logs/motlab/cohort.log",
     benchmark:
         "results/benchmarks/motlab/cohort.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
     resources:
         mem_mb=8000,
         runtime=30,
-    threads: 1
-    conda:
-        "../../envs/data.yaml"
+    params:
+        cfg=MOT_FIT,
     script:
         "../scripts/motlab_cohort.py"
 
@@ -37,12 +37,12 @@ rule motlab_labels:
         "results/logs/motlab/{endpoint}_{years}y/labels.log",
     benchmark:
         "results/benchmarks/motlab/{endpoint}_{years}y/labels.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
-    threads: 1
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/motlab_labels.py"
 
@@ -57,19 +57,19 @@ rule motlab_evaluate:
         auroc="results/motlab/{endpoint}_{years}y/{scheme}/auroc.tsv",
         oof="results/motlab/{endpoint}_{years}y/{scheme}/oof_predictions.parquet",
         weights="results/motlab/{endpoint}_{years}y/{scheme}/omics_weights.tsv",
-    params:
-        seed=config["seed"],
-        cfg=MOT_FIT,
     log:
         "results/logs/motlab/{endpoint}_{years}y/{scheme}/evaluate.log",
     benchmark:
         "results/benchmarks/motlab/{endpoint}_{years}y/{scheme}/evaluate.tsv"
+    conda:
+        "../../envs/dl.yaml"
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
-    threads: 1
-    conda:
-        "../../envs/dl.yaml"
+    params:
+        seed=config["seed"],
+        cfg=MOT_FIT,
     script:
         "../scripts/motlab_evaluate.py"
 
@@ -86,19 +86,19 @@ rule motlab_final_model:
             smote=SMOTE_OPTIONS,
             file=["model.keras", "preprocessing.npz", "preprocessing.json"],
         ),
-    params:
-        seed=config["seed"],
-        cfg=MOT_FIT,
     log:
         "results/logs/motlab/{endpoint}_{years}y/{scheme}/final_model.log",
     benchmark:
         "results/benchmarks/motlab/{endpoint}_{years}y/{scheme}/final_model.tsv"
+    conda:
+        "../../envs/dl.yaml"
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
-    threads: 1
-    conda:
-        "../../envs/dl.yaml"
+    params:
+        seed=config["seed"],
+        cfg=MOT_FIT,
     script:
         "../scripts/motlab_final_model.py"
 
@@ -127,11 +127,11 @@ rule motlab_summary:
         "results/logs/motlab/summary.log",
     benchmark:
         "results/benchmarks/motlab/summary.tsv"
+    conda:
+        "../../envs/dl.yaml"
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    threads: 1
-    conda:
-        "../../envs/dl.yaml"
     script:
         "../scripts/motlab_summary.py"

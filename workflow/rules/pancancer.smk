@@ -8,6 +8,16 @@ rule pancancer_split:
     output:
         split="results/pancancer/split.tsv",
         dropped="results/pancancer/split_dropped_classes.tsv",
+    log:
+        "results/logs/pancancer/split.log",
+    benchmark:
+        "results/benchmarks/pancancer/split.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         seed=config["seed"],
         train=PC["train_fraction"],
@@ -15,16 +25,6 @@ rule pancancer_split:
         min_class_size=PC["min_class_size"],
         cv_folds=PC["cv_folds"],
         cv_repeats=PC["cv_repeats"],
-    log:
-        "results/logs/pancancer/split.log",
-    benchmark:
-        "results/benchmarks/pancancer/split.tsv"
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    threads: 1
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/pancancer_split.py"
 
@@ -36,21 +36,21 @@ rule gene_layout:
     output:
         layout="results/pancancer/{layout}/layout.parquet",
         scaling="results/pancancer/{layout}/scaling.parquet",
+    log:
+        "results/logs/pancancer/{layout}/layout.log",
+    benchmark:
+        "results/benchmarks/pancancer/{layout}/layout.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
     params:
         seed=config["seed"],
         scaling=PC["scaling"],
         method=PC["similarity_method"],
         grid=PC["grid_size"],
-    log:
-        "results/logs/pancancer/{layout}/layout.log",
-    benchmark:
-        "results/benchmarks/pancancer/{layout}/layout.tsv"
-    resources:
-        mem_mb=8000,
-        runtime=60,
-    threads: 2
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/gene_layout.py"
 
@@ -70,12 +70,12 @@ rule gene_images:
         "results/logs/pancancer/{layout}/images.log",
     benchmark:
         "results/benchmarks/pancancer/{layout}/images.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
     resources:
         mem_mb=8000,
         runtime=30,
-    threads: 1
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/gene_images.py"
 
@@ -94,21 +94,21 @@ rule train_backbone:
         scaling="results/pancancer/{layout}/{backbone}/scaling.parquet",
         meta="results/pancancer/{layout}/{backbone}/checkpoint.json",
         history="results/pancancer/{layout}/{backbone}/history.tsv",
-    params:
-        seed=config["seed"],
-        cfg=PC_TRAIN,
-        features=layer_spec(PC["matrix"])["features"],
     log:
         "results/logs/pancancer/{layout}/{backbone}/train.log",
     benchmark:
         "results/benchmarks/pancancer/{layout}/{backbone}/train.tsv"
+    conda:
+        "../../envs/dl.yaml"
+    threads: 2
     resources:
         mem_mb=16000,
         runtime=720,
         gpu=GPU,
-    threads: 2
-    conda:
-        "../../envs/dl.yaml"
+    params:
+        seed=config["seed"],
+        cfg=PC_TRAIN,
+        features=layer_spec(PC["matrix"])["features"],
     script:
         "../scripts/train_backbone.py"
 
@@ -127,20 +127,20 @@ rule evaluate_backbone:
         per_class="results/pancancer/{layout}/{backbone}/per_class.tsv",
         confusion="results/pancancer/{layout}/{backbone}/confusion.tsv",
         predictions="results/pancancer/{layout}/{backbone}/predictions.parquet",
-    params:
-        seed=config["seed"],
-        bootstrap=PC["bootstrap"],
     log:
         "results/logs/pancancer/{layout}/{backbone}/evaluate.log",
     benchmark:
         "results/benchmarks/pancancer/{layout}/{backbone}/evaluate.tsv"
+    conda:
+        "../../envs/dl.yaml"
+    threads: 2
     resources:
         mem_mb=8000,
         runtime=60,
         gpu=GPU,
-    threads: 2
-    conda:
-        "../../envs/dl.yaml"
+    params:
+        seed=config["seed"],
+        bootstrap=PC["bootstrap"],
     script:
         "../scripts/evaluate_backbone.py"
 
@@ -155,18 +155,18 @@ rule baseline_logreg:
         per_class="results/pancancer/baseline/per_class.tsv",
         confusion="results/pancancer/baseline/confusion.tsv",
         predictions="results/pancancer/baseline/predictions.parquet",
-    params:
-        seed=config["seed"],
-        bootstrap=PC["bootstrap"],
     log:
         "results/logs/pancancer/baseline.log",
     benchmark:
         "results/benchmarks/pancancer/baseline.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 2
     resources:
         mem_mb=8000,
         runtime=60,
-    threads: 2
-    conda:
-        "../../envs/data.yaml"
+    params:
+        seed=config["seed"],
+        bootstrap=PC["bootstrap"],
     script:
         "../scripts/baseline_logreg.py"

@@ -1,26 +1,27 @@
 # The metrics report: figures and tables of both studies with provenance (results/report/).
 # Its inputs and `snakemake --report` annotations: common.smk (functions), tcgatl.report.sources (files, categories).
 
+
 rule metrics_report:
     input:
         unpack(report_inputs),
     output:
         **report_outputs(),
+    log:
+        "results/logs/report.log",
+    benchmark:
+        "results/benchmarks/report.tsv"
+    conda:
+        "../../envs/report.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,  # md5 of the raw inputs (tens of GB for the full run) dominates
     params:
         config=config,
         raw=lambda wc: report_raw_files(),
         # The demo's synthetic files bear the GDC names: comparing them with the manifest means nothing.
         manifest_md5={} if config["demo"]["enabled"] else {e.filename: e.md5 for e in MANIFEST.values() if e.md5},
         basedir=workflow.basedir,
-    log:
-        "results/logs/report.log",
-    benchmark:
-        "results/benchmarks/report.tsv"
-    resources:
-        mem_mb=4000,
-        runtime=30,  # md5 of the raw inputs (tens of GB for the full run) dominates
-    threads: 1
-    conda:
-        "../../envs/report.yaml"
     script:
         "../scripts/metrics_report.py"
