@@ -137,9 +137,12 @@ def test_every_rule_env_has_what_its_script_imports():
             envs[env.name].add("tensorflow")  # the CPU wheel provides the tensorflow module
     pairs = []
     for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
-        pairs += re.findall(
-            r'conda:\s*\n\s*"\.\./\.\./envs/([^"]+)"\s*\n\s*script:\s*\n\s*"\.\./([^"]+)"', smk.read_text()
-        )
+        for rule in re.split(r"^rule ", smk.read_text(), flags=re.M)[1:]:  # directives in any order
+            env = re.search(r'conda:\s*\n\s*"\.\./\.\./envs/([^"]+)"', rule)
+            script = re.search(r'script:\s*\n\s*"\.\./([^"]+)"', rule)
+            if script:
+                assert env, f"{smk.name}: a rule with {script.group(1)} has no conda env"
+                pairs.append((env.group(1), script.group(1)))
     assert len(pairs) >= 15  # every rule with a script
     for env, script in pairs:
         missing = _distributions(ROOT / "workflow" / script) - envs[env]

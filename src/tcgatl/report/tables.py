@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..io import read_table
+from ..pancancer.metrics import SUMMARY
 
 # The original study's one reported split (ResNet50, genes in alphabetical order zero-padded to
 # 102x102, one 80/10/10 split): a reference row, not a result of this workflow.
@@ -24,15 +25,7 @@ ORIGINAL_PAPER = {
     "macro_recall": 0.88,
     "macro_f1": 0.89,
 }
-METRICS = [
-    "accuracy",
-    "macro_precision",
-    "macro_recall",
-    "macro_f1",
-    "weighted_precision",
-    "weighted_recall",
-    "weighted_f1",
-]
+METRICS = SUMMARY  # the evaluation's summary metrics, in its order
 METRIC_LABELS = {
     "accuracy": "accuracy",
     "macro_precision": "macro P",
