@@ -107,7 +107,7 @@ def test_only_the_inputs_the_analyses_read_are_required():
         "inputs": {"expression": unused, "methylation": unused},
     }
     cfg = config.validate(mirna_only)
-    assert config.required_inputs(cfg) == {"clinical", "mirna"}
+    assert config.required_inputs(cfg) == ["clinical", "mirna"]
     with pytest.raises(ConfigError, match="'inputs.mirna' has neither 'path' nor 'gdc_id'"):
         config.validate({**mirna_only, "inputs": {**mirna_only["inputs"], "mirna": unused}})
 

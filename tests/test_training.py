@@ -63,7 +63,8 @@ def test_same_seed_same_model(trained, tmp_path):
 # that: noise of 1e-5 relative added to the cache (5x the largest such difference) moves this
 # test's VGG19 phase-2 losses by up to 0.46% and its probabilities by up to 0.024 (four noise
 # seeds; `bench/bench_finetune_cache.py --perturb` measures the same at full size); on a CPU
-# without AVX-512 the two paths differed by 0.35%. The bounds are twice the largest of these.
+# where TensorFlow ran without oneDNN (its Eigen kernels) the two paths differed by 0.35%.
+# The bounds are twice the largest of these.
 LOSS_RTOL = 1e-2
 PROBA_ATOL = 0.05
 

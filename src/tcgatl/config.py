@@ -166,7 +166,7 @@ def _check_semantics(config: dict, source: str) -> None:
                 f"Invalid config{where}: 'motlab.layers[{i}]' = {layer!r} is not allowed; expected one of {sorted(layers)}"
             )
     if not config["demo"]["enabled"]:
-        for name in sorted(required_inputs(config)):
+        for name in required_inputs(config):
             spec = config["inputs"][name]
             if spec["path"] is None and spec["gdc_id"] is None:
                 raise ConfigError(
@@ -179,14 +179,20 @@ def _check_semantics(config: dict, source: str) -> None:
 LAYER_INPUTS = {"mrna": "expression", "mirna": "mirna", "methylation": "methylation"}
 
 
-def required_inputs(config: dict) -> set[str]:
-    """The raw inputs the configured analyses read (sample_quality is optional: without it the
-    Do_not_use and pathology filters are skipped)."""
-    layers = {config["pancancer"]["matrix"], *config["motlab"]["layers"]}
-    names = {"clinical"} | {LAYER_INPUTS[layer] for layer in layers if layer in LAYER_INPUTS}
+def read_inputs(config: dict) -> list[str]:
+    """The raw inputs the configured analyses read, in a stable order (the report's
+    provenance lists them so)."""
+    layers = dict.fromkeys([config["pancancer"]["matrix"], *config["motlab"]["layers"]])
+    names = ["clinical", "sample_quality", *(LAYER_INPUTS[layer] for layer in layers if layer in LAYER_INPUTS)]
     if config["motlab"]["ancestry_source"] == "eigenstrat":
-        names.add("ancestry")
+        names.append("ancestry")
     return names
+
+
+def required_inputs(config: dict) -> list[str]:
+    """The inputs that must be given: those read, but sample_quality (without it the Do_not_use
+    and pathology filters are skipped)."""
+    return [name for name in read_inputs(config) if name != "sample_quality"]
 
 
 def load(path: str | Path) -> dict:

@@ -143,11 +143,7 @@ REPORT_SOURCES = tcgatl_report.Sources(config, "results")
 
 def report_raw_files():
     """Raw inputs this configuration reads (checksummed into the report's provenance)."""
-    layer_input = tcgatl_config.LAYER_INPUTS
-    names = ["clinical", "sample_quality", *(layer_input[l] for l in feature_layers() if l in layer_input)]
-    if MOT["ancestry_source"] == "eigenstrat":
-        names.append("ancestry")
-    files = raw_inputs(*names)
+    files = raw_inputs(*tcgatl_config.read_inputs(config))
     files.update({f"extra_layers.{n}": spec["path"] for n, spec in config["extra_layers"].items()})
     return files
 

@@ -73,23 +73,23 @@ def motlab_final_model(job) -> None:
     from . import net
     from .evaluate import Data, Settings
     from .final import fit_final
-    from .options import SMOTE_OPTIONS
+    from .options import smote_option
 
     cfg = job.params.cfg
     net.configure_threads(job.threads)
     data = Data.from_files(job.input.cohort, dict(zip(cfg["layers"], job.input.layers)), job.input.labels)
     wc = job.wildcards
-    for smote in SMOTE_OPTIONS:
+    for smote in (False, True):
         model = fit_final(
             wc.scheme,
             data,
             Settings.from_config(cfg),
             job.params.seed,
-            smote == "smote",
+            smote,
             meta={"endpoint": wc.endpoint, "years": int(wc.years)},
         )
         # preprocessing.json is written last, so its presence means a complete checkpoint.
-        out = next(Path(p).parent for p in job.output.models if f"/{wc.scheme}_{smote}/" in p)
+        out = next(Path(p).parent for p in job.output.models if f"/{wc.scheme}_{smote_option(smote)}/" in p)
         model.save(out)
 
 

@@ -1,6 +1,6 @@
 """What a config may choose for the pan-cancer stage: the backbones (with what the code needs
 of each) and the gene layouts. The config schema's lists and the rules' wildcards come from here,
-so adding a backbone is one entry below (and its branch in nothing else).
+so adding a backbone is one entry below and nothing else.
 
 Standard library only: the workflow imports it to validate the config and wire the rules.
 """

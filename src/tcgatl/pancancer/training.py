@@ -226,6 +226,25 @@ def _fit(model, x, y, xv, yv, epochs, lr, cfg: TrainConfig, phase, rows, weights
     return float(stop.best)
 
 
+def _finetune_on_cache(parts: "Parts", a_train, y_train, a_val, y_val, cfg: TrainConfig, rows, weights) -> float:
+    """Phase 2: the last block and the head trained on the cached activations (what `train`
+    runs, and what the test and the benchmark compare with the uncached reference)."""
+    parts.freeze_for("finetune")
+    return _fit(
+        parts.on_activations(a_train.shape[1:]),
+        a_train,
+        y_train,
+        a_val,
+        y_val,
+        cfg.finetune_epochs,
+        cfg.finetune_learning_rate,
+        cfg,
+        "finetune",
+        rows,
+        weights,
+    )
+
+
 def train(
     model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val, cfg: TrainConfig, cache_dir: Path
 ) -> pd.DataFrame:
@@ -266,20 +285,7 @@ def train(
     kept = "head"
     if cfg.finetune_epochs:
         after_head = model.get_weights()
-        parts.freeze_for("finetune")
-        tuned = _fit(
-            parts.on_activations(a_train.shape[1:]),
-            a_train,
-            y_train,
-            a_val,
-            y_val,
-            cfg.finetune_epochs,
-            cfg.finetune_learning_rate,
-            cfg,
-            "finetune",
-            rows,
-            weights,
-        )
+        tuned = _finetune_on_cache(parts, a_train, y_train, a_val, y_val, cfg, rows, weights)
         # The best checkpoint over both phases: fine-tuning that never beats the head alone
         # on validation loss is discarded.
         if tuned >= best:
@@ -328,21 +334,8 @@ def finetune_cached(
     seed_everything(cfg.seed)
     parts = Parts.of(model, backbone_name)
     a_train, a_val, cache_seconds = cache_activations(parts, x_train, x_val, cache_dir, cfg.batch_size)
-    parts.freeze_for("finetune")
     rows: list[dict] = []
-    _fit(
-        parts.on_activations(a_train.shape[1:]),
-        a_train,
-        y_train,
-        a_val,
-        y_val,
-        cfg.finetune_epochs,
-        cfg.finetune_learning_rate,
-        cfg,
-        "finetune",
-        rows,
-        None,
-    )
+    _finetune_on_cache(parts, a_train, y_train, a_val, y_val, cfg, rows, None)
     return pd.DataFrame(rows), cache_seconds
 
 
