@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA, SHARED
 from sklearn.metrics import roc_auc_score
 
 from tcgatl.inputs import barcodes, clinical, demo, matrix, qc
@@ -138,3 +139,85 @@ def test_prognostic_signature_stronger_in_aa(demo_raw):
         ok = y[ids].notna()
         auc[anc] = roc_auc_score(y[ids][ok], z[ids][ok])
     assert auc["AA"] > 0.7 and auc["AA"] > auc["EA"] + 0.05, auc
+
+
+SHARED_RNASEQ = SHARED / "rnaseq_6cohorts.geneExp.tsv.gz"
+
+
+def test_shipped_gene_ids_are_the_real_ebpp_rows_in_order():
+    ids = demo.ebpp_gene_ids()
+    assert len(ids) == 20531 and len(set(ids)) == 20531
+    excerpt = pd.read_csv(DATA / "rnaseq_excerpt.geneExp.tsv.gz", sep="\t", usecols=[0])
+    position = {g: i for i, g in enumerate(ids)}
+    rows = [position[g] for g in excerpt["gene_id"]]  # KeyError: an excerpt gene not shipped
+    assert rows == sorted(rows)
+    if SHARED_RNASEQ.exists():  # the full first column, where ../shared is present
+        assert pd.read_csv(SHARED_RNASEQ, sep="\t", usecols=[0])["gene_id"].tolist() == ids
+    assert demo.demo_gene_ids() == ids[6::7]
+
+
+def test_tcga_sizes_types_coverage_and_methylation_width(tmp_path):
+    """type_sizes: tcga at the real patient count (small matrices): the CDR's per-type sizes,
+    RNA-seq for ~rna_coverage of them, miRNA across all types, methylation capped at the width
+    with the whole BRCA cohort kept."""
+    p = demo.DemoParams(
+        types="all",
+        type_sizes="tcga",
+        rna_coverage=0.92,
+        n_genes=200,
+        n_mirna=20,
+        n_cpg=60,
+        omics_types="all",
+        omics_coverage=0.97,
+        methylation_columns=1200,
+        markers_per_type=2,
+    )
+    paths = demo.generate(tmp_path, p)
+    sizes = demo.tcga_type_sizes()
+    assert len(sizes) == 33 and sum(sizes.values()) == 11160 and sizes["BRCA"] == 1097
+    cdr = clinical.read_cdr(paths["clinical"])
+    assert cdr["type"].value_counts().to_dict() == sizes
+
+    header = matrix.read_header(paths["expression"])
+    parsed = barcodes.parse(header[1:])
+    tumour_patients = parsed.loc[parsed["sample_type"] != "11", "patient"].nunique()
+    assert 0.90 < tumour_patients / 11160 < 0.94
+    genes = pd.read_csv(paths["expression"], sep="\t", usecols=[0])["gene_id"]
+
+    mir_types = cdr.loc[barcodes.parse(pd.read_csv(paths["mirna"], nrows=0).columns[2:])["patient"], "type"]
+    assert mir_types.nunique() == 33
+    met_cols = matrix.read_header(paths["methylation"])[1:]
+    assert len(met_cols) == 1200
+    met_patients = barcodes.parse(met_cols)["patient"]
+    brca = cdr.index[cdr["type"] == "BRCA"]
+    assert 0.93 < met_patients[met_patients.isin(brca)].nunique() / len(brca) < 0.97  # the whole cohort (95% have one)
+    markers = pd.read_csv(paths["markers"], sep="\t")
+    assert markers["type"].nunique() == 33 and set(markers["gene_id"]) <= set(genes)
+    truth = json.loads(paths["truth"].read_text())
+    assert truth["params"]["type_sizes"] == "tcga"
+
+
+def test_more_genes_than_the_small_pool_come_from_all_real_ids(tmp_path):
+    p = demo.DemoParams(
+        n_genes=3000, types=["BRCA", "LUAD"], patients_per_type=12, brca_patients=40, n_cpg=60, n_mirna=30
+    )
+    genes = pd.read_csv(demo.generate(tmp_path, p)["expression"], sep="\t", usecols=[0])["gene_id"]
+    assert len(genes) == 3000 and genes.is_unique and set(genes) <= set(demo.ebpp_gene_ids())
+    assert not set(genes) <= set(demo.demo_gene_ids())
+
+
+def test_matrix_files_written_by_blocks_parse_back_exactly(tmp_path):
+    """Blocks of rows (the 450K matrix is written 2**25 values at a time) give the same file as
+    one block, with NA for NaN and the values at the stated decimals."""
+    values = np.random.default_rng(0).normal(size=(7, 5))
+    values[2, 3] = np.nan
+    one, many = tmp_path / "one.tsv", tmp_path / "many.tsv"
+    ids = [f"g{i}" for i in range(7)]
+    cols = [f"c{j}" for j in range(5)]
+    demo._text_matrix(one, {"id": ids}, cols, [(0, values)], "\t", 4)
+    demo._text_matrix(many, {"id": ids}, cols, demo._row_blocks(values, block=3), "\t", 4)
+    assert one.read_bytes() == many.read_bytes()
+    back = pd.read_csv(one, sep="\t", index_col=0)
+    assert back.columns.tolist() == cols and back.index.tolist() == ids
+    assert "NA" in one.read_text() and back.isna().sum().sum() == 1
+    np.testing.assert_array_equal(back.to_numpy(), np.round(values, 4))

@@ -4,6 +4,7 @@ from tcgatl import report as tcgatl_report  # only .sources is loaded (light)
 from tcgatl.errors import ConfigError
 from tcgatl.inputs import gdc
 from tcgatl.inputs.demo import FILES as DEMO_FILES
+from tcgatl.inputs.demo import job_resources as demo_job_resources
 from tcgatl.motlab.options import ENDPOINTS, SCHEMES, SMOTE_OPTIONS
 from tcgatl.pancancer.options import BACKBONES, LAYOUTS
 
@@ -13,6 +14,7 @@ try:
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 
+DEMO_RESOURCES = demo_job_resources(config["demo"])
 PC = config["pancancer"]
 IG = config["ig"]
 MOT = config["motlab"]

@@ -12,8 +12,8 @@ rule demo_data:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=DEMO_RESOURCES["mem_mb"],
+        runtime=DEMO_RESOURCES["runtime"],
     params:
         demo=config["demo"],
     script:

@@ -1,6 +1,7 @@
 """Synthetic raw TCGA files in the GDC PanCanAtlas layouts, with planted ground truth.
 
-The demo exercises every stage of the workflow on a laptop: the files have the real names,
+The demo exercises every stage of the workflow on a laptop; at ``type_sizes: tcga``, all 33
+types and ``n_genes: 20531`` it is the full-size rehearsal set (config/scale.yaml). The files have the real names,
 headers, barcode formats and quirks (normals, duplicate aliquots, ``Do_not_use`` aliquots,
 metastatic SKCM, LAML blood samples, NA and slightly negative EB++ values), so the downstream
 rules cannot tell them from real downloads. Known signal is planted and written out:
@@ -22,6 +23,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from ..io import atomic_path
 
@@ -56,14 +60,19 @@ YEAR = 365.25
 class DemoParams:
     seed: int = 7
     n_genes: int = 2000
-    types: list = field(default_factory=lambda: ["BRCA", "LUAD", "COAD", "KIRC", "LAML", "SKCM"])
+    types: list | str = field(default_factory=lambda: ["BRCA", "LUAD", "COAD", "KIRC", "LAML", "SKCM"])
+    type_sizes: str = "uniform"
     patients_per_type: int = 50
     brca_patients: int = 260
+    rna_coverage: float = 1.0
     aa_fraction: float = 0.35
     markers_per_type: int = 10
     marker_shift: float = 2.5
     n_mirna: int = 300
     n_cpg: int = 1500
+    omics_types: list | str = field(default_factory=lambda: ["LUAD"])
+    omics_coverage: float = 0.3
+    methylation_columns: int | None = None
     signature_size: int = 12
     effect_ea: float = 0.4
     effect_aa: float = 1.4
@@ -73,9 +82,54 @@ class DemoParams:
         return cls(**{k: v for k, v in demo.items() if k in cls.__dataclass_fields__})
 
 
-def demo_gene_ids() -> list[str]:
-    text = resources.files("tcgatl.inputs").joinpath("data/demo_gene_ids.txt").read_text()
+def _package_lines(name: str) -> list[str]:
+    text = resources.files("tcgatl.inputs").joinpath(f"data/{name}").read_text()
     return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def ebpp_gene_ids() -> list[str]:
+    """The 20,531 gene ids of the real EB++ matrix, in its row order."""
+    return _package_lines("ebpp_gene_ids.txt")
+
+
+def demo_gene_ids() -> list[str]:
+    """Every 7th EB++ id (2,933): the pool small demos draw their genes from."""
+    return ebpp_gene_ids()[6::7]
+
+
+def tcga_type_sizes() -> dict[str, int]:
+    """Patients per tumour type in the TCGA-CDR (33 types, 11,160 patients)."""
+    rows = [line.split("\t") for line in _package_lines("tcga_type_sizes.tsv")[1:]]
+    return {t: int(n) for t, n in rows}
+
+
+def simulated_types(p: DemoParams) -> list[str]:
+    return list(tcga_type_sizes()) if p.types == "all" else list(p.types)
+
+
+def _type_size(p: DemoParams, t: str) -> int:
+    if p.type_sizes == "tcga":
+        sizes = tcga_type_sizes()
+        if t not in sizes:
+            raise ValueError(f"demo.type_sizes: tcga: {t} is not one of the 33 TCGA types")
+        return sizes[t]
+    return p.brca_patients if t == "BRCA" else p.patients_per_type
+
+
+def job_resources(demo: dict) -> dict:
+    """mem_mb and runtime (minutes) for rule demo_data, from the sizes it will write. Measured
+    at full size (config/scale.yaml, 2 cores): 2.3 GB peak (the EB++ values as float64 plus a
+    mask) and 10 min (text writing, ~1.6 million values/s); both with a 1.3x margin."""
+    p = DemoParams.from_config(demo)
+    patients = sum(_type_size(p, t) for t in simulated_types(p))
+    rna = patients * p.rna_coverage * 1.09  # + duplicates and normals
+    brca = _type_size(p, "BRCA") if "BRCA" in simulated_types(p) else 0
+    met = p.methylation_columns or patients
+    values = p.n_genes * rna + p.n_mirna * patients + p.n_cpg * min(met, max(brca, 1) + patients)
+    return {
+        "mem_mb": int(1.3 * (400 + 9 * p.n_genes * rna / 1e6)),
+        "runtime": max(10, int(1.3 * values / 1.6e6 / 60) + 1),
+    }
 
 
 def _code(rng, n, used: set) -> str:
@@ -89,8 +143,8 @@ def _code(rng, n, used: set) -> str:
 def _patients(p: DemoParams, rng) -> pd.DataFrame:
     """One row per patient: barcode, type, ancestry, race, latent prognostic factor."""
     rows, used = [], set()
-    for t in p.types:
-        n = p.brca_patients if t == "BRCA" else p.patients_per_type
+    for t in simulated_types(p):
+        n = _type_size(p, t)
         tss = _TSS.get(t) or ["".join(rng.choice(_ALNUM, 2)) for _ in range(3)]
         for _ in range(n):
             pid = f"TCGA-{rng.choice(tss)}-{_code(rng, 4, used)}"
@@ -117,10 +171,13 @@ def _aliquot(rng, patient, sample, portion, analyte, center, used) -> str:
     return f"{patient}-{sample}-{portion}{analyte}-{_code(rng, 4, used)}-{center}"
 
 
-def _rna_aliquots(pat: pd.DataFrame, rng) -> pd.DataFrame:
-    """Aliquots of the RNA-seq matrix, with normals, duplicates and metastatic SKCM."""
+def _rna_aliquots(pat: pd.DataFrame, rng, coverage: float = 1.0) -> pd.DataFrame:
+    """Aliquots of the RNA-seq matrix, with normals, duplicates and metastatic SKCM; patients
+    without RNA-seq (as ~8% of the CDR's) when ``coverage`` < 1."""
     rows, plates = [], set()
     for r in pat.itertuples():
+        if coverage < 1 and rng.random() >= coverage:
+            continue
         if r.type == "LAML":
             st = "03"
         elif r.type == "SKCM":
@@ -141,18 +198,20 @@ def _rna_aliquots(pat: pd.DataFrame, rng) -> pd.DataFrame:
 def _expression(p: DemoParams, pat, al, genes, rng):
     """Log2-scale expression with type effects, planted markers and the BRCA signature."""
     g = len(genes)
+    types = simulated_types(p)
     mu = np.clip(rng.normal(5.0, 2.5, g), 0, 14)
-    type_shift = {t: rng.normal(0, 0.25, g) for t in p.types}
+    type_shift = {t: rng.normal(0, 0.25, g) for t in types}
     named = [i for i, gid in enumerate(genes) if not gid.startswith("?")]
     pool = rng.permutation(named)
     markers, k = {}, p.markers_per_type
-    for i, t in enumerate(p.types):
+    for i, t in enumerate(types):
         markers[t] = pool[i * k : (i + 1) * k]
-    sig = pool[len(p.types) * k : len(p.types) * k + p.signature_size]
+    sig = pool[len(types) * k : len(types) * k + p.signature_size]
     sig_load = rng.choice([-1.0, 1.0], len(sig)) * rng.uniform(0.8, 1.2, len(sig))
 
     info = pat.set_index("patient")
-    x = np.empty((g, len(al)), dtype=np.float64)
+    # Column-major: each aliquot's column is written (and later read for the file) contiguously.
+    x = np.empty((g, len(al)), dtype=np.float64, order="F")
     for j, a in enumerate(al.itertuples()):
         t = info.at[a.patient, "type"]
         col = mu + (0.5 if a.kind == "normal" else 1.0) * type_shift[t]
@@ -161,11 +220,19 @@ def _expression(p: DemoParams, pat, al, genes, rng):
             col[markers[t]] += p.marker_shift
             col[sig] += sig_load * info.at[a.patient, "z"]
         x[:, j] = col + rng.normal(0, 0.6, g)
-    rsem = np.round(np.exp2(np.clip(x, 0, None)) - 1, 4)
-    # EB++ quirks: slightly negative batch-corrected values among low counts, and NA genes.
-    low = rsem < 1.0
-    neg = low & (rng.random(rsem.shape) < 0.05)
+    # In place and by blocks of genes: at full size (20,531 x 11,000) x alone is 1.8 GB.
+    rsem = x
+    neg = np.zeros(x.shape, dtype=bool)
+    for r0 in range(0, g, _BLOCK):
+        block = rsem[r0 : r0 + _BLOCK]
+        np.clip(block, 0, None, out=block)
+        np.exp2(block, out=block)
+        block -= 1
+        np.round(block, 4, out=block)
+        # EB++ quirks: slightly negative batch-corrected values among low counts, and NA genes.
+        neg[r0 : r0 + _BLOCK] = (block < 1.0) & (rng.random(block.shape) < 0.05)
     rsem[neg] = -np.round(rng.uniform(0.001, 0.3, neg.sum()), 4)
+    del neg
     # NA genes are dropped by the default QC, so they are never planted genes.
     planted = set(np.concatenate([*markers.values(), sig]).tolist())
     na_genes = rng.choice(np.array([i for i in range(g) if i not in planted]), 5, replace=False)
@@ -176,7 +243,10 @@ def _expression(p: DemoParams, pat, al, genes, rng):
     return rsem, marker_rows, sig_rows, [genes[i] for i in na_genes]
 
 
-def _omics_aliquots(pat, rng, analyte, center, coverage=0.95, extra_types=("LUAD",)) -> pd.DataFrame:
+def _omics_aliquots(pat, rng, analyte, center, p: DemoParams, coverage=0.95, columns=None) -> pd.DataFrame:
+    """Aliquots of a BRCA-centred omics matrix: the cohort (with a few normals) plus primary
+    tumours of ``p.omics_types`` at ``p.omics_coverage``; at most ``columns`` in all, the cohort first."""
+    others = (set(simulated_types(p)) if p.omics_types == "all" else set(p.omics_types)) - {"BRCA"}
     used = set()
     rows = []
     for r in pat.itertuples():
@@ -184,21 +254,60 @@ def _omics_aliquots(pat, rng, analyte, center, coverage=0.95, extra_types=("LUAD
             rows.append((r.patient, _aliquot(rng, r.patient, "01A", "11", analyte, center, used), "01"))
             if rng.random() < 0.04:
                 rows.append((r.patient, _aliquot(rng, r.patient, "11A", "01", analyte, center, used), "11"))
-        elif r.type in extra_types and rng.random() < 0.3:
+        elif r.type in others and rng.random() < p.omics_coverage:
             rows.append((r.patient, _aliquot(rng, r.patient, "01A", "11", analyte, center, used), "01"))
-    return pd.DataFrame(rows, columns=["patient", "aliquot", "sample_type"])
+    al = pd.DataFrame(rows, columns=["patient", "aliquot", "sample_type"])
+    if columns is not None and len(al) > columns:
+        cohort = pat.set_index("patient").loc[al["patient"], "type"].to_numpy() == "BRCA"
+        extra = np.flatnonzero(~cohort)
+        keep = np.sort(np.concatenate([np.flatnonzero(cohort), extra[: max(0, columns - cohort.sum())]]))
+        al = al.iloc[keep].reset_index(drop=True)
+    return al
 
 
-def _layer(n_features, al, pat, sig_size, rng, scale):
-    """Latent-scale values of an omics layer with a signature loading on the prognostic factor."""
+def _layer_blocks(n_features, al, pat, sig_size, rng, scale, block=None):
+    """Latent-scale values of an omics layer with a signature loading on the prognostic factor,
+    yielded by blocks of ``block`` features (the 450K matrix does not fit in memory at once).
+    Returns (signature rows, loadings, generator of (first row, values))."""
     z = pat.set_index("patient").loc[al["patient"], "z"].to_numpy()
     is_tumour = (al["sample_type"] != "11").to_numpy()
-    base = rng.normal(0, scale, n_features)
-    x = base[:, None] + rng.normal(0, 0.7 * scale, (n_features, len(al)))
-    sig = rng.choice(n_features, sig_size, replace=False)
+    sig = np.sort(rng.choice(n_features, sig_size, replace=False))
     load = rng.choice([-1.0, 1.0], sig_size) * rng.uniform(0.8, 1.2, sig_size) * scale * 0.8
-    x[sig] += load[:, None] * (z * is_tumour)[None, :]
-    return x, sig, load
+    block = block or n_features
+
+    def blocks():
+        for r0 in range(0, n_features, block):
+            n = min(block, n_features - r0)
+            x = rng.normal(0, scale, n)[:, None] + rng.normal(0, 0.7 * scale, (n, len(al)))
+            inside = (sig >= r0) & (sig < r0 + n)
+            x[sig[inside] - r0] += load[inside][:, None] * (z * is_tumour)[None, :]
+            yield r0, x
+
+    return sig, load, blocks()
+
+
+_BLOCK = 2048  # matrix rows generated and written at a time
+
+
+def _text_matrix(path, lead: dict, columns, blocks, sep: str, decimals: int) -> None:
+    """A delimited matrix file: header, then per block of rows the ``lead`` label columns and
+    the values rounded to ``decimals`` (NaN written as NA). pyarrow's CSV writer formats the
+    numbers (shortest round-trip text), ~8x faster than pandas' to_csv at full size."""
+    options = pacsv.WriteOptions(include_header=False, delimiter=sep, quoting_style="none")
+    names = [*lead, *columns]
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write((sep.join(names) + "\n").encode())
+        for r0, values in blocks:
+            n = len(values)
+            arrays = [pa.array(np.asarray(v[r0 : r0 + n], dtype=str)) for v in lead.values()]
+            for j in range(values.shape[1]):
+                col = pa.array(np.round(values[:, j], decimals), from_pandas=True)
+                arrays.append(pc.fill_null(col.cast(pa.string()), "NA"))
+            pacsv.write_csv(pa.Table.from_arrays(arrays, names=[str(i) for i in range(len(names))]), fh, options)
+
+
+def _row_blocks(x, block=_BLOCK):
+    return ((r0, x[r0 : r0 + block]) for r0 in range(0, len(x), block))
 
 
 def _mirna_names(n) -> list[str]:
@@ -293,40 +402,53 @@ def generate(outdir: str | Path, params: DemoParams | None = None) -> dict[str, 
     rng = np.random.default_rng(p.seed)
     out = Path(outdir)
     paths = {k: out / v for k, v in FILES.items()}
-    all_genes = demo_gene_ids()
+    # Small demos draw from every 7th real id, larger ones from all 20,531 (20531 = the real list).
+    all_genes = demo_gene_ids() if p.n_genes <= len(demo_gene_ids()) else ebpp_gene_ids()
     if p.n_genes > len(all_genes):
-        raise ValueError(f"demo.n_genes={p.n_genes} exceeds the {len(all_genes)} shipped gene ids")
+        raise ValueError(f"demo.n_genes={p.n_genes} exceeds the {len(all_genes)} real EB++ gene ids")
     genes = [all_genes[i] for i in np.sort(rng.choice(len(all_genes), p.n_genes, replace=False))]
-    if p.markers_per_type * len(p.types) + p.signature_size > 0.8 * p.n_genes:
+    if p.markers_per_type * len(simulated_types(p)) + p.signature_size > 0.8 * p.n_genes:
         raise ValueError("demo: too many planted genes for demo.n_genes")
 
     pat = _patients(p, rng)
-    log.info("demo: %d patients of %d types", len(pat), len(p.types))
+    log.info("demo: %d patients of %d types", len(pat), pat["type"].nunique())
 
     # --- RNA-seq (EB++ layout) ---------------------------------------------------------
-    rna = _rna_aliquots(pat, rng)
+    rna = _rna_aliquots(pat, rng, p.rna_coverage)
     rsem, marker_rows, mrna_sig, na_genes = _expression(p, pat, rna, genes, rng)
-    ebpp = pd.DataFrame(rsem, index=pd.Index(genes, name="gene_id"), columns=rna["aliquot"])
-    _write_tsv(ebpp, paths["expression"], sep="\t", na_rep="NA", float_format="%.4f")
-    log.info("demo: EB++ matrix %d genes x %d aliquots", *ebpp.shape)
+    log.info("demo: writing the EB++ matrix, %d genes x %d aliquots", *rsem.shape)
+    _text_matrix(paths["expression"], {"gene_id": genes}, rna["aliquot"], _row_blocks(rsem), "\t", 4)
+    del rsem
 
     # --- miRNA and methylation (BRCA cohort, plus a few LUAD to exercise restriction) ----
-    mir_al = _omics_aliquots(pat, rng, "R", "13")
+    mir_al = _omics_aliquots(pat, rng, "R", "13", p)
     mir_names = _mirna_names(p.n_mirna)
-    mx, mir_sig, mir_load = _layer(p.n_mirna, mir_al, pat, p.signature_size, rng, scale=2.0)
-    mir_vals = np.round(np.exp2(mx + 6), 3)
-    mir = pd.DataFrame(mir_vals, columns=mir_al["aliquot"])
-    mir.insert(0, "Correction", np.where(rng.random(p.n_mirna) < 0.9, "Corrected", "Uncorrected"))
-    mir.insert(0, "Genes", mir_names)
-    _write_tsv(mir, paths["mirna"], index=False, float_format="%.3f")
+    correction = np.where(rng.random(p.n_mirna) < 0.9, "Corrected", "Uncorrected")
+    mir_sig, mir_load, mir_blocks = _layer_blocks(p.n_mirna, mir_al, pat, p.signature_size, rng, scale=2.0)
+    log.info("demo: writing the miRNA matrix, %d miRNAs x %d aliquots", p.n_mirna, len(mir_al))
+    _text_matrix(
+        paths["mirna"],
+        {"Genes": mir_names, "Correction": correction},
+        mir_al["aliquot"],
+        ((r0, np.exp2(x + 6)) for r0, x in mir_blocks),
+        ",",
+        3,
+    )
 
-    met_al = _omics_aliquots(pat, rng, "D", "05")
+    met_al = _omics_aliquots(pat, rng, "D", "05", p, columns=p.methylation_columns)
     cpgs = [f"cg{n:08d}" for n in np.sort(rng.choice(27_000_000, p.n_cpg, replace=False))]
-    bx, cpg_sig, cpg_load = _layer(p.n_cpg, met_al, pat, p.signature_size, rng, scale=1.5)
-    beta = np.round(1 / (1 + np.exp2(-bx)), 4)
-    beta[rng.random(beta.shape) < 0.01] = np.nan
-    met = pd.DataFrame(beta, index=pd.Index(cpgs, name="Composite Element REF"), columns=met_al["aliquot"])
-    _write_tsv(met, paths["methylation"], sep="\t", na_rep="NA")
+    cpg_sig, cpg_load, met_blocks = _layer_blocks(
+        p.n_cpg, met_al, pat, p.signature_size, rng, scale=1.5, block=max(1, 2**25 // max(1, len(met_al)))
+    )
+
+    def betas():
+        for r0, x in met_blocks:
+            beta = 1 / (1 + np.exp2(-x))
+            beta[rng.random(beta.shape) < 0.01] = np.nan
+            yield r0, beta
+
+    log.info("demo: writing the methylation matrix, %d CpGs x %d aliquots", p.n_cpg, len(met_al))
+    _text_matrix(paths["methylation"], {"Composite Element REF": cpgs}, met_al["aliquot"], betas(), "\t", 4)
 
     # --- sample-quality annotation -------------------------------------------------------
     ptype = pat.set_index("patient")["type"]
