@@ -1,12 +1,18 @@
-"""Integrated Gradients: exactness on linear models, completeness, batching, gene mapping."""
+"""Integrated Gradients: exactness on linear models, completeness, batching, quadrature rules,
+gene mapping."""
+
+import logging
 
 import keras
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 
-from tcgatl import plots
+from tcgatl import config, plots
+from tcgatl.errors import ConfigError
 from tcgatl.pancancer import ig, layouts
+from tcgatl.pancancer.options import IG_METHODS
 
 RNG = np.random.default_rng(0)
 X = RNG.uniform(size=(5, 6, 6)).astype("float32")
@@ -28,16 +34,17 @@ def _cnn():
     return keras.Model(inp, keras.layers.Dense(3, activation="softmax")(x))
 
 
+@pytest.mark.parametrize("method", IG_METHODS)
 @pytest.mark.parametrize("kind", ["zero", "train_mean", "blur"])
-def test_linear_model_attributions_are_input_minus_baseline_times_weights(kind):
+def test_linear_model_attributions_are_input_minus_baseline_times_weights(kind, method):
     m = _linear()
     w = keras.ops.convert_to_numpy(m.layers[-1].kernel)  # (36, 3)
     b = ig.baseline_images(kind, X, train_mean=X.mean(0))
     targets = np.array([0, 1, 2, 0, 1])
-    res = ig.integrated_gradients(m, X, targets, b, steps=4)
+    res = ig.integrated_gradients(m, X, targets, b, steps=4, method=method)
     expected = (X - b) * w[:, targets].T.reshape(-1, 6, 6)
     np.testing.assert_allclose(res["attributions"], expected, rtol=1e-4, atol=1e-6)
-    assert np.all(res["completeness_error"] < 1e-4)
+    assert np.all(res["completeness_error"] < 1e-5)  # exact up to float32 rounding (~1e-7 measured)
 
 
 def test_completeness_on_a_small_network_and_batching_does_not_matter():
@@ -52,6 +59,95 @@ def test_completeness_on_a_small_network_and_batching_does_not_matter():
     assert np.median(coarse["completeness_error"]) > np.median(res["completeness_error"])  # the check can fail
     small = ig.integrated_gradients(m, X, targets, b, steps=64, batch_size=7)
     np.testing.assert_allclose(small["attributions"], res["attributions"], atol=1e-7)
+
+
+def test_quadrature_rules_points_weights_and_evaluations():
+    a, w, at_b, at_x = ig.quadrature("trapezoid", 4)
+    np.testing.assert_allclose(a, [0, 0.25, 0.5, 0.75, 1])
+    np.testing.assert_allclose(w, [0.125, 0.25, 0.25, 0.25, 0.125])
+    assert (a[at_b], a[at_x]) == (0, 1)
+    a, w, at_b, at_x = ig.quadrature("gauss_legendre", 3)
+    assert len(a) == 5 and (a[at_b], a[at_x], w[at_b], w[at_x]) == (0, 1, 0, 0)  # the ends only for F(b), F(x)
+    np.testing.assert_allclose(a[1:-1], 0.5 + np.array([-1, 0, 1]) * np.sqrt(15) / 10, rtol=1e-6)
+    np.testing.assert_allclose(w[1:-1], [5 / 18, 8 / 18, 5 / 18], rtol=1e-6)
+    # 2 nodes integrate cubics exactly on [0, 1]: int t^3 = 1/4
+    a, w, _, _ = ig.quadrature("gauss_legendre", 2)
+    assert float((w * a.astype(np.float64) ** 3).sum()) == pytest.approx(0.25, rel=1e-6)
+    assert ig.evaluations("trapezoid", 64) == 65 and ig.evaluations("gauss_legendre", 64) == 66
+
+
+@pytest.mark.parametrize("method, points", [("trapezoid", 5), ("gauss_legendre", 6)])
+def test_every_path_point_is_one_batched_evaluation_and_the_log_says_so(method, points, caplog):
+    m = _cnn()
+    b = ig.baseline_images("zero", X)
+    t = np.array([0, 1, 2, 1, 0])
+    with caplog.at_level(logging.INFO, logger="tcgatl.pancancer.ig"):
+        res = ig.integrated_gradients(m, X, t, b, steps=4, batch_size=7, method=method)
+    text = caplog.text
+    assert f"{method} rule, 4 " in text and f"{points} gradient evaluations per sample" in text
+    assert f"{5 * points}/{5 * points} interpolated images" in text
+    direct = m.predict(X, verbose=0)[np.arange(5), t] - m.predict(b, verbose=0)[np.arange(5), t]
+    np.testing.assert_allclose(res["f_x"] - res["f_baseline"], direct, atol=1e-6)  # the ends are evaluated
+    whole = ig.integrated_gradients(m, X, t, b, steps=4, batch_size=1000, method=method)
+    np.testing.assert_allclose(res["attributions"], whole["attributions"], atol=1e-7)
+
+
+def test_gauss_legendre_converges_faster_than_the_trapezoid_on_a_nonlinear_model():
+    m = _cnn()
+    b = ig.baseline_images("zero", X)
+    t = np.array([0, 1, 2, 1, 0])
+
+    def median_error(method, steps):
+        return float(np.median(ig.integrated_gradients(m, X, t, b, steps=steps, method=method)["completeness_error"]))
+
+    gl = {n: median_error("gauss_legendre", n) for n in (1, 2, 4, 8)}
+    # Measured: 4e-2, 7e-4, 1e-6, 4e-7 (float32's floor from 4 nodes on; exponential convergence).
+    assert gl[1] > 10 * gl[2] > 10 * gl[4] and gl[8] < 1e-5
+    for n in (2, 4, 8):  # same gradient evaluations per sample: n + 2 points = n + 1 trapezoid intervals
+        trap = median_error("trapezoid", n + 1)
+        assert ig.evaluations("trapezoid", n + 1) == ig.evaluations("gauss_legendre", n)
+        assert gl[n] < trap / 10, (n, gl[n], trap)  # measured trapezoid: 5e-3, 2e-3, 1e-3
+
+
+def test_gauss_legendre_and_a_fine_trapezoid_agree():
+    m = _cnn()
+    b = ig.baseline_images("zero", X)
+    t = np.array([0, 1, 2, 1, 0])
+    gl = ig.integrated_gradients(m, X, t, b, steps=64, method="gauss_legendre")["attributions"]
+    fine = ig.integrated_gradients(m, X, t, b, steps=512, method="trapezoid")["attributions"]
+    coarse = ig.integrated_gradients(m, X, t, b, steps=8, method="trapezoid")["attributions"]
+    scale = np.abs(fine).max()
+    # The trapezoid's error at h = 1/512 is h^2/12 * |g''| ~ 3e-7 of the attributions' scale for a
+    # curvature of order one (Richardson: |T256 - T512| / 3 measured 2e-7 of it); 64 Gauss-Legendre
+    # nodes are exact to float32 here; summing 513 float32 terms adds ~sqrt(513) * 6e-8 ~ 1.4e-6
+    # relative at worst. 1e-5 of the scale covers both with margin, while 8 trapezoid steps differ
+    # by far more, so the check can fail.
+    tol = 1e-5 * scale
+    np.testing.assert_allclose(gl, fine, rtol=0, atol=tol)
+    assert np.abs(coarse - fine).max() > 10 * tol
+
+
+@pytest.mark.parametrize(
+    "method, steps, message",
+    [("simpson", 8, "unknown Integrated Gradients method 'simpson'"), ("gauss_legendre", 0, "steps >= 1")],
+)
+def test_invalid_method_or_steps_is_refused(method, steps, message):
+    with pytest.raises(ValueError, match=message) as e:
+        ig.integrated_gradients(_linear(), X, np.zeros(5, int), X * 0, steps=steps, method=method)
+    if method == "simpson":
+        assert "trapezoid, gauss_legendre" in str(e.value)
+
+
+def test_the_config_chooses_the_method_from_the_library_list():
+    assert config.validate({})["ig"]["method"] == IG_METHODS[0] == "trapezoid"  # unchanged outputs by default
+    assert config.validate({"ig": {"method": "gauss_legendre"}})["ig"]["method"] == "gauss_legendre"
+    with pytest.raises(ConfigError) as e:
+        config.validate({"ig": {"method": "simpson"}}, source="my.yaml")
+    assert "'ig.method' = 'simpson' is not allowed; expected one of ['trapezoid', 'gauss_legendre']" in str(e.value)
+    node = config.load_schema()["properties"]["ig"]["properties"]["method"]
+    assert node["enum"] == list(IG_METHODS) and node["default"] == IG_METHODS[0]
+    raw = (ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()
+    assert "gauss_legendre" not in raw  # written once, in the library
 
 
 def test_blur_baseline_is_a_smoothed_input():

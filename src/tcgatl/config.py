@@ -18,8 +18,8 @@ SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.
 
 
 def choices() -> dict[tuple[str, str], tuple[list, bool]]:
-    """The config lists whose allowed values the library defines (one source: adding a backbone
-    or a scheme is one edit there): (section, key) -> (allowed values, all by default)."""
+    """The config lists and names whose allowed values the library defines (one source: adding a
+    backbone or a scheme is one edit there): (section, key) -> (allowed values, all by default)."""
     from .motlab import options as motlab_options
     from .pancancer import options as pancancer_options
 
@@ -28,6 +28,7 @@ def choices() -> dict[tuple[str, str], tuple[list, bool]]:
         ("pancancer", "layouts"): (list(pancancer_options.LAYOUTS), False),
         ("motlab", "endpoints"): (list(motlab_options.ENDPOINTS), False),
         ("motlab", "schemes"): (list(motlab_options.SCHEMES), True),
+        ("ig", "method"): (list(pancancer_options.IG_METHODS), False),
     }
 
 
@@ -37,7 +38,7 @@ def load_schema(path: str | Path = SCHEMA) -> dict:
         schema = yaml.safe_load(fh)
     for (section, key), (allowed, all_by_default) in choices().items():
         node = schema["properties"][section]["properties"][key]
-        node["items"]["enum"] = allowed
+        (node["items"] if node.get("type") == "array" else node)["enum"] = allowed  # a list or one name
         if all_by_default:
             node["default"] = list(allowed)
     return schema

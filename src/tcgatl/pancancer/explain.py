@@ -78,6 +78,7 @@ def explain_checkpoint(
     max_per_class=25,
     batch_size=64,
     blur_sigma=3.0,
+    method="trapezoid",
 ) -> Explanation:
     ck = Checkpoint.load(checkpoint_dir)
     pred = pd.read_parquet(predictions)
@@ -96,13 +97,16 @@ def explain_checkpoint(
     b = ig.baseline_images(baseline, x, mean, blur_sigma)
     targets = np.array([ck.classes.index(c) for c in chosen["true"]])
     log.info(
-        "explaining %d test samples of %d classes: %d steps, baseline %s",
+        "explaining %d test samples of %d classes: %s rule with %d steps (%d gradient evaluations per sample), "
+        "baseline %s",
         len(x),
         chosen["true"].nunique(),
+        method,
         steps,
+        ig.evaluations(method, steps),
         baseline,
     )
-    res = ig.integrated_gradients(ck.model, x, targets, b, steps=steps, batch_size=batch_size)
+    res = ig.integrated_gradients(ck.model, x, targets, b, steps=steps, batch_size=batch_size, method=method)
 
     genes = ck.layout["gene"]
     values = read_matrix(matrix, columns=list(genes)).loc[chosen["barcode"]]

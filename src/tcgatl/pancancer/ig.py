@@ -13,6 +13,8 @@ import logging
 import numpy as np
 import pandas as pd
 
+from .options import IG_METHODS
+
 log = logging.getLogger("tcgatl.pancancer.ig")
 
 
@@ -54,25 +56,69 @@ def _gradient_fn(model):
     return grads
 
 
+def quadrature(method: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The path points ``alphas`` in [0, 1] and their ``weights`` for ``method``, and the
+    indices of the points at alpha 0 (F(baseline)) and alpha 1 (F(x)).
+
+    'trapezoid': ``steps`` intervals, ``steps + 1`` points including both ends. 'gauss_legendre':
+    ``steps`` Gauss-Legendre nodes mapped from [-1, 1] to [0, 1] (weights halved), exact for
+    polynomial gradients of degree < 2 * steps along the path; its nodes exclude the ends, so
+    alpha 0 and alpha 1 are appended with weight 0 (``steps + 2`` points), for F(baseline) and
+    F(x) of the completeness error. Every point is one gradient evaluation per sample.
+    """
+    if method not in IG_METHODS:
+        raise ValueError(f"unknown Integrated Gradients method {method!r}; expected one of {', '.join(IG_METHODS)}")
+    if int(steps) != steps or steps < 1:
+        raise ValueError(f"Integrated Gradients needs a whole number of steps >= 1, got {steps!r}")
+    steps = int(steps)
+    if method == "trapezoid":
+        alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
+        weights = np.full(steps + 1, 1.0 / steps, np.float32)
+        weights[[0, -1]] /= 2
+        return alphas, weights, 0, steps
+    nodes, w = np.polynomial.legendre.leggauss(steps)
+    alphas = np.concatenate([[0.0], (nodes + 1) / 2, [1.0]]).astype(np.float32)
+    weights = np.concatenate([[0.0], w / 2, [0.0]]).astype(np.float32)
+    return alphas, weights, 0, steps + 1
+
+
+def evaluations(method: str, steps: int) -> int:
+    """Gradient evaluations per sample: ``steps + 1`` (trapezoid), ``steps + 2`` (Gauss-Legendre)."""
+    return len(quadrature(method, steps)[0])
+
+
 def integrated_gradients(
-    model, x: np.ndarray, targets, baseline: np.ndarray, steps: int = 64, batch_size: int = 64
+    model,
+    x: np.ndarray,
+    targets,
+    baseline: np.ndarray,
+    steps: int = 64,
+    batch_size: int = 64,
+    method: str = "trapezoid",
 ) -> dict:
     """IG of output ``targets[i]`` for every input ``x[i]`` (n, H, W) against ``baseline[i]``.
 
-    The path integral is the trapezoidal rule over ``steps`` intervals. Samples and steps
-    are flattened and processed ``batch_size`` interpolated images at a time, so memory is
-    bounded by the batch, not by n x steps. Returns attributions, the path-averaged
-    gradients, F(x), F(baseline) and the completeness error
-    |sum(attr) - (F(x) - F(b))| / |F(x) - F(b)| per sample.
+    The path integral is the ``method`` rule of :func:`quadrature`: the trapezoidal rule over
+    ``steps`` intervals or ``steps`` Gauss-Legendre nodes (plus both ends, weightless, for
+    F(x) and F(baseline)). Samples and path points are flattened and processed ``batch_size``
+    interpolated images at a time, so memory is bounded by the batch, not by n x steps.
+    Returns attributions, the path-averaged gradients, F(x), F(baseline) and the completeness
+    error |sum(attr) - (F(x) - F(b))| / |F(x) - F(b)| per sample.
     """
+    alphas, weights, at_baseline, at_x = quadrature(method, steps)
     x = np.asarray(x, np.float32)
     baseline = np.asarray(baseline, np.float32)
     targets = np.asarray(targets, np.int32)
-    n = len(x)
-    alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
-    weights = np.full(steps + 1, 1.0 / steps, np.float32)
-    weights[[0, -1]] /= 2
-    pairs = np.stack(np.meshgrid(np.arange(n), np.arange(steps + 1), indexing="ij"), -1).reshape(-1, 2)
+    n, points = len(x), len(alphas)
+    log.info(
+        "integrated gradients: %s rule, %d %s, %d gradient evaluations per sample, %d samples",
+        method,
+        steps,
+        "intervals" if method == "trapezoid" else "nodes",
+        points,
+        n,
+    )
+    pairs = np.stack(np.meshgrid(np.arange(n), np.arange(points), indexing="ij"), -1).reshape(-1, 2)
     grads = _gradient_fn(model)
     avg_grad = np.zeros_like(x)
     f_x, f_b = np.zeros(n, np.float32), np.zeros(n, np.float32)
@@ -88,8 +134,8 @@ def integrated_gradients(
         g, out = grads(batch, np.concatenate([targets[i], np.repeat(targets[i][-1:], pad)]))
         g, out = g.numpy()[: len(chunk)], out.numpy()[: len(chunk)]
         np.add.at(avg_grad, i, g * weights[j][:, None, None])
-        f_x[i[j == steps]] = out[j == steps]
-        f_b[i[j == 0]] = out[j == 0]
+        f_x[i[j == at_x]] = out[j == at_x]
+        f_b[i[j == at_baseline]] = out[j == at_baseline]
         if k % report == 0:
             log.info("integrated gradients: %d/%d interpolated images", min(start + batch_size, len(pairs)), len(pairs))
     attr = (x - baseline) * avg_grad

@@ -1,6 +1,7 @@
 """What a config may choose for the pan-cancer stage: the backbones (with what the code needs
-of each) and the gene layouts. The config schema's lists and the rules' wildcards come from here,
-so adding a backbone is one entry below and nothing else.
+of each), the gene layouts and the Integrated Gradients quadrature rules. The config schema's
+lists and the rules' wildcards come from here, so adding a backbone is one entry below and
+nothing else.
 
 Standard library only: the workflow imports it to validate the config and wire the rules.
 """
@@ -62,3 +63,6 @@ BACKBONES = {
 
 # Gene-to-pixel layouts (tcgatl.pancancer.layouts builds each).
 LAYOUTS = ("alphabetical", "similarity")
+
+# Integrated Gradients path-integral rules (tcgatl.pancancer.ig.quadrature); the first is the default.
+IG_METHODS = ("trapezoid", "gauss_legendre")

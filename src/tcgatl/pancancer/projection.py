@@ -113,11 +113,10 @@ def training_images(n_train: int, n_val: int, head_epochs: int, finetune_epochs:
 
 def ig_points(steps: int, method: str = "trapezoid") -> int:
     """Gradient evaluations per sample: steps + 1 (trapezoid), steps + 2 (Gauss-Legendre:
-    its nodes exclude the ends, appended for F(x) and F(baseline))."""
-    points = {"trapezoid": steps + 1, "gauss_legendre": steps + 2}
-    if method not in points:
-        raise ValueError(f"unknown Integrated Gradients method {method!r}; expected one of {sorted(points)}")
-    return points[method]
+    its nodes exclude the ends, appended for F(x) and F(baseline)); counted by the rule itself."""
+    from .ig import evaluations  # numpy only: TensorFlow is imported when gradients are taken
+
+    return evaluations(method, steps)
 
 
 def ig_samples(test_per_class, max_per_class: int) -> int:

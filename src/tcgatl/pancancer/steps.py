@@ -213,6 +213,7 @@ def integrated_gradients(job) -> None:
         max_per_class=cfg["max_per_class"],
         batch_size=cfg["batch_size"],
         blur_sigma=cfg["blur_sigma"],
+        method=cfg["method"],
     )
     median = result.write(dict(job.output.items()), top=cfg["top_genes"])
     log.info("median completeness error %.2f%% over %d samples", 100 * median, len(result.samples))
@@ -220,5 +221,5 @@ def integrated_gradients(job) -> None:
         warn_user(
             f"Integrated Gradients completeness error: median {100 * median:.1f}% > 5% for "
             f"{job.wildcards.layout}/{job.wildcards.backbone}; increase ig.steps "
-            f"(now {cfg['steps']})"
+            f"(now {cfg['steps']}, method {cfg['method']})"
         )
