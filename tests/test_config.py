@@ -8,10 +8,22 @@ from tcgatl import config
 from tcgatl.errors import ConfigError
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "demo.yaml"])
+@pytest.mark.parametrize("name", ["config.yaml", "demo.yaml", "scale.yaml"])
 def test_shipped_configs_are_valid(name):
     cfg = config.load(ROOT / "config" / name)
     assert cfg["pancancer"]["backbones"]
+
+
+def test_scale_config_has_tcga_shapes():
+    """config/scale.yaml generates the real sizes it is documented to (README, Full TCGA scale)."""
+    from tcgatl.inputs import demo
+
+    d = config.load(ROOT / "config" / "scale.yaml")["demo"]
+    p = demo.DemoParams.from_config(d)
+    assert d["enabled"] and p.n_genes == len(demo.ebpp_gene_ids()) == 20531 and p.n_cpg == 485577
+    assert len(demo.simulated_types(p)) == 33 and p.type_sizes == "tcga"
+    resources = demo.job_resources(d)
+    assert resources["mem_mb"] > 2322 and resources["runtime"] > 10  # measured: 2,322 MB peak, 10 min
 
 
 def test_defaults_fill_every_key():

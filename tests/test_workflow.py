@@ -340,7 +340,11 @@ def test_motlab_outputs(demo_run):
     assert model.predict(layers).between(0, 1).all()
 
 
-@pytest.mark.parametrize("cfg", [[], ["--configfile", DEMO]], ids=["full", "demo"])
+@pytest.mark.parametrize(
+    "cfg",
+    [[], ["--configfile", DEMO], ["--configfile", str(ROOT / "config" / "scale.yaml")]],
+    ids=["full", "demo", "scale"],
+)
 def test_lint_is_clean(tmp_path, cfg):
     r = run_snakemake(["--lint", *cfg], tmp_path, timeout=300)
     assert r.returncode == 0 and "Lints for" not in r.stdout + r.stderr, r.stdout[-3000:]
