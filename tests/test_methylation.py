@@ -65,6 +65,17 @@ def test_non_numeric_beta(tmp_path):
         methylation.stream_top_variance(p, COLS, top=5)
 
 
+@pytest.mark.parametrize("backend", ["c", "arrow"])
+def test_infinite_beta_and_no_rows(tmp_path, monkeypatch, backend):
+    if backend == "arrow":
+        monkeypatch.setattr(matrix, "_tsvparse", None)
+    p = _write(tmp_path, HEADER + "cg1\t0.1\t0.2\ncg2\t0.3\tinf\n")
+    with pytest.raises(InputError, match=r"meth.tsv: .*infinite.*(column|at cg2)"):
+        methylation.stream_top_variance(p, COLS, top=5)
+    with pytest.raises(InputError, match=r"meth.tsv: has a header but no CpG rows"):
+        methylation.stream_top_variance(_write(tmp_path, HEADER), COLS, top=5)
+
+
 def test_truncated_methylation(tmp_path):
     p = _write(tmp_path, HEADER + "cg1\t0.1\t0.2\ncg2\t0.3")
     with pytest.raises(InputError, match="meth.tsv: cannot be parsed"):

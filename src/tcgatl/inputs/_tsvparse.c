@@ -24,7 +24,9 @@
 static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* Rare forms (NA spellings, empty, inf, long mantissas): [p, end) decided by the C library. */
+/* Rare forms (NA spellings, empty, long mantissas): [p, end) decided by the C library. Returns
+ * -1 if not a number, -2 if a number that is not finite as float32 (inf, 1e39): only the NA
+ * spellings mark missing values, so an infinity is an error, not data. */
 static int parse_slow(const char *p, const char *end, float *v) {
     Py_ssize_t len = end - p;
     if (len == 0 || (len == 2 && p[0] == 'N' && p[1] == 'A') || (len == 4 && !memcmp(p, "null", 4)) ||
@@ -41,11 +43,13 @@ static int parse_slow(const char *p, const char *end, float *v) {
     double d = strtod(buf, &stop);
     if (stop != buf + len || len == 0) return -1;
     *v = (float)d;
+    if (!isfinite(*v)) return -2;
     return 0;
 }
 
 /* Parse the field starting at p, which ends at the next delimiter d or at lend. On success,
- * *v is the value and *next points at the delimiter or lend; returns -1 if not a number. */
+ * *v is the value and *next points at the delimiter or lend; returns -1 if not a number, -2 if
+ * not finite. */
 static int parse_field(const char *p, const char *lend, char d, float *v, const char **next) {
     const char *s = p;
     int neg = 0;
@@ -151,12 +155,14 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
         float *row = tmp + staged * ncols;
         for (Py_ssize_t j = 0; j < ncols; j++) {
             const char *q;
-            if (parse_field(f, lend, d, &row[j], &q) < 0) {
+            int rc = parse_field(f, lend, d, &row[j], &q);
+            if (rc < 0) {
                 char cell[41];
                 Py_ssize_t len = q - f > 40 ? 40 : q - f;
                 memcpy(cell, f, (size_t)len);
                 cell[len] = 0;
-                snprintf(err, sizeof err, "line %zd, field %zd: non-numeric value '%s'", fileline, n_skip + j + 1, cell);
+                snprintf(err, sizeof err, "line %zd, field %zd: %s value '%s'", fileline, n_skip + j + 1,
+                         rc == -2 ? "non-finite" : "non-numeric", cell);
                 goto stop;
             }
             if (j + 1 < ncols) {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import logging
 import mmap
+import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -203,13 +204,38 @@ def column_map(header: list[str], columns: list[str], n_skip: int, path) -> np.n
     return cmap
 
 
-def parse_chunk(path, chunk: bytes, out: np.ndarray, row: int, cmap: np.ndarray, n_skip: int, sep: str, line_no: int):
-    """Parse complete lines into columns ``row:`` of ``out`` (samples x features); returns ids."""
+def parse_chunk(
+    path, chunk: bytes, out: np.ndarray, row: int, cmap: np.ndarray, n_skip: int, sep: str, line_no: int, header=None
+):
+    """Parse complete lines into columns ``row:`` of ``out`` (samples x features); returns ids.
+    ``header`` (the file's column names) lets an error name the column of a bad cell."""
     try:
         return _tsvparse.parse_block(chunk, out, out.shape[1], row, cmap, n_skip, sep, line_no)
     except ValueError as exc:
-        hint = "a non-numeric cell" if "non-numeric" in str(exc) else "truncated or malformed rows"
-        raise InputError(path, f"cannot be parsed ({hint}): {exc}") from exc
+        msg = str(exc)
+        if "non-finite" in msg:
+            hint = "an infinite or overflowing value; missing values must be NA or empty"
+        elif "non-numeric" in msg:
+            hint = "a non-numeric cell"
+        else:
+            hint = "truncated or malformed rows"
+        field = re.search(r"field (\d+)", msg)
+        if field and header is not None and int(field.group(1)) <= len(header):
+            msg = msg.replace(field.group(0), f"{field.group(0)} (column {header[int(field.group(1)) - 1]})", 1)
+        raise InputError(path, f"cannot be parsed ({hint}): {msg}") from exc
+
+
+def check_finite(x: pd.DataFrame, path) -> None:
+    """No infinite values (the readers without the C parser accept 'inf'): the first one is
+    named by feature and sample."""
+    bad = np.isinf(x.to_numpy())
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise InputError(
+            path,
+            f"{int(bad.sum())} infinite value(s), e.g. feature {x.columns[j]} in column {x.index[i]}: "
+            "missing values must be NA or empty",
+        )
 
 
 def _leading_fields(header: list[str], skip: tuple, path) -> int:
@@ -257,7 +283,7 @@ def read_samples_matrix(path, columns: list[str], sep: str | None = None, skip: 
 
         try:
             for chunk, line_no, rows, *span in chunks:
-                fut = pool.submit(parse_chunk, path, chunk, out, row, cmap, n_skip, sep, line_no)
+                fut = pool.submit(parse_chunk, path, chunk, out, row, cmap, n_skip, sep, line_no, header)
                 pending.append((row, fut, span[0] if span else None))
                 del chunk
                 row += rows
@@ -309,7 +335,9 @@ def _read_samples_matrix_arrow(path: Path, header: list[str], columns: list[str]
     for j, c in enumerate(columns):
         values[j] = table.column(c).to_numpy(zero_copy_only=False)
     del table
-    return pd.DataFrame(values, index=pd.Index(columns, name="barcode"), columns=pd.Index(ids.to_numpy()), copy=False)
+    x = pd.DataFrame(values, index=pd.Index(columns, name="barcode"), columns=pd.Index(ids.to_numpy()), copy=False)
+    check_finite(x, path)
+    return x
 
 
 def to_features(x: pd.DataFrame, negatives="zero", missing="drop_gene", log2=True, drop_constant=True, inplace=False):
@@ -381,7 +409,12 @@ def build(matrix_path, *, quality=None, cdr=None, qc: dict, features: dict, sep=
     sep = sep or sniff_sep(matrix_path)
     samples, labels = qc_columns(matrix_path, sep=sep, qc=qc, quality=quality, cdr=cdr, skip=skip)
     mat = read_samples_matrix(matrix_path, labels["barcode"].tolist(), sep=sep, skip=skip)
+    if mat.shape[1] == 0:
+        raise InputError(matrix_path, "has a header but no feature rows")
     x, dropped = to_features(mat, **features, inplace=True)
     del mat
+    if x.shape[1] == 0:
+        reasons = dropped["reason"].value_counts().to_dict()
+        raise InputError(matrix_path, f"no features left after the feature transformation (dropped: {reasons})")
     log.info("feature matrix: %d samples x %d features (%d features dropped)", *x.shape, len(dropped))
     return x, samples, dropped

@@ -38,7 +38,7 @@ def _blocks_c(path: Path, header, columns, sep, chunk_bytes):
     cmap = column_map(header, columns, 1, path)
     for chunk, line_no, rows in iter_line_chunks(path, chunk_bytes):
         out = np.empty((len(columns), rows), dtype=np.float32)
-        ids = parse_chunk(path, chunk, out, 0, cmap, 1, sep, line_no)
+        ids = parse_chunk(path, chunk, out, 0, cmap, 1, sep, line_no, header)
         yield np.asarray([i.decode() for i in ids], dtype=object), out[:, : len(ids)].T
 
 
@@ -65,7 +65,13 @@ def _blocks_arrow(path: Path, header, columns, sep, chunk_bytes):
             vals = np.empty((batch.num_rows, len(columns)), dtype=np.float32)
             for j in range(len(columns)):
                 vals[:, j] = batch.column(j + 1).to_numpy(zero_copy_only=False)
-            yield np.asarray(batch.column(0).to_pylist(), dtype=object), vals
+            ids = np.asarray(batch.column(0).to_pylist(), dtype=object)
+            if np.isinf(vals).any():
+                i, j = np.argwhere(np.isinf(vals))[0]
+                raise InputError(
+                    path, f"infinite value at {ids[i]}, column {columns[j]}: missing values must be NA or empty"
+                )
+            yield ids, vals
     except (pa.ArrowInvalid, OSError, EOFError) as exc:
         raise parse_error(path, exc) from exc
 
@@ -133,6 +139,10 @@ def stream_top_variance(
             log.info("methylation: %d rows streamed", stats["features"])
     top_ids, top_vals, top_var = merge(top_ids, top_vals, top_var)
     stats["kept"] = len(top_ids)
+    if stats["features"] == 0:
+        raise InputError(path, "has a header but no CpG rows")
+    if not len(top_ids):
+        raise InputError(path, f"no CpG left of {stats['features']}: {stats}")
     out = pd.DataFrame(
         np.ascontiguousarray(top_vals.T),
         index=pd.Index(columns, name="barcode"),
