@@ -155,6 +155,15 @@ def _check_semantics(config: dict, source: str) -> None:
             f"Invalid config{where}: 'pancancer.train_fraction' + 'pancancer.val_fraction' = "
             f"{pc['train_fraction'] + pc['val_fraction']:.3g} leaves no test set; expected a sum < 1"
         )
+    from .pancancer.options import BACKBONES  # standard library only
+
+    small = [b for b in pc["backbones"] if BACKBONES[b].min_size > pc["image_size"]]
+    if small:
+        needs = ", ".join(f"{b} needs at least {BACKBONES[b].min_size}" for b in small)
+        raise ConfigError(
+            f"Invalid config{where}: 'pancancer.image_size' = {pc['image_size']} is too small for "
+            f"'pancancer.backbones': {needs}; raise image_size or drop the backbone"
+        )
     layers = {"mrna", "mirna", "methylation", *config["extra_layers"]}
     if pc["matrix"] not in layers - {"methylation"}:
         raise ConfigError(
