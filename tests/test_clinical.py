@@ -57,3 +57,16 @@ def test_corrupt_workbook(tmp_path):
     path.write_bytes((DATA / "cdr_excerpt.xlsx").read_bytes()[:3000])
     with pytest.raises(InputError, match="TCGA-CDR-SupplementalTableS1.xlsx.*truncated or corrupt"):
         clinical.read_cdr(path)
+
+
+@pytest.mark.parametrize("name", ["TCGA-CDR-SupplementalTableS1.xlsx", "Genetic_Ancestry.xlsx", "cdr.tsv.gz"])
+def test_html_page_saved_as_a_clinical_table_says_so(tmp_path, name):
+    """A failed download saved under the table's name (a GDC error page as .xlsx, say)."""
+    import gzip
+
+    page = b"<!DOCTYPE html>\n<html><body>503 Service Unavailable</body></html>\n"
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(page) if name.endswith(".gz") else page)
+    reader = clinical.read_ancestry if name.startswith("Genetic") else clinical.read_cdr
+    with pytest.raises(InputError, match=rf"{name}: is an HTML page, not a data file"):
+        reader(path)

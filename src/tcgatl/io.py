@@ -97,11 +97,38 @@ def write_table(df: pd.DataFrame, path: str | Path, index: bool = False) -> None
             df.to_csv(tmp, sep="\t", index=index)
 
 
+def looks_like_html(first: bytes) -> bool:
+    """True for the start of an HTML page (what a failed download or a login wall saves)."""
+    head = first.lstrip()[:64].lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def check_not_html(path: str | Path) -> None:
+    """An HTML page saved under a data file's name is named as such, whatever the suffix
+    (an .xlsx that is an error page would otherwise be 'not a zip file')."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            first = fh.read(1024)
+        if first[:2] == b"\x1f\x8b":  # gzip: look inside
+            import gzip
+
+            with gzip.open(path, "rb") as fh:
+                first = fh.read(1024)
+    except (OSError, EOFError):
+        return  # unreadable: the reader that follows says why
+    if looks_like_html(first):
+        raise InputError(
+            path, "is an HTML page, not a data file (a failed download or an error page saved under its name?)"
+        )
+
+
 def read_table(path: str | Path, sheet: str | None = None, **kwargs) -> pd.DataFrame:
     """Read a delimited (TSV/CSV, optionally gzipped), Excel or Parquet table by its suffix."""
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file does not exist")
+    check_not_html(path)
     name = path.name.lower().removesuffix(".gz")
     try:
         if name.endswith(".parquet"):

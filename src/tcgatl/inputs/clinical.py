@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError, preview
-from ..io import read_table, require_columns
+from ..io import check_not_html, read_table, require_columns
 from .barcodes import parse
 from .endpoints import ENDPOINTS
 
@@ -18,6 +18,9 @@ CDR_SHEET = "TCGA-CDR"
 def _sheet(path: Path, wanted: str) -> str | int:
     if not path.name.lower().endswith((".xlsx", ".xls")):
         return 0
+    if not path.exists():
+        raise InputError(path, "file does not exist")
+    check_not_html(path)
     try:
         sheets = pd.ExcelFile(path).sheet_names
     except Exception as exc:
@@ -57,6 +60,9 @@ def read_cdr(path: str | Path) -> pd.DataFrame:
 def read_ancestry(path: str | Path, cancer_type: str | None = None) -> pd.DataFrame:
     """EIGENSTRAT ancestry calls indexed by patient (sheets of every type, or one)."""
     path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file does not exist")
+    check_not_html(path)
     try:
         sheets = (
             pd.read_excel(path, sheet_name=None) if path.name.lower().endswith(".xlsx") else {"all": read_table(path)}

@@ -17,7 +17,10 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from ..io import md5sum  # noqa: F401  (callers and tests verify files with gdc.md5sum)
+from ..io import (
+    looks_like_html,
+    md5sum,  # noqa: F401  (callers and tests verify files with gdc.md5sum)
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +83,6 @@ def file_metadata(file_id: str, base_url: str = GDC_API, timeout: float = 60) ->
         ) from exc
 
 
-def _looks_like_html(first: bytes) -> bool:
-    head = first.lstrip()[:64].lower()
-    return head.startswith((b"<!doctype html", b"<html"))
-
-
 def _transfer(url: str, part: Path, size: int, timeout: float, name: str, progress: bool) -> None:
     """Append the missing bytes of ``url`` to ``part``; raises _Retryable on transfer problems."""
     have = part.stat().st_size if part.exists() else 0
@@ -122,7 +120,7 @@ def _transfer(url: str, part: Path, size: int, timeout: float, name: str, progre
             first = True
             with open(part, mode) as fh, bar:
                 for chunk in r.iter_content(CHUNK):
-                    if first and have == 0 and _looks_like_html(chunk):
+                    if first and have == 0 and looks_like_html(chunk):
                         raise _Retryable("the server sent an HTML page instead of the file", restart=True)
                     first = False
                     fh.write(chunk)

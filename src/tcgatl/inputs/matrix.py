@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import InputError, preview
+from ..io import check_not_html
 from .barcodes import check_unique
 
 try:
@@ -54,8 +55,7 @@ def read_header(path: str | Path, sep: str = "\t") -> list[str]:
         raise InputError(path, f"cannot read the header ({exc}); is the file truncated or corrupt?") from exc
     if not line.strip():
         raise InputError(path, "empty file (no header line)")
-    if line.lstrip().lower().startswith(("<!doctype", "<html")):
-        raise InputError(path, "is an HTML page, not a data table (a failed download?)")
+    check_not_html(path)
     cols = line.rstrip("\r\n").split(sep)
     if len(cols) < 2:
         raise InputError(
