@@ -2,9 +2,12 @@
 
 import gzip
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import DATA, ROOT, SHARED, needs_shared, run_snakemake
+from conftest import DATA, ROOT, SHARED, SNAKEMAKE, needs_shared, run_snakemake
 from gdc_server import FakeGDC
 
 from tcgatl.inputs import demo
@@ -501,3 +504,36 @@ def test_bad_input_fails_with_its_name_and_leaves_no_outputs(tmp_path):
     )
     features = tmp_path / "results" / "features"
     assert not features.exists() or list(features.iterdir()) == []
+
+
+def test_killed_training_job_resumes_with_unlock_and_rerun_incomplete(tmp_path):
+    """kill -9 of Snakemake and its running training job (a crash, a lost node): the rerun is
+    refused until --unlock; --rerun-incomplete then redoes the killed job, and nothing of it
+    is left behind (activation cache, .part files), as the README says."""
+    cfg = yaml.safe_load(Path(DEMO).read_text())
+    cfg["demo"].update(n_genes=300, patients_per_type=15, brca_patients=40, n_cpg=100, n_mirna=40)
+    cfg["pancancer"].update(layouts=["alphabetical"], backbones=["ResNet50"], image_size=32, finetune_epochs=2)
+    (tmp_path / "small.yaml").write_text(yaml.safe_dump(cfg))
+    target = "results/pancancer/alphabetical/ResNet50/model.keras"
+    cmd = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path), target, "--cores", "2"]
+    cmd += ["--configfile", str(tmp_path / "small.yaml")]
+    cache = tmp_path / "results" / "pancancer" / "alphabetical" / "ResNet50" / ".activations"
+    with open(tmp_path / "first.log", "w") as out:
+        first = subprocess.Popen(cmd, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 600
+        while not cache.exists() and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert cache.exists(), (tmp_path / "first.log").read_text()[-3000:]
+        os.killpg(first.pid, signal.SIGKILL)  # Snakemake and the job, as a crash would
+        first.wait()
+    assert cache.exists() and not (tmp_path / target).exists()
+
+    refused = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0 and "--unlock" in refused.stdout + refused.stderr
+    unlock = subprocess.run([*cmd, "--unlock"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert unlock.returncode == 0, unlock.stderr[-2000:]
+    resumed = subprocess.run([*cmd, "--rerun-incomplete"], cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "train_backbone" in resumed.stderr and "demo_data" not in resumed.stderr  # only the killed job reran
+    assert (tmp_path / target).exists() and not cache.exists()
+    assert not list((tmp_path / "results").rglob("*.part")) and not list((tmp_path / "results").rglob(".activations*"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +24,16 @@ os.umask(_UMASK)
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    The name is fixed (``.<name>.part``): one job writes a given output, and the next attempt of
+    a job killed mid-write (``kill -9``, a node lost) overwrites its leftover instead of adding
+    another beside it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; finished files get the usual mode
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.unlink(missing_ok=True)  # an interrupted attempt's leftover
+    tmp.touch(mode=0o666 & ~_UMASK)
     try:
         yield tmp
         os.replace(tmp, path)

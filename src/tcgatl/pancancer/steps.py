@@ -104,7 +104,7 @@ def baseline_logreg(job) -> None:
 def train_backbone(job) -> None:
     """Fine-tune one ImageNet backbone on one gene layout's images (rule train_backbone)."""
     import os
-    import tempfile
+    import shutil
 
     import numpy as np
     import pandas as pd
@@ -139,9 +139,14 @@ def train_backbone(job) -> None:
         weights_dir=pc["weights_dir"],
         seed=cfg.seed,
     )
-    out_dir = os.path.dirname(job.output.model)
-    with tempfile.TemporaryDirectory(prefix=".activations.", dir=out_dir) as cache:
+    # The activation cache (GBs at 224 px) has a fixed name in the job's own folder: removed when
+    # the job ends, and by the next attempt if the job was killed before it could.
+    cache = os.path.join(os.path.dirname(job.output.model), ".activations")
+    shutil.rmtree(cache, ignore_errors=True)
+    try:
         history = training.train(model, backbone, x["train"], y["train"], x["val"], y["val"], cfg, cache)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     write_table(history, job.output.history)
     checkpoint.save(
         dict(job.output.items()),
