@@ -94,16 +94,29 @@ def test_invalid_config_names_key_value_and_allowed(patch, expected):
     assert "my.yaml" in str(e.value)
 
 
-def test_invalid_config_stops_snakemake_before_any_job(tmp_path):
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        (
+            "weights",
+            "imagenet21k",
+            "'pancancer.weights' = 'imagenet21k' is not allowed; expected one of ['imagenet', 'none']",
+        ),
+        # a check across keys: the demo's backbones include Xception (71 px at least)
+        (
+            "image_size",
+            64,
+            "'pancancer.image_size' = 64 is too small for 'pancancer.backbones': Xception needs at least 71",
+        ),
+    ],
+)
+def test_invalid_config_stops_snakemake_before_any_job(tmp_path, key, value, expected):
     bad = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
-    bad["pancancer"]["weights"] = "imagenet21k"
+    bad["pancancer"][key] = value
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
     r = run_snakemake(["--cores", "1", "--configfile", str(tmp_path / "bad.yaml")], tmp_path, timeout=120)
     assert r.returncode != 0
-    assert (
-        "'pancancer.weights' = 'imagenet21k' is not allowed; expected one of ['imagenet', 'none']"
-        in r.stderr + r.stdout
-    )
+    assert expected in r.stderr + r.stdout
     assert not (tmp_path / "results").exists()
 
 

@@ -480,12 +480,29 @@ def test_real_data_smoke_run(tmp_path):
     assert protein.shape == (150, 142)  # protein measured for 150 of the 220 patients
 
 
-def test_bad_input_fails_with_its_name_and_leaves_no_outputs(tmp_path):
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("1,5", "cannot be parsed (a non-numeric cell): line 6, field 4 (column {column}): non-numeric value '1,5'"),
+        (
+            "inf",
+            "cannot be parsed (an infinite or overflowing value; missing values must be NA or empty): "
+            "line 6, field 4 (column {column}): non-finite value 'inf'",
+        ),
+        ("no rows", "has a header but no feature rows"),
+    ],
+    ids=["decimal-comma", "inf", "header-only"],
+)
+def test_bad_input_fails_with_its_name_and_leaves_no_outputs(tmp_path, case, message):
     bad = tmp_path / "ebpp.tsv"
     text = gzip.decompress((DATA / "rnaseq_excerpt.geneExp.tsv.gz").read_bytes()).decode().splitlines()
-    cells = text[5].split("\t")
-    cells[3] = "1,5"  # a decimal comma
-    text[5] = "\t".join(cells)
+    column = text[0].split("\t")[3]
+    if case == "no rows":
+        text = text[:1]
+    else:
+        cells = text[5].split("\t")
+        cells[3] = case
+        text[5] = "\t".join(cells)
     bad.write_text("\n".join(text) + "\n")
     cfg = {
         "inputs": {
@@ -498,12 +515,9 @@ def test_bad_input_fails_with_its_name_and_leaves_no_outputs(tmp_path):
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     r = run_snakemake(["features", "--cores", "1", "--configfile", str(tmp_path / "c.yaml")], tmp_path)
     assert r.returncode != 0
-    assert (
-        f"InputError: {bad}: cannot be parsed (a non-numeric cell): line 6, field 4: non-numeric value '1,5'"
-        in r.stderr
-    )
+    assert f"InputError: {bad}: {message.format(column=column)}" in r.stderr, r.stderr[-2000:]
     features = tmp_path / "results" / "features"
-    assert not features.exists() or list(features.iterdir()) == []
+    assert not features.exists() or [p.name for p in features.iterdir()] == []  # no outputs, no .part files
 
 
 def test_killed_training_job_resumes_with_unlock_and_rerun_incomplete(tmp_path):
