@@ -47,7 +47,7 @@ def main() -> None:
         for total in widths:
             path = Path(tmp) / f"meth_{total}.tsv"
             cols = write_methylation(path, args.cpgs, total)
-            step = total // args.cohort
+            step = max(1, total // args.cohort)
             cohort = cols[::step][: args.cohort]  # spread through the file
             setup = f"PATH = {str(path)!r}\nCOLS = {cohort!r}\nfrom tcgatl.inputs import methylation"
             r = measure(setup, f"x, _ = methylation.stream_top_variance(PATH, COLS, top={args.top})")

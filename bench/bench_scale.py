@@ -3,7 +3,7 @@ stages against their targets, and the cost projection (``tcgatl-project``) again
 deep-learning rules measured in the same run.
 
 Reads Snakemake's ``benchmark:`` files (wall seconds, ``max_rss``, CPU seconds) of a run
-directory; ``--run`` first runs the whole workflow there on 2 cores (about 1.5 h, ~12 GB of
+directory; ``--run`` first runs the whole workflow there on 2 cores (about 55 min, 11 GB of
 disk). Prints one row per job, the data stages' sum (raw files to images and the baseline;
 the generator and the methylation stream reported on their own rows) against <= 20 min wall
 and <= 12 GB peak, and with ``--project`` the projection's seconds per deep-learning rule next
@@ -98,9 +98,12 @@ def compare(measured: pd.DataFrame, projection: dict, directory: Path) -> None:
             if row["rule"] == "train_backbone":
                 history = pd.read_csv(directory / "results" / job.job.replace("/train", "/history.tsv"), sep="\t")
                 ran = history["phase"].value_counts()
+                traces = next(r["trace_s"] for r in projection["rates"] if r["backbone"] == row["backbone"])
                 for phase, configured in (("head", work["head_epochs"]), ("finetune", work["finetune_epochs"])):
                     for part in (f"{phase}_train", f"{phase}_val"):
-                        parts[part] = parts.get(part, 0.0) * ran.get(phase, 0) / max(configured, 1)
+                        once = traces.get(part, 0.0)  # the first call's trace: paid once, whatever the epochs
+                        per_epochs = parts.get(part, once) - once
+                        parts[part] = once + per_epochs * ran.get(phase, 0) / max(configured, 1)
                 note = f" ({ran.get('head', 0)} head + {ran.get('finetune', 0)} finetune epochs ran)"
             projected = sum(parts.values())
             ratio = projected / job.wall_s

@@ -65,6 +65,10 @@ def test_every_schema_key_has_description_and_default():
         ({"qc": {"sampletypes": ["01"]}}, "unknown key 'qc.sampletypes'"),
         ({"pancancer": {"train_fraction": 0.9, "val_fraction": 0.1}}, "leaves no test set"),
         (
+            {"demo": {"type_sizes": "tcga", "types": ["BRCA", "XYZ"]}},
+            "'demo.types' = ['XYZ'] with 'demo.type_sizes' = 'tcga': not TCGA tumour types",
+        ),
+        (
             {"pancancer": {"image_size": 64}},
             "'pancancer.image_size' = 64 is too small for 'pancancer.backbones': Xception needs at least 71",
         ),

@@ -155,6 +155,16 @@ def _check_semantics(config: dict, source: str) -> None:
             f"Invalid config{where}: 'pancancer.train_fraction' + 'pancancer.val_fraction' = "
             f"{pc['train_fraction'] + pc['val_fraction']:.3g} leaves no test set; expected a sum < 1"
         )
+    demo = config["demo"]
+    if demo["type_sizes"] == "tcga" and demo["types"] != "all":
+        from .inputs.demo import tcga_type_sizes
+
+        unknown = sorted(set(demo["types"]) - set(tcga_type_sizes()))
+        if unknown:
+            raise ConfigError(
+                f"Invalid config{where}: 'demo.types' = {unknown} with 'demo.type_sizes' = 'tcga': "
+                "not TCGA tumour types; expected names from the TCGA-CDR's 33 or `types: all`"
+            )
     from .pancancer.options import BACKBONES  # standard library only
 
     small = [b for b in pc["backbones"] if BACKBONES[b].min_size > pc["image_size"]]

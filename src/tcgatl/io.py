@@ -7,8 +7,11 @@ file that looks complete (Snakemake would otherwise treat it as done on a later 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
+import tempfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -26,14 +29,17 @@ os.umask(_UMASK)
 def atomic_path(path: str | Path):
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
-    The name is fixed (``.<name>.part``): one job writes a given output, and the next attempt of
-    a job killed mid-write (``kill -9``, a node lost) overwrites its leftover instead of adding
-    another beside it."""
+    A job killed mid-write (``kill -9``, a lost node) leaves its ``.<name>.<random>.part``: the
+    next attempt removes such leftovers first, so they never pile up. The name stays unique, so
+    a stale attempt that is still running cannot publish the new attempt's partial file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.unlink(missing_ok=True)  # an interrupted attempt's leftover
-    tmp.touch(mode=0o666 & ~_UMASK)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        stale.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; finished files get the usual mode
     try:
         yield tmp
         os.replace(tmp, path)
@@ -117,7 +123,7 @@ def check_not_html(path: str | Path) -> None:
 
             with gzip.open(path, "rb") as fh:
                 first = fh.read(1024)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return  # unreadable: the reader that follows says why
     if looks_like_html(first):
         raise InputError(

@@ -245,7 +245,8 @@ def _expression(p: DemoParams, pat, al, genes, rng):
 
 def _omics_aliquots(pat, rng, analyte, center, p: DemoParams, coverage=0.95, columns=None) -> pd.DataFrame:
     """Aliquots of a BRCA-centred omics matrix: the cohort (with a few normals) plus primary
-    tumours of ``p.omics_types`` at ``p.omics_coverage``; at most ``columns`` in all, the cohort first."""
+    tumours of ``p.omics_types`` at ``p.omics_coverage``; at most ``columns`` in all: the cohort
+    first, then others drawn at random from every type."""
     others = (set(simulated_types(p)) if p.omics_types == "all" else set(p.omics_types)) - {"BRCA"}
     used = set()
     rows = []
@@ -258,9 +259,11 @@ def _omics_aliquots(pat, rng, analyte, center, p: DemoParams, coverage=0.95, col
             rows.append((r.patient, _aliquot(rng, r.patient, "01A", "11", analyte, center, used), "01"))
     al = pd.DataFrame(rows, columns=["patient", "aliquot", "sample_type"])
     if columns is not None and len(al) > columns:
-        cohort = pat.set_index("patient").loc[al["patient"], "type"].to_numpy() == "BRCA"
-        extra = np.flatnonzero(~cohort)
-        keep = np.sort(np.concatenate([np.flatnonzero(cohort), extra[: max(0, columns - cohort.sum())]]))
+        cohort = np.flatnonzero(pat.set_index("patient").loc[al["patient"], "type"].to_numpy() == "BRCA")
+        extra = np.flatnonzero(pat.set_index("patient").loc[al["patient"], "type"].to_numpy() != "BRCA")
+        n_extra = max(0, columns - len(cohort))
+        picked = rng.choice(extra, n_extra, replace=False) if n_extra else np.empty(0, int)  # from every type
+        keep = np.sort(np.concatenate([cohort[:columns], picked]))
         al = al.iloc[keep].reset_index(drop=True)
     return al
 

@@ -189,8 +189,6 @@ class Rates:
     save_s: float  # model.save (train_backbone's checkpoint)
     load_s: float  # keras.models.load_model (evaluate and IG load the checkpoint)
     trace_s: dict[str, float] = field(default_factory=dict)  # first call minus a steady batch, per step
-    # Keras fit/evaluate's fixed cost per epoch (iterator, callbacks, metrics), per step.
-    epoch_overhead_s: dict[str, float] = field(default_factory=dict)
     cpu_utilisation: float = 1.0  # process CPU / (wall x threads) over the timed batches: < 1 on a busy machine
 
     @property
@@ -232,11 +230,9 @@ def project(rates: Rates, work: Workload, startup_s: float, bootstrap_s: float =
     s, b, t = work.sizes, rates.backbone, rates.threads
     images = training_images(s.n_train, s.n_val, work.head_epochs, work.finetune_epochs)
     train = {"startup": startup_s, "build": rates.build_s}
-    epochs = {"head": work.head_epochs, "finetune": work.finetune_epochs}
     for step, n in images.items():
         if n:
             train[step] = n / getattr(rates, TRAIN_RATES[step]) + rates.trace_s.get(step, 0.0)
-            train[step] += epochs.get(step.split("_")[0], 0) * rates.epoch_overhead_s.get(step, 0.0)
     train["save"] = rates.save_s
     rows = [
         _rule(
@@ -407,8 +403,9 @@ def time_backbone(
 
     def per_batch(step, fn):
         """Images/s over epochs of 2k batches (k = 4 x ``batches``), after a warm-up epoch of k:
-        a few batches are not yet at Keras's steady per-batch cost, and an epoch's fixed cost
-        (iterator, callbacks: ~0.1 s) is then amortised as it is over a real epoch's batches."""
+        a few batches are not yet at Keras's steady per-batch cost. An epoch's fixed cost
+        (iterator, callbacks: ~0.1 s) is spread over these 2k batches, where a real epoch has
+        hundreds, so the projection counts it several times over: training errs high."""
         traces[step], _, _ = _timed(lambda: fn(k), 1, clock)
         runs = []
         for _ in range(3):  # the median of three: single epochs vary by up to 2x on a shared 2-core machine
@@ -418,10 +415,8 @@ def time_backbone(
             clock["wall"] += runs[-1]
             clock["cpu"] += time.process_time() - c0
         seconds = sorted(runs)[1]
-        overhead[step] = 0.0
         return 2 * k * batch_size / seconds
 
-    overhead: dict[str, float] = {}
     k = 4 * batches
     y = np.resize(y, 2 * k * batch_size)  # the timed epochs' labels (inputs are tiled the same way)
     log.info("%s: head epochs on pooled features", say)
@@ -504,7 +499,6 @@ def time_backbone(
         save_s=save_s,
         load_s=load_s,
         trace_s=traces,
-        epoch_overhead_s=overhead,
     )
 
 
