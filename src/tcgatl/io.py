@@ -113,8 +113,11 @@ def looks_like_html(first: bytes) -> bool:
 
 def check_not_html(path: str | Path) -> None:
     """An HTML page saved under a data file's name is named as such, whatever the suffix
-    (an .xlsx that is an error page would otherwise be 'not a zip file')."""
+    (an .xlsx that is an error page would otherwise be 'not a zip file'); a missing file is
+    named too."""
     path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file does not exist")
     try:
         with open(path, "rb") as fh:
             first = fh.read(1024)
@@ -134,8 +137,6 @@ def check_not_html(path: str | Path) -> None:
 def read_table(path: str | Path, sheet: str | None = None, **kwargs) -> pd.DataFrame:
     """Read a delimited (TSV/CSV, optionally gzipped), Excel or Parquet table by its suffix."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "file does not exist")
     check_not_html(path)
     name = path.name.lower().removesuffix(".gz")
     try:

@@ -18,8 +18,6 @@ CDR_SHEET = "TCGA-CDR"
 def _sheet(path: Path, wanted: str) -> str | int:
     if not path.name.lower().endswith((".xlsx", ".xls")):
         return 0
-    if not path.exists():
-        raise InputError(path, "file does not exist")
     check_not_html(path)
     try:
         sheets = pd.ExcelFile(path).sheet_names
@@ -60,8 +58,6 @@ def read_cdr(path: str | Path) -> pd.DataFrame:
 def read_ancestry(path: str | Path, cancer_type: str | None = None) -> pd.DataFrame:
     """EIGENSTRAT ancestry calls indexed by patient (sheets of every type, or one)."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "file does not exist")
     check_not_html(path)
     try:
         sheets = (

@@ -259,8 +259,8 @@ def _omics_aliquots(pat, rng, analyte, center, p: DemoParams, coverage=0.95, col
             rows.append((r.patient, _aliquot(rng, r.patient, "01A", "11", analyte, center, used), "01"))
     al = pd.DataFrame(rows, columns=["patient", "aliquot", "sample_type"])
     if columns is not None and len(al) > columns:
-        cohort = np.flatnonzero(pat.set_index("patient").loc[al["patient"], "type"].to_numpy() == "BRCA")
-        extra = np.flatnonzero(pat.set_index("patient").loc[al["patient"], "type"].to_numpy() != "BRCA")
+        in_cohort = pat.set_index("patient").loc[al["patient"], "type"].to_numpy() == "BRCA"
+        cohort, extra = np.flatnonzero(in_cohort), np.flatnonzero(~in_cohort)
         n_extra = max(0, columns - len(cohort))
         picked = rng.choice(extra, n_extra, replace=False) if n_extra else np.empty(0, int)  # from every type
         keep = np.sort(np.concatenate([cohort[:columns], picked]))
