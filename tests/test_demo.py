@@ -76,7 +76,15 @@ def test_quirks_match_truth_and_are_handled_by_qc(demo_raw):
 
 
 def test_same_seed_same_files_other_seed_other_files(tmp_path):
-    small = dict(n_genes=300, patients_per_type=12, brca_patients=40, n_cpg=60, n_mirna=30, types=["BRCA", "LUAD"])
+    small = dict(
+        n_genes=300,
+        patients_per_type=12,
+        brca_patients=40,
+        n_cpg=60,
+        n_mirna=30,
+        types=["BRCA", "LUAD"],
+        signature_size=12,
+    )
     a = demo.generate(tmp_path / "a", demo.DemoParams(seed=1, **small))
     b = demo.generate(tmp_path / "b", demo.DemoParams(seed=1, **small))
     c = demo.generate(tmp_path / "c", demo.DemoParams(seed=2, **small))
@@ -91,7 +99,14 @@ def test_planted_genes_survive_default_qc(tmp_path, seed):
     paths = demo.generate(
         tmp_path,
         demo.DemoParams(
-            seed=seed, n_genes=400, patients_per_type=12, brca_patients=40, n_cpg=60, n_mirna=30, types=["BRCA", "LUAD"]
+            seed=seed,
+            n_genes=400,
+            patients_per_type=12,
+            brca_patients=40,
+            n_cpg=60,
+            n_mirna=30,
+            types=["BRCA", "LUAD"],
+            signature_size=12,
         ),
     )
     x, _, _ = matrix.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
@@ -106,12 +121,28 @@ def test_planted_markers_are_recoverable(demo_raw):
     x, samples, _ = matrix.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
     labels = samples.set_index("barcode").loc[x.index, "label"]
     markers = pd.read_csv(paths["markers"], sep="\t")
-    assert markers.groupby("type").size().to_dict() == {t: p.markers_per_type for t in p.types}
-    for t, planted in markers.groupby("type")["gene_id"]:
-        diff = x[labels == t].mean() - x[labels != t].mean()
+    families = p.simulated_families()
+    assert families == [["LUAD", "LUSC"], ["COAD", "READ"]]
+    in_family = {t for f in families for t in f}
+    sizes = {t: p.markers_per_type + (p.private_markers if t in in_family else 0) for t in p.types}
+    assert markers.groupby("type").size().to_dict() == sizes
+    for t, planted in markers.groupby("type"):
+        # Against the other types, a type's strongest genes are its markers (shared in a family)...
+        others = labels != t
+        for f in families:
+            if t in f:
+                others &= ~labels.isin(f)
+        diff = x[labels == t].mean() - x[others].mean()
         top = set(diff.nlargest(p.markers_per_type).index)
-        precision = len(top & set(planted)) / p.markers_per_type
-        assert precision >= 0.8, (t, precision)
+        assert len(top & set(planted["gene_id"])) / p.markers_per_type >= 0.8, t
+    for a, b in families:
+        # ...and what tells a pair apart is only the private markers.
+        shared = markers[(markers["type"] == a) & (markers["kind"] == "family")]["gene_id"]
+        assert set(shared) == set(markers[(markers["type"] == b) & (markers["kind"] == "family")]["gene_id"])
+        diff = (x[labels == a].mean() - x[labels == b].mean()).abs()
+        private = set(markers[markers["kind"] == "private"].query("type in @a or type in @b")["gene_id"])
+        assert len(set(diff.nlargest(2 * p.private_markers).index) & private) >= p.private_markers, (a, b)
+        assert diff[list(shared)].max() < p.private_shift, (a, b)
 
 
 def _label(cdr, endpoint="PFI", years=3):
@@ -122,8 +153,8 @@ def _label(cdr, endpoint="PFI", years=3):
     return y
 
 
-def test_prognostic_signature_stronger_in_aa(demo_raw):
-    paths, p = demo_raw
+def _signature_auroc(paths):
+    """AUROC of the planted mRNA signature score for PFI within 3 years, per ancestry; AA event rate."""
     x, samples, _ = matrix.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
     cdr = clinical.read_cdr(paths["clinical"])
     sig = pd.read_csv(paths["prognosis"], sep="\t")
@@ -133,12 +164,46 @@ def test_prognostic_signature_stronger_in_aa(demo_raw):
     brca = cdr[(cdr["type"] == "BRCA")].index.intersection(x.index)
     z = (x.loc[brca, mrna.index] - x.loc[brca, mrna.index].mean()) @ mrna
     y = _label(cdr.loc[brca])
-    auc = {}
+    auc, rate = {}, {}
     for race, anc in (("WHITE", "EA"), ("BLACK OR AFRICAN AMERICAN", "AA")):
         ids = cdr.loc[brca][cdr.loc[brca, "race"] == race].index
         ok = y[ids].notna()
         auc[anc] = roc_auc_score(y[ids][ok], z[ids][ok])
+        rate[anc] = y[ids][ok].mean()
+    return auc, rate, cdr.loc[brca, "race"].value_counts(normalize=True)
+
+
+def test_studies_regime_ancestry_mix_events_and_signature(tmp_path):
+    """As TCGA BRCA: ~77% EA, 15-20% AA, few AA events within 3 years; the signature weaker in AA."""
+    p = demo.DemoParams(
+        n_genes=600, patients_per_type=10, types=["BRCA", "LUAD"], brca_patients=1500, n_cpg=300, n_mirna=80
+    )
+    auc, rate, race = _signature_auroc(demo.generate(tmp_path, p))
+    assert 0.72 <= race["WHITE"] <= 0.82 and 0.15 <= race["BLACK OR AFRICAN AMERICAN"] <= 0.21, race
+    assert 0.08 <= rate["AA"] <= 0.17, rate
+    assert auc["AA"] > 0.65 and auc["EA"] > auc["AA"] + 0.03, auc
+
+
+def test_divergent_regime_signature_stronger_in_aa(tmp_path):
+    p = demo.DemoParams(
+        n_genes=600,
+        patients_per_type=10,
+        types=["BRCA", "LUAD"],
+        brca_patients=600,
+        n_cpg=300,
+        n_mirna=80,
+        regime="divergent",
+    )
+    auc, rate, race = _signature_auroc(demo.generate(tmp_path, p))
+    assert 0.3 <= race["BLACK OR AFRICAN AMERICAN"] <= 0.4, race
     assert auc["AA"] > 0.7 and auc["AA"] > auc["EA"] + 0.05, auc
+
+
+def test_regime_values_can_be_overridden_and_unknown_regime_is_refused():
+    assert demo.DemoParams(regime="divergent", effect_aa=2.0).effect_aa == 2.0
+    assert demo.DemoParams().aa_fraction == demo.REGIMES["studies"]["aa_fraction"]
+    with pytest.raises(ValueError, match="demo.regime"):
+        demo.DemoParams(regime="opposite")
 
 
 SHARED_RNASEQ = SHARED / "rnaseq_6cohorts.geneExp.tsv.gz"
@@ -171,6 +236,7 @@ def test_tcga_sizes_types_coverage_and_methylation_width(tmp_path):
         omics_coverage=0.97,
         methylation_columns=1200,
         markers_per_type=2,
+        signature_size=12,
     )
     paths = demo.generate(tmp_path, p)
     sizes = demo.tcga_type_sizes()
