@@ -79,7 +79,8 @@ REGIMES = {
 }
 EXPECTED = {
     "studies": "transfer from EA (finetune, ccsa) should beat AA-only training (independent) on AA patients, "
-    "and mixture's AA AUROC should sit below its EA AUROC, as in the studies",
+    "and mixture's AA AUROC should sit below its EA AUROC, as in the studies; on average over data seeds "
+    "(tests/test_motlab.py): with ~10 AA events one demo's AA AUROC is uncertain by ~0.1",
     "divergent": "AA-only training (independent) should match or beat the transfer schemes on AA patients: "
     "EA patients teach a weaker effect than the AA data hold",
 }
