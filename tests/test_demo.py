@@ -308,3 +308,30 @@ def test_signature_rows_are_planted_in_every_block():
     for row, w in zip(sig, load):
         assert np.sign(np.corrcoef(x[row], pat["z"])[0, 1]) == np.sign(w)
         assert abs(np.corrcoef(x[row], pat["z"])[0, 1]) > 0.3
+
+
+def test_pancancer_difficulty_baseline_in_range_errors_within_pairs(tmp_path):
+    """config/demo.yaml's pan-cancer data over three data seeds: the baseline's test accuracy
+    (the workflow's split and logistic regression) lies in [0.80, 0.95], and its errors fall
+    within the confusable pairs."""
+    import yaml
+    from conftest import ROOT
+
+    from tcgatl.pancancer import baseline, splits
+
+    cfg = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["demo"]
+    for seed in (7, 8, 9):
+        p = demo.DemoParams.from_config({**cfg, "seed": seed, "n_cpg": 60, "n_mirna": 40, "signature_size": 12})
+        paths = demo.generate(tmp_path / str(seed), p)
+        x, samples, _ = matrix.build(
+            paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT
+        )
+        labels = samples.set_index("barcode").loc[x.index, ["patient", "label"]].reset_index()
+        split = splits.make_split(labels, train=0.8, val=0.1, min_class_size=10, seed=42)[0]
+        classes, _, y_test, proba = baseline.fit_predict(x, split, seed=42)
+        pred = np.array(classes)[proba.argmax(1)]
+        truth = np.asarray(y_test)
+        assert 0.80 <= (pred == truth).mean() <= 0.95, (seed, (pred == truth).mean())
+        pair = {t: frozenset(f) for f in p.simulated_families() for t in f}
+        wrong = [(a, b) for a, b in zip(truth, pred) if a != b]
+        assert all(a in pair and b in pair[a] for a, b in wrong), wrong
