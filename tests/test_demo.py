@@ -75,16 +75,12 @@ def test_quirks_match_truth_and_are_handled_by_qc(demo_raw):
     assert set(truth["genes_with_na"]) <= set(dropped["feature"])
 
 
+# Small generator settings (two types) for tests of the files rather than of the signal.
+SMALL = dict(patients_per_type=12, brca_patients=40, n_cpg=60, n_mirna=30, types=["BRCA", "LUAD"], signature_size=12)
+
+
 def test_same_seed_same_files_other_seed_other_files(tmp_path):
-    small = dict(
-        n_genes=300,
-        patients_per_type=12,
-        brca_patients=40,
-        n_cpg=60,
-        n_mirna=30,
-        types=["BRCA", "LUAD"],
-        signature_size=12,
-    )
+    small = dict(n_genes=300, **SMALL)
     a = demo.generate(tmp_path / "a", demo.DemoParams(seed=1, **small))
     b = demo.generate(tmp_path / "b", demo.DemoParams(seed=1, **small))
     c = demo.generate(tmp_path / "c", demo.DemoParams(seed=2, **small))
@@ -98,16 +94,7 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path):
 def test_planted_genes_survive_default_qc(tmp_path, seed):
     paths = demo.generate(
         tmp_path,
-        demo.DemoParams(
-            seed=seed,
-            n_genes=400,
-            patients_per_type=12,
-            brca_patients=40,
-            n_cpg=60,
-            n_mirna=30,
-            types=["BRCA", "LUAD"],
-            signature_size=12,
-        ),
+        demo.DemoParams(seed=seed, n_genes=400, **SMALL),
     )
     x, _, _ = matrix.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
     planted = set(pd.read_csv(paths["markers"], sep="\t")["gene_id"])
