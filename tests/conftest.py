@@ -20,7 +20,10 @@ def demo_raw(tmp_path_factory):
     from tcgatl.inputs import demo
 
     out = tmp_path_factory.mktemp("demo_raw")
-    params = demo.DemoParams(n_genes=600, patients_per_type=30, brca_patients=160, n_cpg=300, n_mirna=80)
+    # The divergent regime's frequent AA events keep a 160-patient BRCA cohort scorable.
+    params = demo.DemoParams(
+        n_genes=600, patients_per_type=30, brca_patients=160, n_cpg=300, n_mirna=80, regime="divergent"
+    )
     paths = demo.generate(out, params)
     return paths, params
 

@@ -195,7 +195,7 @@ def test_select_correct_samples_capped_per_class():
 def test_figures_are_written(tmp_path):
     mask = np.ones((6, 6), bool)
     mask[-1, -2:] = False
-    plots.ig_class_figure(X[0], X[1] - 0.5, mask, "BRCA", 3, tmp_path / "c.png")
+    plots.save_figure(plots.ig_class_figure(X[0], X[1] - 0.5, mask, "BRCA", 3), tmp_path / "c.png")
     plots.ig_grid(["A", "B", "C"], [1, 2, 3], [X[0] - 0.5, X[1] - 0.5, X[2]], mask, tmp_path / "g.png", "t")
     for f in ("c.png", "g.png"):
         assert (tmp_path / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

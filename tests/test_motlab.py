@@ -4,6 +4,7 @@ training determinism, checkpoints, and the planted AA signal on the demo data.""
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from tcgatl.errors import InputError
 from tcgatl.motlab import cohort, labels, net, preprocess
@@ -293,14 +294,16 @@ def test_final_model_roundtrip_scores_new_patients(tmp_path):
         loaded.predict({"mrna": frames["mrna"]})
 
 
-# ---------------------------------------------------------------- demo signal
-@pytest.fixture(scope="module")
-def demo_data(tmp_path_factory):
-    """The demo's BRCA cohort (config/demo.yaml sizes), three layers built as the workflow does."""
+# ---------------------------------------------------------------- demo regimes
+def demo_cohort(out, **params) -> Data:
+    """A demo BRCA cohort (config/demo.yaml's 500 BRCA patients, smaller matrices), its three
+    layers built as the workflow builds them, labelled for PFI within 3 years."""
     from tcgatl.inputs import clinical, demo, matrix, methylation, qc
 
-    out = tmp_path_factory.mktemp("motlab_demo")
-    paths = demo.generate(out, demo.DemoParams(n_genes=1000, n_cpg=800, n_mirna=150, patients_per_type=20))
+    p = demo.DemoParams(
+        n_genes=1000, n_cpg=800, n_mirna=150, patients_per_type=10, types=["BRCA", "LUAD"], brca_patients=500, **params
+    )
+    paths = demo.generate(out, p)
     cdr = clinical.read_cdr(paths["clinical"])
     quality = qc.read_sample_quality(paths["sample_quality"])
     qcfg = {
@@ -317,7 +320,7 @@ def demo_data(tmp_path_factory):
             0
         ],
         "methylation": methylation.build(
-            paths["methylation"], quality=quality, cdr=cdr, qc=qcfg, cancer_type="BRCA", top=300
+            paths["methylation"], quality=quality, cdr=cdr, qc=qcfg, cancer_type="BRCA", top=500
         )[0],
     }
     table, _ = cohort.build_cohort(layers, cdr, "BRCA")
@@ -327,10 +330,37 @@ def demo_data(tmp_path_factory):
     return Data.from_frames(frames, lab)
 
 
-@pytest.mark.parametrize("scheme", ["finetune", "ccsa"])
-def test_demo_planted_aa_signal_is_found(demo_data, scheme):
-    settings = Settings(features_per_layer=50, folds=3, repeats=2, hyper=net.Hyper(epochs=30))
-    oof, _ = run_scheme(scheme, demo_data, settings, seed=42, smote_options=(False,))
-    auc = auroc_table(oof)
-    assert auc["population"].eq("AA").all() and len(auc) == 2
-    assert auc["auroc"].mean() > 0.65, auc
+def regime_aurocs(tmp_path, regime, seeds, schemes) -> pd.DataFrame:
+    """Mean AUROC per data seed, scheme and population (demo.yaml's MOTLAB settings, 3 repeats)."""
+    settings = Settings(features_per_layer=50, folds=3, repeats=3, hyper=net.Hyper(epochs=30))
+    rows = []
+    for seed in seeds:
+        data = demo_cohort(tmp_path / f"{regime}{seed}", seed=seed, regime=regime)
+        for scheme in schemes:
+            oof, _ = run_scheme(scheme, data, settings, seed=42, smote_options=(False,))
+            for pop, g in auroc_table(oof).groupby("population"):
+                rows.append({"seed": seed, "column": f"{scheme}/{pop}", "auroc": g["auroc"].mean()})
+    return pd.DataFrame(rows).pivot(index="seed", columns="column", values="auroc")
+
+
+def test_studies_regime_transfer_beats_independent_and_mixture_favours_ea(tmp_path):
+    """The studies' regime over 10 data seeds: on AA patients finetune and ccsa beat independent,
+    and mixture's AA AUROC sits below its EA AUROC (one-sided paired t-tests over seeds, p < 0.05).
+    A single seed may go either way: ~10 AA events make one AA AUROC uncertain by ~0.1."""
+    auc = regime_aurocs(tmp_path, "studies", range(1, 11), ["independent", "finetune", "ccsa", "mixture"])
+    gaps = {
+        "finetune - independent": auc["finetune/AA"] - auc["independent/AA"],
+        "ccsa - independent": auc["ccsa/AA"] - auc["independent/AA"],
+        "mixture EA - AA": auc["mixture/EA"] - auc["mixture/AA"],
+    }
+    for name, gap in gaps.items():
+        test = stats.ttest_1samp(gap, 0.0, alternative="greater")
+        assert gap.mean() > 0.03 and test.pvalue < 0.05, (name, gap.round(3).tolist(), test.pvalue)
+
+
+def test_divergent_regime_transfer_does_not_help(tmp_path):
+    """The opposite regime (AA a third of the cohort, the signature 3.5x stronger in AA): AA-only
+    training is at least as good as fine-tuning from EA, over 6 data seeds."""
+    auc = regime_aurocs(tmp_path, "divergent", range(1, 7), ["independent", "finetune"])
+    gap = auc["finetune/AA"] - auc["independent/AA"]
+    assert gap.mean() < 0 and (gap < 0.02).sum() >= 5, gap.round(3).tolist()

@@ -170,6 +170,47 @@ def test_overlap_check_can_fail():
     assert _no_overlaps(fig)
 
 
+def test_ig_class_figure_names_its_top_genes_without_overlaps():
+    """Both panels' labels clear of each other, and the top genes named beside the map even when
+    their pixels are neighbours (the similarity layout clusters a type's markers)."""
+    from tcgatl import plots
+
+    rng = np.random.default_rng(0)
+    side = 72
+    mask = np.ones((side, side), bool)
+    top = [(f"{k + 1}. GENE{k}", 30 + k // 3, 40 + k % 3) for k in range(10)]  # a 4x3 cluster
+    fig = plots.ig_class_figure(
+        rng.random((side, side)), rng.normal(size=(side, side)), mask, "LUAD", 5, "train_mean", top
+    )
+    drawn = {t.get_text() for t in fig.findobj(figures.Text)}
+    assert {label for label, _, _ in top} <= drawn
+    assert _no_overlaps(fig) == []
+
+
+def test_motlab_auroc_figure_is_readable():
+    from tcgatl.motlab import plots as motlab_plots
+
+    rows = [
+        {
+            "endpoint": ep,
+            "years": 3,
+            "scheme": sc,
+            "smote": sm,
+            "population": pop,
+            "mean_auroc": 0.6,
+            "ci95_low": 0.5,
+            "ci95_high": 0.7,
+        }
+        for ep in ("PFI", "DSS")
+        for sc in ("mixture", "independent", "finetune", "ccsa")
+        for sm in ("nosmote", "smote")
+        for pop in (["AA", "EA"] if sc == "mixture" else ["AA"])
+    ]
+    fig = motlab_plots.auroc_figure(pd.DataFrame(rows))
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["mixture", "independent", "finetune", "ccsa"]
+    assert _no_overlaps(fig) == []
+
+
 def test_confusion_matrix_is_readable_at_33_types():
     rng = np.random.default_rng(1)
     counts = np.diag(rng.integers(20, 120, 33)) + rng.integers(0, 3, (33, 33))

@@ -47,22 +47,40 @@ def save_figure(fig, path, dpi=120) -> None:
     plt.close(fig)
 
 
-def ig_class_figure(mean_image, mean_attr, mask, name: str, n: int, path, baseline: str = "zero") -> None:
-    """Mean input gene image beside the mean attribution map of one class."""
+def ig_class_figure(mean_image, mean_attr, mask, name: str, n: int, baseline: str = "zero", top_genes=()):
+    """Mean input gene image beside the mean attribution map of one class, with the class's top
+    genes (``top_genes``: (label, row, col) by rank) named beside the map and tied to their pixels."""
     gene_cmap, attr_cmap = _cmaps()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4.6), constrained_layout=True)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 5.4), constrained_layout=True)
     im = a.imshow(_masked(mean_image, mask), cmap=gene_cmap, vmin=0, vmax=1, interpolation="nearest")
     a.set_title("mean gene image (model input)")
-    fig.colorbar(im, ax=a, label="scaled expression [0, 1]", shrink=0.85)
+    fig.colorbar(im, ax=a, label="scaled expression [0, 1]", shrink=0.85, location="bottom")
     lim = _symmetric(mean_attr[mask])
     im = b.imshow(_masked(mean_attr, mask), cmap=attr_cmap, norm=TwoSlopeNorm(0, -lim, lim), interpolation="nearest")
     b.set_title(f"mean Integrated Gradients (baseline: {baseline})")
-    fig.colorbar(im, ax=b, label="attribution to the class probability", shrink=0.85)
+    fig.colorbar(im, ax=b, label="attribution to the class probability", shrink=0.85, location="bottom")
     for ax in (a, b):
-        ax.set_xlabel("pixel column (each pixel: one gene, or the mean of genes sharing it)")
+        ax.set_xlabel("pixel column")
         ax.set_ylabel("pixel row")
-    fig.suptitle(f"{name}: {n} correctly classified test sample{'s' if n != 1 else ''}")
-    save_figure(fig, path)
+    height, width = mean_attr.shape
+    # Labels in a column right of the map, evenly spaced in the order of their pixels' rows, so
+    # that they never overlap however close the pixels are; a thin line ties each to its pixel.
+    genes = sorted(top_genes, key=lambda g: (g[1], g[2]))
+    slots = np.linspace(0, height - 1, len(genes) + 2)[1:-1] if len(genes) > 1 else [height / 2]
+    x_text = width - 0.5 + 0.08 * width
+    for (label, row, col), y in zip(genes, slots):
+        b.plot(col, row, marker="o", ms=5, mfc="none", mec="black", mew=0.8)
+        # Plain text and line (not an annotation, whose extent would include its line).
+        b.plot([col, x_text - 0.01 * width], [row, y], color="black", lw=0.5, clip_on=False)
+        b.text(x_text, y, label, fontsize=7, va="center", clip_on=False)
+    b.set(xlim=(-0.5, width - 0.5), ylim=(height - 0.5, -0.5))
+    fig.suptitle(
+        f"{name}: {n} correctly classified test sample{'s' if n != 1 else ''}"
+        + (f"; top {len(genes)} genes by mean attribution" if genes else "")
+        + "\n(each pixel: one gene, or the mean of the genes sharing it)",
+        fontsize=10,
+    )
+    return fig
 
 
 def image_grid(names, images, mask, title: str, cmap, norm, colorbar_label: str, panel=(2.6, 2.75)):

@@ -74,7 +74,8 @@ rule motlab_evaluate:
         "../scripts/motlab_evaluate.py"
 
 
-# Both SMOTE options of a scheme in one job (one TensorFlow start-up).
+# Every scheme's final models (without and with SMOTE) in one job: each fit is seconds, the
+# TensorFlow start-up of a job ~6 s.
 rule motlab_final_model:
     input:
         layers=MOT_LAYERS,
@@ -82,23 +83,25 @@ rule motlab_final_model:
         labels="results/motlab/{endpoint}_{years}y/labels.tsv",
     output:
         models=expand(
-            "results/motlab/{{endpoint}}_{{years}}y/{{scheme}}_{smote}/model/{file}",
+            "results/motlab/{{endpoint}}_{{years}}y/{scheme}_{smote}/model/{file}",
+            scheme=MOT["schemes"],
             smote=SMOTE_OPTIONS,
             file=["model.keras", "preprocessing.npz", "preprocessing.json"],
         ),
     log:
-        "results/logs/motlab/{endpoint}_{years}y/{scheme}/final_model.log",
+        "results/logs/motlab/{endpoint}_{years}y/final_models.log",
     benchmark:
-        "results/benchmarks/motlab/{endpoint}_{years}y/{scheme}/final_model.tsv"
+        "results/benchmarks/motlab/{endpoint}_{years}y/final_models.tsv"
     conda:
         "../../envs/dl.yaml"
     threads: 1
     resources:
         mem_mb=4000,
-        runtime=30,
+        runtime=60,
     params:
         seed=config["seed"],
         cfg=MOT_FIT,
+        schemes=MOT["schemes"],
     script:
         "../scripts/motlab_final_model.py"
 

@@ -1,5 +1,5 @@
-"""Final models (without and with SMOTE) on all labelled patients, saved with their
-preprocessing (rule motlab_final_model)."""
+"""Final models of every scheme (without and with SMOTE) on all labelled patients, saved with
+their preprocessing (rule motlab_final_model)."""
 
 from tcgatl.logs import run_step
 

@@ -7,9 +7,13 @@ metastatic SKCM, LAML blood samples, NA and slightly negative EB++ values), so t
 rules cannot tell them from real downloads. Known signal is planted and written out:
 
 - marker genes per tumour type (up-regulated by ``marker_shift`` log2 units), for the
-  classifiers and for Integrated Gradients to recover;
+  classifiers and for Integrated Gradients to recover. Types of one ``families`` entry (lung
+  adenocarcinoma and squamous carcinoma, colon and rectum, ...) share their markers and most of
+  their expression profile and differ only by ``private_markers`` weaker ones
+  (``private_shift``), so they are partly confusable, as the real ones are;
 - a BRCA prognostic signature (mRNA, miRNA and CpG features loading on one latent factor)
   whose effect on progression hazard is ``effect_ea`` in EA and ``effect_aa`` in AA patients.
+  ``regime`` sets the ancestry mix, the effects and the event rate (:data:`REGIMES`).
 """
 
 from __future__ import annotations
@@ -51,6 +55,34 @@ _TSS = {
     "KIRC": ["B0", "CJ", "BP"],
     "LAML": ["AB"],
     "SKCM": ["EE", "D3", "ER"],
+    "LUSC": ["18", "21", "22", "33"],
+    "READ": ["AG", "AF", "EI"],
+}
+
+# Real pairs that pan-cancer classifiers confuse most (peers' confusion matrices); a pair is
+# simulated as a family when both of its types are.
+FAMILIES = [["LUAD", "LUSC"], ["COAD", "READ"], ["KIRC", "KIRP"], ["GBM", "LGG"], ["ESCA", "STAD"]]
+# Share of a family member's expression profile that is its own (the rest is the family's).
+_OWN = 0.004
+
+# The MOTLAB settings of each demo regime: fraction of AA among BRCA patients, log-hazard per
+# SD of the signature in EA and in AA, and the baseline progression hazard per year; and what a
+# reader should see (the report prints it from truth.json).
+REGIMES = {
+    # The studies' regime, modelled on TCGA BRCA: ~77% EA and 18% AA patients, ~12% of AA
+    # with a progression within 3 years; one signature drives both ancestries, more weakly in
+    # AA. AA data alone are too few to learn it, so transfer from EA helps (Gao & Cui 2020).
+    "studies": {"aa_fraction": 0.18, "effect_ea": 1.5, "effect_aa": 0.9, "hazard": 0.025},
+    # The opposite: AA a third of the cohort, with frequent events and a signature 3.5x stronger
+    # than in EA. AA data suffice and EA patients teach a weaker effect: transfer does not help.
+    "divergent": {"aa_fraction": 0.35, "effect_ea": 0.4, "effect_aa": 1.4, "hazard": 0.15},
+}
+EXPECTED = {
+    "studies": "transfer from EA (finetune, ccsa) should beat AA-only training (independent) on AA patients, "
+    "and mixture's AA AUROC should sit below its EA AUROC, as in the studies; on average over data seeds "
+    "(tests/test_motlab.py): with ~10 AA events one demo's AA AUROC is uncertain by ~0.1",
+    "divergent": "AA-only training (independent) should match or beat the transfer schemes on AA patients: "
+    "EA patients teach a weaker effect than the AA data hold",
 }
 _ALNUM = np.array(list(string.ascii_uppercase + string.digits))
 YEAR = 365.25
@@ -60,26 +92,47 @@ YEAR = 365.25
 class DemoParams:
     seed: int = 7
     n_genes: int = 2000
-    types: list | str = field(default_factory=lambda: ["BRCA", "LUAD", "COAD", "KIRC", "LAML", "SKCM"])
+    types: list | str = field(default_factory=lambda: ["BRCA", "LUAD", "LUSC", "COAD", "READ", "KIRC", "LAML", "SKCM"])
     type_sizes: str = "uniform"
     patients_per_type: int = 50
     brca_patients: int = 260
     rna_coverage: float = 1.0
-    aa_fraction: float = 0.35
     markers_per_type: int = 10
-    marker_shift: float = 2.5
+    marker_shift: float = 1.5
+    families: list = field(default_factory=lambda: [list(f) for f in FAMILIES])
+    private_markers: int = 3
+    private_shift: float = 0.5
+    noise_sd: float = 0.6
+    profile_sd: float = 0.1
     n_mirna: int = 300
     n_cpg: int = 1500
     omics_types: list | str = field(default_factory=lambda: ["LUAD"])
     omics_coverage: float = 0.3
     methylation_columns: int | None = None
-    signature_size: int = 12
-    effect_ea: float = 0.4
-    effect_aa: float = 1.4
+    signature_size: int = 40
+    signature_loading: float = 0.3
+    regime: str = "studies"
+    # None: the regime's value (REGIMES); a number overrides it.
+    aa_fraction: float | None = None
+    effect_ea: float | None = None
+    effect_aa: float | None = None
+    hazard: float | None = None
+
+    def __post_init__(self):
+        if self.regime not in REGIMES:
+            raise ValueError(f"demo.regime: {self.regime!r} is not one of {sorted(REGIMES)}")
+        for key, value in REGIMES[self.regime].items():
+            if getattr(self, key) is None:
+                setattr(self, key, value)
 
     @classmethod
     def from_config(cls, demo: dict) -> "DemoParams":
         return cls(**{k: v for k, v in demo.items() if k in cls.__dataclass_fields__})
+
+    def simulated_families(self) -> list[list[str]]:
+        """The families whose types are all simulated, in the order of ``families``."""
+        types = set(simulated_types(self))
+        return [list(f) for f in self.families if set(f) <= types]
 
 
 def _package_lines(name: str) -> list[str]:
@@ -150,10 +203,11 @@ def _patients(p: DemoParams, rng) -> pd.DataFrame:
             pid = f"TCGA-{rng.choice(tss)}-{_code(rng, 4, used)}"
             u = rng.random()
             if t == "BRCA":
+                # TCGA BRCA: ~3% Asian and ~2% without a race call beside EA and AA.
                 anc = (
                     "AA"
                     if u < p.aa_fraction
-                    else ("ASIAN" if u < p.aa_fraction + 0.05 else ("NA" if u < p.aa_fraction + 0.09 else "EA"))
+                    else ("ASIAN" if u < p.aa_fraction + 0.03 else ("NA" if u < p.aa_fraction + 0.05 else "EA"))
                 )
             else:
                 anc = "AA" if u < 0.1 else ("ASIAN" if u < 0.15 else ("NA" if u < 0.2 else "EA"))
@@ -196,18 +250,37 @@ def _rna_aliquots(pat: pd.DataFrame, rng, coverage: float = 1.0) -> pd.DataFrame
 
 
 def _expression(p: DemoParams, pat, al, genes, rng):
-    """Log2-scale expression with type effects, planted markers and the BRCA signature."""
+    """Log2-scale expression with type effects, planted markers and the BRCA signature.
+    Types of a family share their profile and markers; each adds a few weaker private ones."""
     g = len(genes)
     types = simulated_types(p)
     mu = np.clip(rng.normal(5.0, 2.5, g), 0, 14)
-    type_shift = {t: rng.normal(0, 0.25, g) for t in types}
+    family_of = {t: tuple(f) for f in p.simulated_families() for t in f}
+    groups = list(dict.fromkeys(family_of.get(t, (t,)) for t in types))
+    group_shift = {grp: rng.normal(0, p.profile_sd, g) for grp in groups}
+    # A member's profile is its family's plus a small own part (_OWN of the variance).
+    type_shift = {
+        t: group_shift[family_of[t]] * np.sqrt(1 - _OWN) + rng.normal(0, p.profile_sd * np.sqrt(_OWN), g)
+        if t in family_of
+        else group_shift[(t,)]
+        for t in types
+    }
     named = [i for i, gid in enumerate(genes) if not gid.startswith("?")]
-    pool = rng.permutation(named)
-    markers, k = {}, p.markers_per_type
-    for i, t in enumerate(types):
-        markers[t] = pool[i * k : (i + 1) * k]
-    sig = pool[len(types) * k : len(types) * k + p.signature_size]
-    sig_load = rng.choice([-1.0, 1.0], len(sig)) * rng.uniform(0.8, 1.2, len(sig))
+    pool = iter(rng.permutation(named))
+    k = p.markers_per_type
+    shared = {grp: np.array([next(pool) for _ in range(k)]) for grp in groups}
+    private = {t: np.array([next(pool) for _ in range(p.private_markers)], dtype=int) for t in family_of}
+    sig = np.array([next(pool) for _ in range(p.signature_size)])
+    sig_load = rng.choice([-1.0, 1.0], len(sig)) * rng.uniform(0.8, 1.2, len(sig)) * p.signature_loading
+    # (type, gene index, log2 shift, kind) of every planted marker.
+    planted_markers = []
+    for t in types:
+        kind = "family" if t in family_of else "type"
+        planted_markers += [(t, i, p.marker_shift, kind) for i in shared[family_of.get(t, (t,))]]
+        planted_markers += [(t, i, p.private_shift, "private") for i in private.get(t, [])]
+    shift_by_type = {t: np.zeros(g) for t in types}
+    for t, i, shift, _ in planted_markers:
+        shift_by_type[t][i] += shift
 
     info = pat.set_index("patient")
     # Column-major: each aliquot's column is written (and later read for the file) contiguously.
@@ -216,10 +289,9 @@ def _expression(p: DemoParams, pat, al, genes, rng):
         t = info.at[a.patient, "type"]
         col = mu + (0.5 if a.kind == "normal" else 1.0) * type_shift[t]
         if a.kind != "normal":
-            col = col.copy()
-            col[markers[t]] += p.marker_shift
+            col = col + shift_by_type[t]
             col[sig] += sig_load * info.at[a.patient, "z"]
-        x[:, j] = col + rng.normal(0, 0.6, g)
+        x[:, j] = col + rng.normal(0, p.noise_sd, g)
     # In place and by blocks of genes: at full size (20,531 x 11,000) x alone is 1.8 GB.
     rsem = x
     neg = np.zeros(x.shape, dtype=bool)
@@ -234,11 +306,11 @@ def _expression(p: DemoParams, pat, al, genes, rng):
     rsem[neg] = -np.round(rng.uniform(0.001, 0.3, neg.sum()), 4)
     del neg
     # NA genes are dropped by the default QC, so they are never planted genes.
-    planted = set(np.concatenate([*markers.values(), sig]).tolist())
+    planted = {i for _, i, _, _ in planted_markers} | set(sig.tolist())
     na_genes = rng.choice(np.array([i for i in range(g) if i not in planted]), 5, replace=False)
     for gi in na_genes:
         rsem[gi, rng.choice(len(al), 3, replace=False)] = np.nan
-    marker_rows = [(t, genes[i], p.marker_shift) for t, idx in markers.items() for i in idx]
+    marker_rows = [(t, genes[i], shift, kind) for t, i, shift, kind in planted_markers]
     sig_rows = [("mrna", genes[i], w) for i, w in zip(sig, sig_load)]
     return rsem, marker_rows, sig_rows, [genes[i] for i in na_genes]
 
@@ -268,14 +340,14 @@ def _omics_aliquots(pat, rng, analyte, center, p: DemoParams, coverage=0.95, col
     return al
 
 
-def _layer_blocks(n_features, al, pat, sig_size, rng, scale, block=None):
+def _layer_blocks(n_features, al, pat, sig_size, rng, scale, block=None, loading=1.0):
     """Latent-scale values of an omics layer with a signature loading on the prognostic factor,
     yielded by blocks of ``block`` features (the 450K matrix does not fit in memory at once).
     Returns (signature rows, loadings, generator of (first row, values))."""
     z = pat.set_index("patient").loc[al["patient"], "z"].to_numpy()
     is_tumour = (al["sample_type"] != "11").to_numpy()
     sig = np.sort(rng.choice(n_features, sig_size, replace=False))
-    load = rng.choice([-1.0, 1.0], sig_size) * rng.uniform(0.8, 1.2, sig_size) * scale * 0.8
+    load = rng.choice([-1.0, 1.0], sig_size) * rng.uniform(0.8, 1.2, sig_size) * scale * 0.8 * loading
     block = block or n_features
 
     def blocks():
@@ -322,7 +394,7 @@ def _survival(pat: pd.DataFrame, p: DemoParams, rng) -> pd.DataFrame:
     """Endpoints whose hazard depends on the latent factor, more strongly in AA patients."""
     beta = np.where(pat["ancestry"] == "AA", p.effect_aa, p.effect_ea)
     beta = np.where(pat["type"] == "BRCA", beta, 0.0)
-    rate = 0.15 * np.exp(beta * pat["z"].to_numpy())
+    rate = p.hazard * np.exp(beta * pat["z"].to_numpy())
     t_pfi = rng.exponential(1 / rate)
     censor = rng.uniform(0.3, 10, len(pat))
     t_dss = t_pfi * rng.uniform(1.2, 3.0, len(pat))
@@ -394,6 +466,26 @@ def _ancestry_sheets(pat, rng) -> dict[str, pd.DataFrame]:
     return {t: g.reset_index(drop=True) for t, g in df.groupby("Cancer_type", sort=True)}
 
 
+def describe(p: DemoParams) -> dict[str, str]:
+    """What the demo plants and what a reader of its report should see, in words."""
+    fams = p.simulated_families()
+    pairs = ", ".join("/".join(f) for f in fams)
+    pancancer = f"{len(simulated_types(p))} tumour types with {p.markers_per_type} planted markers each (+{p.marker_shift} log2)"
+    if fams:
+        pancancer += (
+            f"; {pairs} share their markers and {100 * (1 - _OWN):.1f}% of their expression profile and differ by "
+            f"{p.private_markers} weaker markers each (+{p.private_shift} log2): the errors should fall within these "
+            "pairs, the other types should be classified almost perfectly"
+        )
+    motlab = (
+        f"regime `{p.regime}`: {100 * p.aa_fraction:.0f}% of the BRCA patients are AA; one prognostic signature "
+        f"({p.signature_size} features per omics layer) with log-hazard {p.effect_ea} per SD in EA and {p.effect_aa} "
+        f"in AA, baseline hazard {p.hazard} per year: {EXPECTED[p.regime]}"
+    )
+    ig = "Integrated Gradients should rank each type's planted markers (family markers for a pair) at the top"
+    return {"pancancer": pancancer, "ig": ig, "motlab": motlab}
+
+
 def _write_tsv(df, path, **kw):
     with atomic_path(path) as tmp:
         df.to_csv(tmp, **kw)
@@ -410,8 +502,11 @@ def generate(outdir: str | Path, params: DemoParams | None = None) -> dict[str, 
     if p.n_genes > len(all_genes):
         raise ValueError(f"demo.n_genes={p.n_genes} exceeds the {len(all_genes)} real EB++ gene ids")
     genes = [all_genes[i] for i in np.sort(rng.choice(len(all_genes), p.n_genes, replace=False))]
-    if p.markers_per_type * len(simulated_types(p)) + p.signature_size > 0.8 * p.n_genes:
+    n_planted = p.markers_per_type * len(simulated_types(p)) + p.private_markers * len(simulated_types(p))
+    if n_planted + p.signature_size > 0.8 * p.n_genes:
         raise ValueError("demo: too many planted genes for demo.n_genes")
+    if p.signature_size > min(p.n_mirna, p.n_cpg):
+        raise ValueError(f"demo.signature_size={p.signature_size} exceeds demo.n_mirna or demo.n_cpg")
 
     pat = _patients(p, rng)
     log.info("demo: %d patients of %d types", len(pat), pat["type"].nunique())
@@ -427,7 +522,9 @@ def generate(outdir: str | Path, params: DemoParams | None = None) -> dict[str, 
     mir_al = _omics_aliquots(pat, rng, "R", "13", p)
     mir_names = _mirna_names(p.n_mirna)
     correction = np.where(rng.random(p.n_mirna) < 0.9, "Corrected", "Uncorrected")
-    mir_sig, mir_load, mir_blocks = _layer_blocks(p.n_mirna, mir_al, pat, p.signature_size, rng, scale=2.0)
+    mir_sig, mir_load, mir_blocks = _layer_blocks(
+        p.n_mirna, mir_al, pat, p.signature_size, rng, scale=2.0, loading=p.signature_loading
+    )
     log.info("demo: writing the miRNA matrix, %d miRNAs x %d aliquots", p.n_mirna, len(mir_al))
     _text_matrix(
         paths["mirna"],
@@ -441,7 +538,14 @@ def generate(outdir: str | Path, params: DemoParams | None = None) -> dict[str, 
     met_al = _omics_aliquots(pat, rng, "D", "05", p, columns=p.methylation_columns)
     cpgs = [f"cg{n:08d}" for n in np.sort(rng.choice(27_000_000, p.n_cpg, replace=False))]
     cpg_sig, cpg_load, met_blocks = _layer_blocks(
-        p.n_cpg, met_al, pat, p.signature_size, rng, scale=1.5, block=max(1, 2**25 // max(1, len(met_al)))
+        p.n_cpg,
+        met_al,
+        pat,
+        p.signature_size,
+        rng,
+        scale=1.5,
+        block=max(1, 2**25 // max(1, len(met_al))),
+        loading=p.signature_loading,
     )
 
     def betas():
@@ -500,13 +604,19 @@ def generate(outdir: str | Path, params: DemoParams | None = None) -> dict[str, 
 
     # --- ground truth ----------------------------------------------------------------------
     _write_tsv(
-        pd.DataFrame(marker_rows, columns=["type", "gene_id", "log2_shift"]), paths["markers"], sep="\t", index=False
+        pd.DataFrame(marker_rows, columns=["type", "gene_id", "log2_shift", "kind"]),
+        paths["markers"],
+        sep="\t",
+        index=False,
     )
     prog = mrna_sig + [("mirna", mir_names[i], w) for i, w in zip(mir_sig, mir_load)]
     prog += [("methylation", cpgs[i], w) for i, w in zip(cpg_sig, cpg_load)]
     _write_tsv(pd.DataFrame(prog, columns=["layer", "feature", "loading"]), paths["prognosis"], sep="\t", index=False)
     truth = {
         "params": asdict(p),
+        "regime": p.regime,
+        "expected": describe(p),
+        "families": p.simulated_families(),
         "log_hazard_per_sd": {"EA": p.effect_ea, "AA": p.effect_aa},
         "rna_aliquots": {k: int(v) for k, v in rna["kind"].value_counts().items()},
         "rna_do_not_use": int(rna["do_not_use"].sum()),

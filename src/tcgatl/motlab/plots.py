@@ -42,25 +42,41 @@ def roc_curves(oof: pd.DataFrame, path, population: str = "AA") -> None:
     save_figure(fig, path)
 
 
-def auroc_by_scheme(summary: pd.DataFrame, path) -> None:
-    """Mean AA (and EA) AUROC with 95% CI per scheme and SMOTE option, one panel per endpoint/year."""
+def auroc_figure(summary: pd.DataFrame):
+    """Mean AA (and EA) AUROC with 95% CI per scheme, one panel per endpoint/year: schemes on the
+    x axis, populations by colour, without SMOTE filled and with SMOTE open."""
     df = summary[summary["population"].isin(["AA", "EA"])]
     panels = sorted(df.groupby(["endpoint", "years"]).groups)
     n = max(1, len(panels))
-    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(5.6 * n, 4.4), squeeze=False, constrained_layout=True)
+    colours = {"AA": "#c44e52", "EA": "#4c72b0"}
     for ax, (ep, yrs) in zip(axes[0], panels):
-        sub = df[(df["endpoint"] == ep) & (df["years"] == yrs)]
-        groups = sorted(sub.groupby(["scheme", "smote"]).groups)
-        for j, (pop, marker) in enumerate((("AA", "o"), ("EA", "s"))):
-            rows = sub[sub["population"] == pop].set_index(["scheme", "smote"])
-            xs = [i + (j - 0.5) * 0.25 for i, g in enumerate(groups) if g in rows.index]
-            if not xs:
+        sub = df[(df["endpoint"] == ep) & (df["years"] == yrs)].set_index(["scheme", "smote", "population"])
+        schemes = list(dict.fromkeys(sub.index.get_level_values("scheme")))
+        for k, (smote, pop) in enumerate([(s, p) for s in ("nosmote", "smote") for p in ("AA", "EA")]):
+            keys = [(sc, smote, pop) for sc in schemes if (sc, smote, pop) in sub.index]
+            if not keys:
                 continue
-            r = rows.loc[[g for g in groups if g in rows.index]]
+            r = sub.loc[keys]
+            xs = [schemes.index(sc) + (k - 1.5) * 0.16 for sc, _, _ in keys]
             err = np.vstack([r["mean_auroc"] - r["ci95_low"], r["ci95_high"] - r["mean_auroc"]])
-            ax.errorbar(xs, r["mean_auroc"], yerr=np.nan_to_num(err), fmt=marker, capsize=3, label=pop)
+            ax.errorbar(
+                xs,
+                r["mean_auroc"],
+                yerr=np.nan_to_num(err),
+                fmt="o",
+                color=colours[pop],
+                mfc=colours[pop] if smote == "nosmote" else "white",
+                capsize=3,
+                label=f"{pop}, {'no SMOTE' if smote == 'nosmote' else 'SMOTE'}",
+            )
         ax.axhline(0.5, color="grey", lw=0.8, ls=":")
-        ax.set_xticks(range(len(groups)), [f"{s}\n{m}" for s, m in groups], fontsize=7)
+        ax.set_xticks(range(len(schemes)), schemes)
         ax.set(ylabel="AUROC (mean, 95% CI over repeats)", xlabel="scheme", title=f"{ep} {yrs}y", ylim=(0, 1))
-        ax.legend(fontsize=8)
-    save_figure(fig, path)
+        ax.legend(fontsize=7, loc="lower right", ncols=2)
+    return fig
+
+
+def auroc_by_scheme(summary: pd.DataFrame, path) -> None:
+    """:func:`auroc_figure`, saved to ``path``."""
+    save_figure(auroc_figure(summary), path)

@@ -66,8 +66,8 @@ def motlab_evaluate(job) -> None:
 
 
 def motlab_final_model(job) -> None:
-    """Final models (without and with SMOTE) on all labelled patients, saved with their
-    preprocessing (rule motlab_final_model)."""
+    """Final models of every scheme (without and with SMOTE) on all labelled patients, each
+    saved with its preprocessing (rule motlab_final_model)."""
     from pathlib import Path
 
     from . import net
@@ -79,18 +79,19 @@ def motlab_final_model(job) -> None:
     net.configure_threads(job.threads)
     data = Data.from_files(job.input.cohort, dict(zip(cfg["layers"], job.input.layers)), job.input.labels)
     wc = job.wildcards
-    for smote in (False, True):
-        model = fit_final(
-            wc.scheme,
-            data,
-            Settings.from_config(cfg),
-            job.params.seed,
-            smote,
-            meta={"endpoint": wc.endpoint, "years": int(wc.years)},
-        )
-        # preprocessing.json is written last, so its presence means a complete checkpoint.
-        out = next(Path(p).parent for p in job.output.models if f"/{wc.scheme}_{smote_option(smote)}/" in p)
-        model.save(out)
+    for scheme in job.params.schemes:
+        for smote in (False, True):
+            model = fit_final(
+                scheme,
+                data,
+                Settings.from_config(cfg),
+                job.params.seed,
+                smote,
+                meta={"endpoint": wc.endpoint, "years": int(wc.years)},
+            )
+            # preprocessing.json is written last, so its presence means a complete checkpoint.
+            out = next(Path(p).parent for p in job.output.models if f"/{scheme}_{smote_option(smote)}/" in p)
+            model.save(out)
 
 
 def motlab_summary(job) -> None:

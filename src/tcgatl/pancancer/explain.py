@@ -32,6 +32,7 @@ class Explanation:
     mask: np.ndarray  # (H, W) True where a pixel holds a gene
     baseline: str
     title: str
+    layout: pd.DataFrame  # gene, symbol, row, col of every gene in the image
 
     def class_means(self):
         names = sorted(self.samples["class"].unique())
@@ -39,6 +40,19 @@ class Explanation:
         return [
             (c, int((cls == c).sum()), self.inputs[cls == c].mean(0), self.attributions[cls == c].mean(0))
             for c in names
+        ]
+
+    def top_genes(self, name: str, k: int = 10) -> list[tuple[str, int, int]]:
+        """(label, row, col) of class ``name``'s ``k`` top-ranked genes: "rank. symbol"."""
+        top = self.genes[(self.genes["class"] == name) & (self.genes["rank"] <= k)]
+        where = self.layout.set_index("gene")[["row", "col"]]
+        return [
+            (
+                f"{r.rank}. {r.symbol if isinstance(r.symbol, str) and r.symbol not in ('', '?') else r.gene}",
+                int(where.at[r.gene, "row"]),
+                int(where.at[r.gene, "col"]),
+            )
+            for r in top.itertuples()
         ]
 
     def write(self, out: dict, top: int) -> float:
@@ -58,8 +72,11 @@ class Explanation:
         folder.mkdir(parents=True, exist_ok=True)
         for name, n, image, attr in means:
             stem = folder / _file_name(name)
-            plots.ig_class_figure(image, attr, self.mask, name, n, f"{stem}.png", self.baseline)
             genes = self.genes[self.genes["class"] == name]
+            plots.save_figure(
+                plots.ig_class_figure(image, attr, self.mask, name, n, self.baseline, self.top_genes(name)),
+                f"{stem}.png",
+            )
             write_table(genes, f"{stem}.genes.tsv")
             write_table(genes, f"{stem}.genes.parquet")
         return float(np.nanmedian(self.samples["completeness_error"])) if len(self.samples) else float("nan")
@@ -126,4 +143,4 @@ def explain_checkpoint(
         }
     )
     title = f"Integrated Gradients, {ck.meta.get('backbone', '')} on the {ck.meta.get('layout', '')} layout"
-    return Explanation(samples, res["attributions"], x, ranked, mask, baseline, title)
+    return Explanation(samples, res["attributions"], x, ranked, mask, baseline, title, ck.layout)

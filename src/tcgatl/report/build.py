@@ -54,6 +54,56 @@ class _Writer:
         return Table(df if display is None else display, caption, name)
 
 
+def _demo_section(src: Sources, w: _Writer) -> Section:
+    """What the embedded demo plants and what the reader should see, from its ground truth;
+    beside it, what this run measured."""
+    truth = tables.read_json(src.demo_truth)
+    expected = truth["expected"]
+    markers = tables.read_tsv(src.demo_markers, ["type", "gene_id", "log2_shift", "kind"])
+    symbols = markers.assign(symbol=markers["gene_id"].str.split("|").str[0])
+    table = (
+        symbols.groupby("type", sort=True)
+        .apply(
+            lambda g: pd.Series(
+                {
+                    "shared with": ", ".join(
+                        sorted({t for f in truth["families"] if g.name in f for t in f} - {g.name})
+                    )
+                    or "-",
+                    "markers (log2 shift)": ", ".join(f"{r.symbol} ({r.log2_shift:g})" for r in g.itertuples()),
+                }
+            ),
+            include_groups=False,
+        )
+        .reset_index()
+    )
+    baseline = tables.read_json(src.baseline_file("metrics"))["metrics"]["accuracy"]
+    observed = [f"logistic-regression baseline accuracy {_fmt(baseline)}"]
+    summary = tables.read_tsv(
+        src.motlab / "auroc_summary.tsv", ["endpoint", "years", "scheme", "smote", "population", "mean_auroc"]
+    )
+    for (ep, yrs), sub in summary[summary["smote"] == "nosmote"].groupby(["endpoint", "years"], sort=False):
+        aa = sub[sub["population"] == "AA"]
+        mix = sub[sub["scheme"] == "mixture"].set_index("population")["mean_auroc"]
+        text = f"{ep} {yrs}y AA AUROC (no SMOTE): " + ", ".join(
+            f"{r.scheme} {_fmt(r.mean_auroc)}" for r in aa.itertuples()
+        )
+        if {"AA", "EA"} <= set(mix.index):
+            text += f"; mixture EA {_fmt(mix['EA'])} vs AA {_fmt(mix['AA'])}"
+        observed.append(text)
+    w.data["demo"] = {"expected": expected, "observed": observed}
+    blocks = [
+        Text(
+            "This report is of the embedded demo: synthetic files in the TCGA layouts with planted signal "
+            f"(ground truth: `{src.demo_truth.parent}`). Pan-cancer: {expected['pancancer']}. "
+            f"{expected['ig']}. MOTLAB, {expected['motlab']}."
+        ),
+        Text("Measured in this run: " + "; ".join(observed) + "."),
+        w.table(table, "demo_markers.tsv", "The planted markers of each type (ground_truth/markers.tsv)."),
+    ]
+    return Section("What the demo shows", blocks)
+
+
 def _data_section(src: Sources, w: _Writer) -> Section:
     pc = src.config["pancancer"]
     samples = tables.read_tsv(src.feature_file("samples.tsv"), ["label", "status"])
@@ -411,6 +461,7 @@ def build(
     w = _Writer(out)
     date = provenance.run_date()
     sections = [
+        *([_demo_section(src, w)] if src.config["demo"]["enabled"] else []),
         _data_section(src, w),
         _pancancer_section(src, w),
         _ig_section(src, w, top_genes or src.config["ig"]["top_genes"]),

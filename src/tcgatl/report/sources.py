@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..inputs.demo import FILES as DEMO_FILES
 from ..motlab.options import SMOTE_OPTIONS
 
 # Per pan-cancer run (layout x backbone); the baseline has the evaluation files only.
@@ -26,6 +27,7 @@ BASELINE_FILES = ("metrics", "confusion", "per_class")
 # a kind's caption is workflow/report/<kind>.rst.
 CATEGORIES = {
     "metrics_report": ("0. Metrics report", None),
+    "demo_markers": ("1. Data", "Demo ground truth"),
     "samples_per_type_figure": ("1. Data", "Samples"),
     "samples_per_type_table": ("1. Data", "Samples"),
     "qc_samples": ("1. Data", "Quality control"),
@@ -103,6 +105,14 @@ class Sources:
     def endpoint_dir(self, endpoint: str, years: int) -> Path:
         return self.motlab / f"{endpoint}_{years}y"
 
+    @property
+    def demo_truth(self) -> Path:
+        return Path(self.results) / "demo" / "raw" / DEMO_FILES["truth"]
+
+    @property
+    def demo_markers(self) -> Path:
+        return Path(self.results) / "demo" / "raw" / DEMO_FILES["markers"]
+
     def final_model_json(self, endpoint: str, years: int, scheme: str, smote: str) -> Path:
         return self.endpoint_dir(endpoint, years) / f"{scheme}_{smote}" / "model" / "preprocessing.json"
 
@@ -129,6 +139,8 @@ class Sources:
                 self.final_model_json(ep, y, s, sm) for ep, y in self.endpoints for s in schemes for sm in SMOTE_OPTIONS
             ],
         }
+        if self.config["demo"]["enabled"]:
+            out["demo_truth"] = [self.demo_truth, self.demo_markers]
         return {k: [str(p) for p in v] for k, v in out.items()}
 
 
@@ -138,6 +150,7 @@ def output_files(src: Sources) -> list[tuple[str, str, dict]]:
     report; copies of figures that other rules already put there have kind "copy"."""
     lays = src.config["pancancer"]["layouts"]
     files = [
+        *([("tables/demo_markers.tsv", "demo_markers", {})] if src.config["demo"]["enabled"] else []),
         ("figures/samples_per_type.png", "samples_per_type_figure", {}),
         ("tables/samples_per_type.tsv", "samples_per_type_table", {}),
         ("tables/qc_samples.tsv", "qc_samples", {}),
