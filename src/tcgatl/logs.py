@@ -48,6 +48,11 @@ def run_step(job, module: str, step: str) -> None:
     import importlib
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow (and BLAS) otherwise use every core, whatever the rule's ``threads:``: jobs
+    # Snakemake runs side by side would oversubscribe the machine or a SLURM allocation.
+    threads = str(max(1, int(getattr(job, "threads", 1) or 1)))
+    for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+        os.environ.setdefault(var, threads)
     setup(job.log[0])
     getattr(importlib.import_module(module), step)(job)
 

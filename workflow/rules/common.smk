@@ -19,6 +19,7 @@ PC = config["pancancer"]
 IG = config["ig"]
 MOT = config["motlab"]
 GPU = 1 if config["resources"]["gpu"] else 0
+TF_THREADS = config["resources"]["tensorflow_threads"]
 # The settings a job's results depend on, as its params: Snakemake reruns a job whose params
 # changed, so the lists of targets (backbones, layouts, endpoints, schemes) stay out, and adding
 # a backbone or an endpoint does not rerun the others.

@@ -30,7 +30,7 @@ rule integrated_gradients:
         "results/benchmarks/pancancer/{layout}/{backbone}/ig.tsv"
     conda:
         "../../envs/dl.yaml"
-    threads: 2
+    threads: TF_THREADS
     resources:
         mem_mb=16000,
         runtime=240,

@@ -100,7 +100,7 @@ rule train_backbone:
         "results/benchmarks/pancancer/{layout}/{backbone}/train.tsv"
     conda:
         "../../envs/dl.yaml"
-    threads: 2
+    threads: TF_THREADS
     resources:
         mem_mb=16000,
         runtime=720,
@@ -133,7 +133,7 @@ rule evaluate_backbone:
         "results/benchmarks/pancancer/{layout}/{backbone}/evaluate.tsv"
     conda:
         "../../envs/dl.yaml"
-    threads: 2
+    threads: TF_THREADS
     resources:
         mem_mb=8000,
         runtime=60,

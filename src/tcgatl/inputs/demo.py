@@ -621,6 +621,10 @@ def generate(outdir: str | Path, params: DemoParams | None = None) -> dict[str, 
         "rna_aliquots": {k: int(v) for k, v in rna["kind"].value_counts().items()},
         "rna_do_not_use": int(rna["do_not_use"].sum()),
         "rna_pathology_excluded": int(rna["pathology_excluded"].sum()),
+        # QC drops flagged aliquots first, so only unflagged normals reach the sample-type filter.
+        "rna_normals_unflagged": int(
+            ((rna["kind"] == "normal") & ~rna["do_not_use"] & ~rna["pathology_excluded"]).sum()
+        ),
         "rna_sample_types": {k: int(v) for k, v in rna["sample_type"].value_counts().items()},
         "genes_with_na": na_genes,
         "patients_by_type_and_ancestry": {

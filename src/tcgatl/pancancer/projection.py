@@ -292,11 +292,11 @@ def total_row(rows: list[dict], backbone: str = "all") -> dict:
 
 
 def threads_used() -> int:
-    """CPU threads TensorFlow's ops run on: the intra-op setting, else every core this process
-    may use (TensorFlow's default: a rule's `threads:` does not cap it)."""
+    """CPU threads TensorFlow's ops run on: the intra-op setting (a rule's ``threads:``, through
+    TF_NUM_INTRAOP_THREADS), else every core this process may use (TensorFlow's default)."""
     import tensorflow as tf
 
-    n = tf.config.threading.get_intra_op_parallelism_threads()
+    n = tf.config.threading.get_intra_op_parallelism_threads() or int(os.environ.get("TF_NUM_INTRAOP_THREADS", 0))
     return n or len(os.sched_getaffinity(0))
 
 
