@@ -131,7 +131,8 @@ SETTINGS = Settings(features_per_layer=10, folds=3, repeats=1, weight_step=0.25,
 
 # ---------------------------------------------------------------- leakage
 @pytest.mark.parametrize(
-    "scheme,weighting", [("mixture", "similarity"), ("ccsa", "concat"), ("independent", "similarity")]
+    "scheme,weighting",
+    [("mixture", "similarity"), ("ccsa", "concat"), ("independent", "similarity"), ("logistic_mixture", "similarity")],
 )
 def test_no_test_fold_patient_influences_the_fit(scheme, weighting):
     """Rewriting every test-fold patient's features and labels leaves the fitted scaler,
@@ -139,7 +140,9 @@ def test_no_test_fold_patient_influences_the_fit(scheme, weighting):
     data = synthetic()
     settings = Settings(**{**SETTINGS.__dict__, "weighting": weighting})
     r, f, aa_tr, aa_te, ea_tr, ea_te = next(fold_plan(data, 3, 1, seed=1))
-    train = {"independent": aa_tr, "mixture": np.r_[ea_tr, aa_tr]}.get(scheme, np.r_[np.flatnonzero(~data.aa), aa_tr])
+    train = {"independent": aa_tr, "mixture": np.r_[ea_tr, aa_tr], "logistic_mixture": np.r_[ea_tr, aa_tr]}.get(
+        scheme, np.r_[np.flatnonzero(~data.aa), aa_tr]
+    )
     test = np.setdiff1d(np.arange(len(data.y)), train)
     assert len(test) and data.aa[test].any()
 
@@ -292,6 +295,41 @@ def test_final_model_roundtrip_scores_new_patients(tmp_path):
     assert loaded.predict(new).between(0, 1).all()
     with pytest.raises(InputError, match="omics layer"):
         loaded.predict({"mrna": frames["mrna"]})
+
+
+def test_the_linear_reference_is_scikit_learn_logistic_regression_on_the_same_inputs(tmp_path):
+    """logistic_mixture: the mixture scheme's patients and fold-internal preprocessing, with an
+    L2 logistic regression whose C the training fold's inner CV chose; its checkpoint scores
+    new patients as the fitted model does."""
+    from sklearn.linear_model import LogisticRegression
+
+    data = synthetic()
+    r, f, aa_tr, aa_te, ea_tr, ea_te = next(fold_plan(data, 3, 1, seed=1))
+    train = np.r_[ea_tr, aa_tr]
+    pipe, fits = fit_fold("logistic_mixture", data, train, SETTINGS, [1, 2, 3], smote_options=(False,))
+    params, _ = fits[False]
+    assert isinstance(params, net.LinearParams) and params.C in (0.001, 0.01, 0.1, 1.0, 10.0)
+    ref = LogisticRegression(C=params.C, max_iter=5000).fit(pipe.training_matrix(), data.y[train])
+    x_te = pipe.transform(data.rows(aa_te))
+    np.testing.assert_allclose(net.predict(params, x_te), ref.predict_proba(x_te)[:, 1], atol=1e-4)
+    # Same patients as mixture: AA and EA out-of-fold predictions, EA AUROC and the gap.
+    oof, folds = run_scheme("logistic_mixture", data, SETTINGS, seed=0, smote_options=(False,))
+    assert oof.groupby("ancestry")["patient"].nunique().to_dict() == {"AA": 60, "EA": 120}
+    assert folds["logistic_C_nosmote"].notna().all()
+    aa_only, _ = run_scheme("logistic_independent", data, SETTINGS, seed=0, smote_options=(False,))
+    assert set(aa_only["ancestry"]) == {"AA"}
+    model = fit_final("logistic_independent", data, SETTINGS, seed=0, smote=False)
+    model.save(tmp_path / "m")
+    loaded = MotlabModel.load(tmp_path / "m")
+    frames = {n: pd.DataFrame(b, index=data.patients, columns=data.feature_names[n]) for n, b in data.blocks.items()}
+    np.testing.assert_allclose(loaded.predict(frames).to_numpy(), model.predict(frames).to_numpy(), atol=1e-5)
+    assert loaded.meta["training_patients"] == data.aa.sum() and loaded.meta["logistic_C"] in (
+        0.001,
+        0.01,
+        0.1,
+        1.0,
+        10.0,
+    )
 
 
 # ---------------------------------------------------------------- demo regimes

@@ -285,8 +285,8 @@ def test_metrics_report(report_run):
     auroc = pd.read_csv(out / "tables" / "motlab_auroc.tsv", sep="\t")
     mot = cfg["motlab"]
     assert len(auroc) == len(mot["endpoints"]) * len(mot["years"]) * len(mot["schemes"]) * 2  # x SMOTE
-    assert auroc.loc[auroc["scheme"] == "mixture", "EA_minus_AA"].notna().all()
-    assert auroc.loc[auroc["scheme"] != "mixture", "EA_minus_AA"].isna().all()
+    on_ea = auroc["scheme"].isin(["mixture", "logistic_mixture"])  # EA patients also in test folds
+    assert auroc.loc[on_ea, "EA_minus_AA"].notna().all() and auroc.loc[~on_ea, "EA_minus_AA"].isna().all()
     weights = pd.read_csv(out / "tables" / "motlab_weights.tsv", sep="\t")
     assert np.allclose(weights[["final_w_mrna", "final_w_mirna", "final_w_methylation"]].sum(axis=1), 1)
 
@@ -335,7 +335,10 @@ def test_reports_open_in_chromium(report_run, chromium):
 def test_motlab_outputs(demo_run):
     mot = demo_run / "results" / "motlab"
     summary = pd.read_csv(mot / "auroc_summary.tsv", sep="\t")
-    assert set(summary["scheme"]) == {"mixture", "independent", "finetune", "ccsa"}
+    from tcgatl.motlab import paired
+    from tcgatl.motlab.options import SCHEMES
+
+    assert set(summary["scheme"]) == set(SCHEMES)  # the demo runs every scheme, the linear reference too
     assert set(summary["endpoint"]) == {"PFI"} and set(summary["smote"]) == {"smote", "nosmote"}
     aa = summary[summary["population"] == "AA"].set_index(["scheme", "smote"])
     # 5 repeats: intervals narrower than [0, 1] (the regime's findings are tested over seeds in test_motlab).
@@ -345,6 +348,16 @@ def test_motlab_outputs(demo_run):
     assert {"EA", "EA-AA"} <= set(summary.loc[summary["scheme"] == "mixture", "population"])
     for png in ("auroc_by_scheme.png", "roc_curves.png"):
         assert (mot / png).read_bytes()[:4] == b"\x89PNG"
+    # Paired comparisons: the differences of the per-repeat AUROCs the summary averages.
+    comparisons = pd.read_csv(mot / "auroc_paired.tsv", sep="\t").set_index(["first", "second"])
+    assert len(comparisons) == len(paired.pairs(SCHEMES))
+    assert ("mixture (nosmote)", "logistic_mixture (nosmote)") in comparisons.index
+    per_repeat = pd.read_csv(mot / "auroc_per_repeat.tsv", sep="\t")
+    aa_rep = per_repeat[per_repeat["population"] == "AA"].set_index(["scheme", "smote", "repeat"])["auroc"]
+    gap = (aa_rep["finetune", "nosmote"] - aa_rep["independent", "nosmote"]).mean()
+    row = comparisons.loc[("finetune (nosmote)", "independent (nosmote)")]
+    assert row["mean_difference"] == pytest.approx(gap)
+    assert row["patients_ci95_low"] <= row["mean_difference"] <= row["patients_ci95_high"]
     counts = pd.read_csv(mot / "PFI_3y" / "label_counts.tsv", sep="\t")
     cohort = pd.read_csv(mot / "cohort.tsv", sep="\t")
     assert counts["patients"].sum() == len(cohort)

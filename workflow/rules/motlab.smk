@@ -124,6 +124,7 @@ rule motlab_summary:
         table="results/motlab/auroc_summary.tsv",
         parquet="results/motlab/auroc_summary.parquet",
         per_repeat="results/motlab/auroc_per_repeat.tsv",
+        paired="results/motlab/auroc_paired.tsv",
         figure=annotated("results/motlab/auroc_by_scheme.png", "motlab_auroc_by_scheme"),
         roc=annotated("results/motlab/roc_curves.png", "motlab_roc"),
     log:
@@ -136,5 +137,8 @@ rule motlab_summary:
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        seed=config["seed"],
+        n_boot=MOT["paired_bootstrap"],
     script:
         "../scripts/motlab_summary.py"

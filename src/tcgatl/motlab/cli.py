@@ -22,7 +22,7 @@ from ..inputs import clinical
 from ..io import read_table, write_table
 from . import cohort as cohort_mod
 from . import labels as labels_mod
-from . import net, plots
+from . import net, paired, plots
 from .evaluate import Data, Settings, auroc_table, run_scheme, summarise
 from .options import ENDPOINTS, SCHEMES
 
@@ -78,6 +78,7 @@ def evaluate_all(
     oof = pd.concat(oofs, ignore_index=True)
     summary = summarise(auroc)
     write_table(auroc, out / "auroc.tsv")
+    write_table(paired.paired_table(oof, seed=seed), out / "auroc_paired.tsv")
     write_table(summary, out / "auroc_summary.tsv")
     write_table(oof, out / "oof_predictions.parquet")
     write_table(pd.concat(weights, ignore_index=True), out / "omics_weights.tsv")

@@ -20,7 +20,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from . import net
-from .options import SCHEMES, smote_option
+from .options import SCHEMES, network_twin, smote_option
 from .preprocess import OmicsPipeline
 from .schemes import pretrain, train_scheme, uses_ea
 
@@ -164,6 +164,7 @@ def fit_fold(scheme: str, data: Data, train: np.ndarray, settings: Settings, key
             settings.smote_k_neighbors,
             settings.ccsa_pairs,
             pretrained=pre,
+            inner_folds=settings.weight_inner_folds,
         )
     return pipe, fits
 
@@ -183,9 +184,9 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
     plan = list(fold_plan(data, settings.folds, settings.repeats, seed))
     t0 = time.time()
     for i, (r, f, aa_tr, aa_te, ea_tr, ea_te) in enumerate(plan):
-        if scheme == "independent":
+        if network_twin(scheme) == "independent":
             train, test = aa_tr, aa_te
-        elif scheme == "mixture":
+        elif network_twin(scheme) == "mixture":
             train, test = np.concatenate([ea_tr, aa_tr]), np.concatenate([aa_te, ea_te])
         else:
             train, test = np.concatenate([ea_all, aa_tr]), aa_te
@@ -214,6 +215,8 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
                 )
             )
             wrow[f"smote_status_{tag}"] = status
+            if isinstance(params, net.LinearParams):
+                wrow[f"logistic_C_{tag}"] = params.C
         wrows.append(wrow)
         log.info(
             "%s: repeat %d fold %d done (%d/%d, %.0fs), weights %s",

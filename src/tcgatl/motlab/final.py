@@ -165,6 +165,7 @@ def fit_final(
         "smote": bool(smote),
         "smote_status": status,
         "training_patients": int(len(train)),
+        **({"logistic_C": params.C} if isinstance(params, net.LinearParams) else {}),
         "seed": seed,
         **(meta or {}),
     }

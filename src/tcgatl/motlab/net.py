@@ -70,6 +70,41 @@ class Params:
         return [self.w1, self.b1, self.w2, self.b2]
 
 
+@dataclass
+class LinearParams:
+    """The linear reference as a two-class softmax layer: logits (0, x @ w + b), so that
+    P(class 1) is the logistic regression's sigmoid(x @ w + b)."""
+
+    w: np.ndarray  # (d, 2), first column 0
+    b: np.ndarray  # (2,), first entry 0
+    C: float = np.nan  # the inverse L2 strength chosen by inner CV
+
+    def as_list(self):
+        return [self.w, self.b]
+
+
+def fit_logistic(x, y, inner_folds: int, rng: np.random.Generator, Cs=(0.001, 0.01, 0.1, 1.0, 10.0)) -> LinearParams:
+    """L2-regularised logistic regression (scikit-learn, lbfgs) on (x, y), its C chosen among
+    ``Cs`` by AUROC in a stratified inner K-fold of these rows only."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    x, y = np.asarray(x, np.float64), np.asarray(y, int)
+    k = int(min(inner_folds, np.bincount(y, minlength=2).min()))
+    seed = int(rng.integers(2**31 - 1))
+    if k >= 2:
+        cv = StratifiedKFold(k, shuffle=True, random_state=seed)
+        search = GridSearchCV(LogisticRegression(max_iter=5000), {"C": list(Cs)}, cv=cv, scoring="roc_auc")
+        model = search.fit(x, y).best_estimator_
+        c = float(model.C)
+    else:  # too few events for an inner split: the middle of the grid
+        c = float(Cs[len(Cs) // 2])
+        model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
+    w = np.zeros((x.shape[1], 2), np.float32)
+    w[:, 1] = model.coef_[0]
+    return LinearParams(w, np.array([0.0, model.intercept_[0]], np.float32), c)
+
+
 def init_params(d: int, h: int, rng: np.random.Generator) -> Params:
     """Glorot-uniform kernels and zero biases, as Keras Dense initialises them."""
 
@@ -277,10 +312,13 @@ def fit_ccsa(xs, ys, xt, yt, hp: Hyper, rng: np.random.Generator, per_target: in
     return _params(out)
 
 
-def predict(p: Params, x) -> np.ndarray:
+def predict(p: Params | LinearParams, x) -> np.ndarray:
     """P(class 1) without dropout (inference)."""
-    h = np.maximum(np.asarray(x, np.float32) @ p.w1 + p.b1, 0.0)
-    logits = h @ p.w2 + p.b2
+    if isinstance(p, LinearParams):
+        logits = np.asarray(x, np.float32) @ p.w + p.b
+    else:
+        h = np.maximum(np.asarray(x, np.float32) @ p.w1 + p.b1, 0.0)
+        logits = h @ p.w2 + p.b2
     logits = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(logits)
     return (e[:, 1] / e.sum(axis=1)).astype(np.float64)
@@ -301,14 +339,25 @@ def keras_model(d: int, hp: Hyper):
     )
 
 
-def to_keras(p: Params, hp: Hyper):
+def to_keras(p: Params | LinearParams, hp: Hyper):
+    if isinstance(p, LinearParams):
+        tf()
+        import keras
+
+        model = keras.Sequential(
+            [keras.Input((p.w.shape[0],)), keras.layers.Dense(2, activation="softmax", name="head")]
+        )
+        model.get_layer("head").set_weights([p.w, p.b])
+        return model
     model = keras_model(p.w1.shape[0], hp)
     model.get_layer("encoder").set_weights([p.w1, p.b1])
     model.get_layer("head").set_weights([p.w2, p.b2])
     return model
 
 
-def from_keras(model) -> Params:
+def from_keras(model) -> Params | LinearParams:
+    if "encoder" not in [layer.name for layer in model.layers]:  # the linear reference
+        return LinearParams(*model.get_layer("head").get_weights())
     w1, b1 = model.get_layer("encoder").get_weights()
     w2, b2 = model.get_layer("head").get_weights()
     return Params(w1, b1, w2, b2)

@@ -7,8 +7,19 @@ Light on purpose (no TensorFlow): the workflow imports it to validate the config
 from ..inputs.endpoints import ENDPOINTS
 
 # mixture: EA + AA; independent: AA only; finetune: pretrain on EA, tune on AA; ccsa: contrastive
-# alignment of EA/AA pairs, then tune on AA (tcgatl.motlab.schemes trains each).
-SCHEMES = ["mixture", "independent", "finetune", "ccsa"]
+# alignment of EA/AA pairs, then tune on AA (tcgatl.motlab.schemes trains each). The logistic_
+# schemes are the linear reference: an L2-regularised logistic regression on the same patients
+# and the same fold-internal preprocessing as their network twin (appended, so that the seeds of
+# the others, drawn from their position, do not change).
+SCHEMES = ["mixture", "independent", "finetune", "ccsa", "logistic_mixture", "logistic_independent"]
+LINEAR = "logistic_"
+
+
+def network_twin(scheme: str) -> str:
+    """The network scheme whose patients a scheme trains on (itself for a network scheme)."""
+    return scheme.removeprefix(LINEAR)
+
+
 # The two variants of every scheme: without and with SMOTE on the AA training rows (the
 # wildcard value and the name in every output path).
 SMOTE_OPTIONS = ("nosmote", "smote")
@@ -18,4 +29,4 @@ def smote_option(smote: bool) -> str:
     return SMOTE_OPTIONS[bool(smote)]
 
 
-__all__ = ["ENDPOINTS", "SCHEMES", "SMOTE_OPTIONS", "smote_option"]
+__all__ = ["ENDPOINTS", "LINEAR", "SCHEMES", "SMOTE_OPTIONS", "network_twin", "smote_option"]

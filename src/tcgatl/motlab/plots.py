@@ -48,7 +48,8 @@ def auroc_figure(summary: pd.DataFrame):
     df = summary[summary["population"].isin(["AA", "EA"])]
     panels = sorted(df.groupby(["endpoint", "years"]).groups)
     n = max(1, len(panels))
-    fig, axes = plt.subplots(1, n, figsize=(5.6 * n, 4.4), squeeze=False, constrained_layout=True)
+    width = max(5.6, 1.15 * df["scheme"].nunique())  # room for every scheme's label
+    fig, axes = plt.subplots(1, n, figsize=(width * n, 4.4), squeeze=False, constrained_layout=True)
     colours = {"AA": "#c44e52", "EA": "#4c72b0"}
     for ax, (ep, yrs) in zip(axes[0], panels):
         sub = df[(df["endpoint"] == ep) & (df["years"] == yrs)].set_index(["scheme", "smote", "population"])
@@ -71,7 +72,7 @@ def auroc_figure(summary: pd.DataFrame):
                 label=f"{pop}, {'no SMOTE' if smote == 'nosmote' else 'SMOTE'}",
             )
         ax.axhline(0.5, color="grey", lw=0.8, ls=":")
-        ax.set_xticks(range(len(schemes)), schemes)
+        ax.set_xticks(range(len(schemes)), [s.replace("logistic_", "logistic\n") for s in schemes])
         ax.set(ylabel="AUROC (mean, 95% CI over repeats)", xlabel="scheme", title=f"{ep} {yrs}y", ylim=(0, 1))
         ax.legend(fontsize=7, loc="lower right", ncols=2)
     return fig

@@ -4,7 +4,10 @@
 - ``independent``: AA training patients only;
 - ``finetune``: pretrain on all EA patients, then fine-tune every layer on the AA training fold;
 - ``ccsa``: contrastive semantic alignment of EA/AA pairs through the shared encoder, then
-  fine-tune on the AA training fold.
+  fine-tune on the AA training fold;
+- ``logistic_mixture``, ``logistic_independent``: the linear reference, an L2-regularised
+  logistic regression (its C chosen by inner CV on the training fold) on the patients of
+  ``mixture`` and ``independent``.
 
 SMOTE only ever touches the AA training rows (after preprocessing, in the model's input space);
 its synthetic patients are part of what the model is trained on.
@@ -17,14 +20,14 @@ import logging
 import numpy as np
 
 from . import net
-from .options import SCHEMES
+from .options import LINEAR, SCHEMES, network_twin
 from .preprocess import smote_target
 
 log = logging.getLogger(__name__)
 
 
 def uses_ea(scheme: str) -> bool:
-    return scheme != "independent"
+    return network_twin(scheme) != "independent"
 
 
 def train_scheme(
@@ -38,20 +41,24 @@ def train_scheme(
     smote_k: int = 5,
     ccsa_pairs: int = 10,
     pretrained: net.Params | None = None,
+    inner_folds: int = 3,
 ):
     """Train ``scheme`` on preprocessed training rows ``x`` (``aa`` flags AA rows).
 
     Returns (params, smote status). ``pretrained`` (finetune) reuses an EA-pretrained network,
-    which does not depend on SMOTE, across the SMOTE variants of a fold.
+    which does not depend on SMOTE, across the SMOTE variants of a fold; ``inner_folds`` are the
+    folds of the logistic schemes' choice of C.
     """
     x, y, aa = np.asarray(x, np.float32), np.asarray(y, int), np.asarray(aa, bool)
     status = "off"
     if smote:
         res = smote_target(x, y, aa, seed=int(rng.integers(2**31 - 1)), k_neighbors=smote_k)
         x, y, aa, status = res.x, res.y, res.target, res.status
+    if network_twin(scheme) == "independent" and not aa.all():
+        raise ValueError(f"{scheme} scheme trains on AA rows only")
+    if scheme.startswith(LINEAR) and scheme in SCHEMES:
+        return net.fit_logistic(x, y, inner_folds, rng), status
     if scheme == "independent":
-        if not aa.all():
-            raise ValueError("independent scheme trains on AA rows only")
         return net.fit(x, y, hp, rng), status
     if scheme == "mixture":
         return net.fit(x, y, hp, rng), status

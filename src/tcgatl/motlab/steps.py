@@ -49,11 +49,9 @@ def motlab_labels(job) -> None:
 def motlab_evaluate(job) -> None:
     """Repeated stratified K-fold AUROC of one scheme, with and without SMOTE (rule motlab_evaluate)."""
     from ..io import write_table
-    from . import net
     from .evaluate import Data, Settings, auroc_table, run_scheme
 
     cfg = job.params.cfg
-    net.configure_threads(job.threads)
     data = Data.from_files(job.input.cohort, dict(zip(cfg["layers"], job.input.layers)), job.input.labels)
     scheme = job.wildcards.scheme
     oof, weights = run_scheme(scheme, data, Settings.from_config(cfg), job.params.seed)
@@ -70,13 +68,11 @@ def motlab_final_model(job) -> None:
     saved with its preprocessing (rule motlab_final_model)."""
     from pathlib import Path
 
-    from . import net
     from .evaluate import Data, Settings
     from .final import fit_final
     from .options import smote_option
 
     cfg = job.params.cfg
-    net.configure_threads(job.threads)
     data = Data.from_files(job.input.cohort, dict(zip(cfg["layers"], job.input.layers)), job.input.labels)
     wc = job.wildcards
     for scheme in job.params.schemes:
@@ -95,11 +91,12 @@ def motlab_final_model(job) -> None:
 
 
 def motlab_summary(job) -> None:
-    """AUROC mean/sd/95% CI per endpoint, year, scheme and SMOTE option; figures (rule motlab_summary)."""
+    """AUROC mean/sd/95% CI per endpoint, year, scheme and SMOTE option, paired comparisons of
+    the schemes; figures (rule motlab_summary)."""
     import pandas as pd
 
     from ..io import read_table, write_table
-    from . import plots
+    from . import paired, plots
     from .evaluate import summarise
 
     auroc = pd.concat([read_table(p) for p in job.input.auroc], ignore_index=True)
@@ -107,6 +104,9 @@ def motlab_summary(job) -> None:
     summary = summarise(auroc)
     log.info("AUROC summary:\n%s", summary.to_string(index=False))
     write_table(auroc, job.output.per_repeat)
+    comparisons = paired.paired_table(oof, n_boot=job.params.n_boot, seed=job.params.seed)
+    log.info("paired comparisons on AA:\n%s", "\n".join(paired.sentences(comparisons)))
+    write_table(comparisons, job.output.paired)
     write_table(summary, job.output.parquet)
     plots.roc_curves(oof, job.output.roc)
     plots.auroc_by_scheme(summary, job.output.figure)

@@ -349,11 +349,37 @@ def _motlab_section(src: Sources, w: _Writer) -> Section:
             f"African-American (AA) patients. AUROC on AA patients over {mot['repeats']} repeats of stratified "
             f"{mot['folds']}-fold cross-validation (mean and 95% t-interval over repeats, clipped to [0, 1]). Every "
             "preprocessing step, the omics weights and SMOTE are fitted inside each training fold. EA AUROC and the "
-            "EA - AA gap exist for `mixture` only (in the other schemes EA patients are training data)."
+            "EA - AA gap exist for `mixture` and `logistic_mixture` only (in the other schemes EA patients are "
+            "training data). The `logistic_` schemes are the linear reference: an L2 logistic regression on the "
+            "patients and preprocessing of their network twin."
         )
     ]
     blocks.append(
         w.table(auroc, "motlab_auroc.tsv", "AUROC by endpoint, years, scheme and SMOTE option.", display=shown)
+    )
+    comparisons = tables.read_tsv(
+        src.motlab / "auroc_paired.tsv",
+        [
+            "endpoint",
+            "years",
+            "first",
+            "second",
+            "mean_difference",
+            "patients_ci95_low",
+            "patients_ci95_high",
+            "verdict",
+        ],
+    )
+    blocks.append(Text(tables.motlab_paired_text(comparisons)))
+    blocks.append(
+        w.table(
+            comparisons,
+            "motlab_paired.tsv",
+            "Paired comparisons on AA patients (first minus second, same folds): the AUROC difference per repeat, "
+            "its mean, a 95% t-interval over repeats and a 95% paired-bootstrap interval over patients; the "
+            "verdict uses the latter.",
+            display=tables.motlab_paired_display(comparisons),
+        )
     )
     blocks.append(
         w.copy(

@@ -44,6 +44,7 @@ CATEGORIES = {
     "ig_completeness": ("3. Integrated Gradients", "Summary"),
     "ig_top_genes": ("3. Integrated Gradients", "Summary"),
     "motlab_auroc": ("4. MOTLAB", "Summary"),
+    "motlab_paired": ("4. MOTLAB", "Summary"),
     "motlab_weights": ("4. MOTLAB", "Omics weights"),
     "motlab_labels": ("4. MOTLAB", "Cohort"),
     "motlab_cohort": ("4. MOTLAB", "Cohort"),
@@ -129,7 +130,13 @@ class Sources:
             "baseline": [self.baseline_file(role) for role in BASELINE_FILES],
             "motlab": [
                 self.motlab / n
-                for n in ("auroc_summary.tsv", "auroc_by_scheme.png", "roc_curves.png", "cohort_counts.tsv")
+                for n in (
+                    "auroc_summary.tsv",
+                    "auroc_paired.tsv",
+                    "auroc_by_scheme.png",
+                    "roc_curves.png",
+                    "cohort_counts.tsv",
+                )
             ],
             "motlab_labels": [self.endpoint_dir(ep, y) / "label_counts.tsv" for ep, y in self.endpoints],
             "motlab_weights": [
@@ -184,6 +191,7 @@ def output_files(src: Sources) -> list[tuple[str, str, dict]]:
         ("tables/ig_top_genes.tsv", "ig_top_genes", {}),
         *[(f"figures/ig_{slug(lay, bb)}.png", "copy", {}) for lay, bb in src.runs],
         ("tables/motlab_auroc.tsv", "motlab_auroc", {}),
+        ("tables/motlab_paired.tsv", "motlab_paired", {}),
         ("figures/motlab_auroc_by_scheme.png", "copy", {}),
         ("figures/motlab_roc_curves.png", "copy", {}),
         ("tables/motlab_weights.tsv", "motlab_weights", {}),

@@ -178,6 +178,47 @@ def motlab_auroc(summary: pd.DataFrame) -> pd.DataFrame:
     return wide.sort_values(keys, ignore_index=True)
 
 
+def motlab_paired_display(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """The paired-comparison table as shown: one interval column per kind of interval."""
+    df = comparisons.copy()
+    for tag, what in (("repeats", "over repeats"), ("patients", "over patients")):
+        lo, hi = df[f"{tag}_ci95_low"], df[f"{tag}_ci95_high"]
+        df[f"95% CI {what}"] = [f"[{a:+.3f}, {b:+.3f}]" for a, b in zip(lo, hi)]
+    df["difference"] = df["mean_difference"].map(lambda v: f"{v:+.3f}")
+    df["first better"] = [f"{a} of {b} repeats" for a, b in zip(df["repeats_first_better"], df["repeats"])]
+    keys = [k for k in ("endpoint", "years") if k in df]
+    cols = [*keys, "first", "second", "difference", "95% CI over repeats", "95% CI over patients", "first better"]
+    return df[[*cols, "verdict"]]
+
+
+def motlab_paired_text(comparisons: pd.DataFrame) -> str:
+    """In words, per endpoint: the best transfer scheme against independent and mixture
+    (without SMOTE), and which comparisons are distinguishable from zero."""
+    out = []
+    for (ep, yrs), g in comparisons.groupby(["endpoint", "years"], sort=True):
+        transfer = g[g["first"].str.endswith("(nosmote)") & g["second"].str.startswith(("independent", "mixture"))]
+        if transfer.empty:
+            continue
+        best = transfer.groupby("first")["mean_difference"].mean().idxmax()
+        parts = [
+            f"{r['second'].split(' ')[0]} {r['mean_difference']:+.3f} "
+            f"[{r['patients_ci95_low']:+.3f}, {r['patients_ci95_high']:+.3f}]"
+            for _, r in transfer[transfer["first"] == best].iterrows()
+        ]
+        called = [v for v in g["verdict"] if v != "not distinguishable from zero"]
+        out.append(
+            f"{ep} {yrs}y: the best transfer scheme is {best.split(' ')[0]}, AA AUROC difference vs "
+            + " and vs ".join(parts)
+            + " (95% CI over patients). "
+            + (
+                "Distinguishable from zero: " + "; ".join(called) + "."
+                if called
+                else "No comparison is distinguishable from zero."
+            )
+        )
+    return " ".join(out) or "No transfer scheme was run: nothing to compare."
+
+
 def motlab_weights(final: dict[tuple, dict], folds: pd.DataFrame) -> pd.DataFrame:
     """Omics weights of each final model (chosen by inner CV on all AA patients) beside the
     mean and spread of the weights chosen within the evaluation folds."""
