@@ -43,6 +43,16 @@ def configure_threads(n: int) -> None:
         pass
 
 
+# Named architectures (``motlab.network``). motlab: the released MOTLAB script's Dense(100) ->
+# Dropout(0.5) -> Dense(2), SGD with momentum. tl4hdr: TL4HDR's (Gao & Cui 2020) two hidden
+# layers of 128 and 64 ReLU units, each followed by dropout 0.5, L1 and L2 penalties of 0.001
+# on the hidden kernels, SGD with Nesterov momentum.
+NETWORKS = {
+    "motlab": {},
+    "tl4hdr": {"hidden_layers": (128, 64), "l1": 0.001, "l2": 0.001, "nesterov": True},
+}
+
+
 @dataclass
 class Hyper:
     hidden_units: int = 100
@@ -53,6 +63,25 @@ class Hyper:
     epochs: int = 100
     alpha: float = 0.3
     margin: float = 1.0
+    # Set by the named architecture (``network``); None: one hidden layer of ``hidden_units``.
+    hidden_layers: tuple | None = None
+    l1: float = 0.0
+    l2: float = 0.0
+    nesterov: bool = False
+    network: str = "motlab"
+
+    def __post_init__(self):
+        if self.network not in NETWORKS:
+            raise ValueError(f"unknown network {self.network!r}; expected one of {sorted(NETWORKS)}")
+        for k, v in NETWORKS[self.network].items():
+            setattr(self, k, v)
+        if self.hidden_layers is not None:
+            self.hidden_layers = tuple(int(h) for h in self.hidden_layers)
+
+    @property
+    def sizes(self) -> tuple:
+        """Widths of the hidden layers."""
+        return self.hidden_layers or (int(self.hidden_units),)
 
     @classmethod
     def from_config(cls, cfg: dict) -> "Hyper":
@@ -61,13 +90,21 @@ class Hyper:
 
 @dataclass
 class Params:
-    w1: np.ndarray
-    b1: np.ndarray
-    w2: np.ndarray
-    b2: np.ndarray
+    """Kernels and biases of the hidden layers, then of the two-class head."""
+
+    kernels: list
+    biases: list
+
+    @property
+    def w1(self) -> np.ndarray:
+        return self.kernels[0]
+
+    @property
+    def depth(self) -> int:
+        return len(self.kernels)
 
     def as_list(self):
-        return [self.w1, self.b1, self.w2, self.b2]
+        return [t for kb in zip(self.kernels, self.biases) for t in kb]
 
 
 @dataclass
@@ -105,14 +142,17 @@ def fit_logistic(x, y, inner_folds: int, rng: np.random.Generator, Cs=(0.001, 0.
     return LinearParams(w, np.array([0.0, model.intercept_[0]], np.float32), c)
 
 
-def init_params(d: int, h: int, rng: np.random.Generator) -> Params:
-    """Glorot-uniform kernels and zero biases, as Keras Dense initialises them."""
+def init_params(d: int, sizes, rng: np.random.Generator) -> Params:
+    """Glorot-uniform kernels and zero biases, as Keras Dense initialises them (``sizes``: the
+    hidden widths, or one int for a single hidden layer)."""
 
     def glorot(a, b):
         lim = np.sqrt(6.0 / (a + b))
         return rng.uniform(-lim, lim, (a, b)).astype(np.float32)
 
-    return Params(glorot(d, h), np.zeros(h, np.float32), glorot(h, 2), np.zeros(2, np.float32))
+    widths = [d, *((sizes,) if np.isscalar(sizes) else tuple(sizes)), 2]
+    kernels = [glorot(a, b) for a, b in zip(widths[:-1], widths[1:])]
+    return Params(kernels, [np.zeros(b, np.float32) for b in widths[1:]])
 
 
 def batches(n: int, batch: int, epochs: int, rng: np.random.Generator):
@@ -133,30 +173,42 @@ def batches(n: int, batch: int, epochs: int, rng: np.random.Generator):
 _GRAPHS = {}
 
 
-def _graphs():
-    """Build the two compiled training loops once per process."""
-    if _GRAPHS:
-        return _GRAPHS
+def _graphs(depth: int):
+    """The two compiled training loops for a network of ``depth`` dense layers (the hidden
+    layers and the head), built once per process and depth."""
+    if depth in _GRAPHS:
+        return _GRAPHS[depth]
     T = tf()
     f32, i32 = T.float32, T.int32
-    pspec = [
-        T.TensorSpec([None, None], f32),
-        T.TensorSpec([None], f32),
-        T.TensorSpec([None, 2], f32),
-        T.TensorSpec([2], f32),
-    ]
+    pspec = [T.TensorSpec([None, None] if i % 2 == 0 else [None], f32) for i in range(2 * depth)]
+    pspec[-2], pspec[-1] = T.TensorSpec([None, 2], f32), T.TensorSpec([2], f32)
     scal = T.TensorSpec([], f32)
+    # trainable (1) or frozen (0) per tensor; l1, l2 penalties on the hidden kernels; nesterov 0/1
+    opts = [T.TensorSpec([2 * depth], f32), scal, scal, scal]
 
     def forward(x, params, rate, seed, step, salt):
-        w1, b1, w2, b2 = params
-        h = T.nn.relu(T.matmul(x, w1) + b1)
-        keep = T.random.stateless_uniform(T.shape(h), seed=T.stack([seed, step * 4 + salt])) >= rate
-        h = T.where(keep, h / (1.0 - rate), 0.0)
-        return h, T.matmul(h, w2) + b2
+        h = x
+        for layer in range(depth - 1):
+            w, b = params[2 * layer], params[2 * layer + 1]
+            h = T.nn.relu(T.matmul(h, w) + b)
+            # Layer 0 keeps the single-layer network's dropout stream; deeper ones get their own.
+            keep = T.random.stateless_uniform(T.shape(h), seed=T.stack([seed + 7919 * layer, step * 4 + salt])) >= rate
+            h = T.where(keep, h / (1.0 - rate), 0.0)
+        return h, T.matmul(h, params[-2]) + params[-1]
 
-    def sgd(params, vel, grads, lr, mom):
+    def penalty(params, l1, l2):
+        hidden = [params[2 * layer] for layer in range(depth - 1)]
+        return l1 * T.add_n([T.reduce_sum(T.abs(w)) for w in hidden]) + l2 * T.add_n(
+            [T.reduce_sum(T.square(w)) for w in hidden]
+        )
+
+    def sgd(params, vel, grads, lr, mom, trainable, nesterov):
+        # Keras SGD: v = m v - lr g; w += v, or with Nesterov w += m v - lr g. Frozen tensors
+        # get no gradient.
+        grads = [g * trainable[i] for i, g in enumerate(grads)]
         vel = [mom * v - lr * g for v, g in zip(vel, grads)]
-        return [p + v for p, v in zip(params, vel)], vel
+        step = [nesterov * (mom * v - lr * g) + (1.0 - nesterov) * v for v, g in zip(vel, grads)]
+        return [p + d for p, d in zip(params, step)], vel
 
     def masked_mean(v, m):
         return T.reduce_sum(v * m) / T.maximum(T.reduce_sum(m), 1.0)
@@ -172,10 +224,12 @@ def _graphs():
             scal,
             scal,
             T.TensorSpec([], i32),
+            *opts,
         ]
     )
-    def fit_ce(x, y, idx, mask, w1, b1, w2, b2, lr, mom, rate, seed):
-        params = [w1, b1, w2, b2]
+    def fit_ce(x, y, idx, mask, *rest):
+        params = list(rest[: 2 * depth])
+        lr, mom, rate, seed, trainable, l1, l2, nesterov = rest[2 * depth :]
         vel = [T.zeros_like(p) for p in params]
 
         def body(s, params, vel):
@@ -184,8 +238,8 @@ def _graphs():
                 tape.watch(params)
                 _, logits = forward(xb, params, rate, seed, s, 0)
                 ce = T.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=logits)
-                loss = masked_mean(ce, m)
-            params, vel = sgd(params, vel, tape.gradient(loss, params), lr, mom)
+                loss = masked_mean(ce, m) + penalty(params, l1, l2)
+            params, vel = sgd(params, vel, tape.gradient(loss, params), lr, mom, trainable, nesterov)
             return s + 1, params, vel
 
         _, params, _ = T.while_loop(lambda s, p, v: s < T.shape(idx)[0], body, [0, params, vel])
@@ -207,10 +261,12 @@ def _graphs():
             scal,
             scal,
             T.TensorSpec([], i32),
+            *opts,
         ]
     )
-    def fit_ccsa(xs, ys, xt, yt, ia, ib, mask, w1, b1, w2, b2, lr, mom, rate, alpha, margin, seed):
-        params = [w1, b1, w2, b2]
+    def fit_ccsa(xs, ys, xt, yt, ia, ib, mask, *rest):
+        params = list(rest[: 2 * depth])
+        lr, mom, rate, alpha, margin, seed, trainable, l1, l2, nesterov = rest[2 * depth :]
         vel = [T.zeros_like(p) for p in params]
 
         def body(s, params, vel):
@@ -229,40 +285,65 @@ def _graphs():
                 d = T.sqrt(d2 + 1e-9)
                 contrast = T.where(T.equal(ya, yb), d2, T.square(T.nn.relu(margin - d)))
                 loss = (1.0 - alpha) * masked_mean(ce, m) + alpha * masked_mean(contrast, m)
-            params, vel = sgd(params, vel, tape.gradient(loss, params), lr, mom)
+                loss += penalty(params, l1, l2)
+            params, vel = sgd(params, vel, tape.gradient(loss, params), lr, mom, trainable, nesterov)
             return s + 1, params, vel
 
         _, params, _ = T.while_loop(lambda s, p, v: s < T.shape(ia)[0], body, [0, params, vel])
         return params
 
-    _GRAPHS.update(fit_ce=fit_ce, fit_ccsa=fit_ccsa)
-    return _GRAPHS
+    _GRAPHS[depth] = {"fit_ce": fit_ce, "fit_ccsa": fit_ccsa}
+    return _GRAPHS[depth]
+
+
+def _options(hp: "Hyper", depth: int, frozen: int = 0) -> list:
+    """The graphs' trailing inputs: trainable flags (the first ``frozen`` hidden layers get
+    none), the penalties and Nesterov."""
+    if not 0 <= frozen < depth:
+        raise ValueError(f"cannot freeze {frozen} layer(s) of a network with {depth - 1} hidden layer(s): the head must train")
+    trainable = np.ones(2 * depth, np.float32)
+    trainable[: 2 * frozen] = 0.0
+    return [trainable, np.float32(hp.l1), np.float32(hp.l2), np.float32(bool(hp.nesterov))]
 
 
 def _params(out) -> Params:
-    return Params(*[np.asarray(p) for p in out])
+    arrays = [np.asarray(p) for p in out]
+    return Params(arrays[0::2], arrays[1::2])
 
 
 def _seed32(rng) -> int:
     return int(rng.integers(0, 2**31 - 1))
 
 
-def fit(x, y, hp: Hyper, rng: np.random.Generator, init: Params | None = None, epochs: int | None = None) -> Params:
-    """Train the classifier on (x, y) from ``init`` (new Glorot weights when None)."""
+def fit(
+    x,
+    y,
+    hp: Hyper,
+    rng: np.random.Generator,
+    init: Params | None = None,
+    epochs: int | None = None,
+    learning_rate: float | None = None,
+    batch_size: int | None = None,
+    frozen: int = 0,
+) -> Params:
+    """Train the classifier on (x, y) from ``init`` (new Glorot weights when None). ``epochs``,
+    ``learning_rate`` and ``batch_size`` override ``hp``'s (a fine-tuning phase's own
+    settings); ``frozen`` hidden layers, counted from the input, keep their ``init`` weights."""
     x = np.ascontiguousarray(x, np.float32)
     y = np.asarray(y, np.int32)
-    p = init or init_params(x.shape[1], hp.hidden_units, rng)
-    idx, mask = batches(len(y), hp.batch_size, hp.epochs if epochs is None else epochs, rng)
-    out = _graphs()["fit_ce"](
+    p = init or init_params(x.shape[1], hp.sizes, rng)
+    idx, mask = batches(len(y), batch_size or hp.batch_size, hp.epochs if epochs is None else epochs, rng)
+    out = _graphs(p.depth)["fit_ce"](
         x,
         y,
         idx,
         mask,
         *p.as_list(),
-        np.float32(hp.learning_rate),
+        np.float32(hp.learning_rate if learning_rate is None else learning_rate),
         np.float32(hp.momentum),
         np.float32(hp.dropout),
         np.int32(_seed32(rng)),
+        *_options(hp, p.depth, frozen),
     )
     return _params(out)
 
@@ -282,18 +363,21 @@ def ccsa_pairs(ys, yt, per_target: int, rng: np.random.Generator):
     return np.asarray(ia, np.int32), np.asarray(ib, np.int32)
 
 
-def fit_ccsa(xs, ys, xt, yt, hp: Hyper, rng: np.random.Generator, per_target: int = 10) -> Params:
+def fit_ccsa(
+    xs, ys, xt, yt, hp: Hyper, rng: np.random.Generator, per_target: int = 10, alpha: float | None = None
+) -> Params:
     """CCSA (Motiian et al. 2017) on source/target pairs through a shared encoder:
     (1 - alpha) * cross-entropy of both members + alpha * contrastive loss on the embedding
-    (same class: d^2; different class: max(0, margin - d)^2). The embeddings are L2-normalised
-    before the distance (d in [0, 2]), so the margin has a fixed meaning whatever the input
-    scale; raw distances of 100-unit embeddings made SGD with momentum diverge."""
+    (the last hidden layer; same class: d^2; different class: max(0, margin - d)^2). The
+    embeddings are L2-normalised before the distance (d in [0, 2]), so the margin has a fixed
+    meaning whatever the input scale; raw distances of 100-unit embeddings made SGD with
+    momentum diverge. ``alpha`` overrides ``hp.alpha``."""
     xs, xt = np.ascontiguousarray(xs, np.float32), np.ascontiguousarray(xt, np.float32)
     ys, yt = np.asarray(ys, np.int32), np.asarray(yt, np.int32)
-    p = init_params(xs.shape[1], hp.hidden_units, rng)
+    p = init_params(xs.shape[1], hp.sizes, rng)
     a, b = ccsa_pairs(ys, yt, per_target, rng)
     idx, mask = batches(len(a), hp.batch_size, hp.epochs, rng)
-    out = _graphs()["fit_ccsa"](
+    out = _graphs(p.depth)["fit_ccsa"](
         xs,
         ys,
         xt,
@@ -305,9 +389,10 @@ def fit_ccsa(xs, ys, xt, yt, hp: Hyper, rng: np.random.Generator, per_target: in
         np.float32(hp.learning_rate),
         np.float32(hp.momentum),
         np.float32(hp.dropout),
-        np.float32(hp.alpha),
+        np.float32(hp.alpha if alpha is None else alpha),
         np.float32(hp.margin),
         np.int32(_seed32(rng)),
+        *_options(hp, p.depth),
     )
     return _params(out)
 
@@ -317,11 +402,18 @@ def predict(p: Params | LinearParams, x) -> np.ndarray:
     if isinstance(p, LinearParams):
         logits = np.asarray(x, np.float32) @ p.w + p.b
     else:
-        h = np.maximum(np.asarray(x, np.float32) @ p.w1 + p.b1, 0.0)
-        logits = h @ p.w2 + p.b2
+        h = np.asarray(x, np.float32)
+        for w, b in zip(p.kernels[:-1], p.biases[:-1]):
+            h = np.maximum(h @ w + b, 0.0)
+        logits = h @ p.kernels[-1] + p.biases[-1]
     logits = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(logits)
     return (e[:, 1] / e.sum(axis=1)).astype(np.float64)
+
+
+def _hidden_names(n: int) -> list[str]:
+    # The first hidden layer keeps the name of the single-layer checkpoints ("encoder").
+    return ["encoder", *[f"encoder_{i + 2}" for i in range(n - 1)]]
 
 
 def keras_model(d: int, hp: Hyper):
@@ -329,14 +421,10 @@ def keras_model(d: int, hp: Hyper):
     tf()
     import keras
 
-    return keras.Sequential(
-        [
-            keras.Input((d,)),
-            keras.layers.Dense(hp.hidden_units, activation="relu", name="encoder"),
-            keras.layers.Dropout(hp.dropout),
-            keras.layers.Dense(2, activation="softmax", name="head"),
-        ]
-    )
+    layers = [keras.Input((d,))]
+    for name, width in zip(_hidden_names(len(hp.sizes)), hp.sizes):
+        layers += [keras.layers.Dense(width, activation="relu", name=name), keras.layers.Dropout(hp.dropout)]
+    return keras.Sequential([*layers, keras.layers.Dense(2, activation="softmax", name="head")])
 
 
 def to_keras(p: Params | LinearParams, hp: Hyper):
@@ -350,14 +438,15 @@ def to_keras(p: Params | LinearParams, hp: Hyper):
         model.get_layer("head").set_weights([p.w, p.b])
         return model
     model = keras_model(p.w1.shape[0], hp)
-    model.get_layer("encoder").set_weights([p.w1, p.b1])
-    model.get_layer("head").set_weights([p.w2, p.b2])
+    for name, w, b in zip([*_hidden_names(p.depth - 1), "head"], p.kernels, p.biases):
+        model.get_layer(name).set_weights([w, b])
     return model
 
 
 def from_keras(model) -> Params | LinearParams:
-    if "encoder" not in [layer.name for layer in model.layers]:  # the linear reference
+    names = [layer.name for layer in model.layers]
+    if "encoder" not in names:  # the linear reference
         return LinearParams(*model.get_layer("head").get_weights())
-    w1, b1 = model.get_layer("encoder").get_weights()
-    w2, b2 = model.get_layer("head").get_weights()
-    return Params(w1, b1, w2, b2)
+    hidden = [n for n in _hidden_names(len(names)) if n in names]
+    weights = [model.get_layer(n).get_weights() for n in [*hidden, "head"]]
+    return Params([w for w, _ in weights], [b for _, b in weights])
