@@ -1,8 +1,9 @@
 """MOTLAB speed: the default protocol for one endpoint and year, and the compiled training loop
 against a straightforward Keras ``model.fit`` loop on the same fold.
 
-1. Default protocol (all four schemes, with and without SMOTE, 10 folds x 5 repeats, 36 omics
-   weight triples chosen by inner CV in every training fold, 100 epochs) on a synthetic cohort
+1. Default protocol (every scheme of the default config, with and without SMOTE, 10 folds x 5
+   repeats, 36 omics weight triples and the target-phase settings of finetune and ccsa chosen
+   by inner CV in every training fold, 100 epochs) on a synthetic cohort
    the size of TCGA BRCA PFI at 3 years (EA/AA labelled patients, 20,000 genes, 700 miRNAs,
    5,000 CpGs); one process per scheme, two at a time (2 CPU cores, as the workflow runs them).
    Target: at most 10 minutes.
@@ -41,14 +42,17 @@ def cohort(n_ea, n_aa, sizes, seed=0):
         blocks[name], names[name] = x, np.array([f"{{name}}{{j}}" for j in range(p)])
     return Data(np.array([f"P{{i}}" for i in range(n)]), blocks, names, y, aa)
 data = cohort({ea}, {aa}, {sizes!r})
-settings = Settings(folds={folds}, repeats={repeats})
+from tcgatl.config import validate
+# The workflow's defaults (target-phase candidates chosen by inner CV included).
+settings = Settings.from_config({{**validate({{}})["motlab"], "folds": {folds}, "repeats": {repeats}}})
 net.configure_threads(1)
 """
 
 
 def protocol(args, sizes) -> None:
     setup = DATA.format(ea=args.ea, aa=args.aa, sizes=sizes, folds=args.folds, repeats=args.repeats)
-    schemes = ["ccsa", "mixture", "finetune", "independent"]  # longest first on the 2 workers
+    # longest first on the 2 workers
+    schemes = ["ccsa", "finetune", "mixture", "independent", "logistic_mixture", "logistic_independent"]
     cpu = {}
 
     def run(s):

@@ -10,7 +10,7 @@ from tcgatl.errors import InputError
 from tcgatl.motlab import cohort, labels, net, preprocess
 from tcgatl.motlab.evaluate import Data, Settings, auroc_table, fit_fold, fold_plan, run_scheme, summarise
 from tcgatl.motlab.final import MotlabModel, fit_final
-from tcgatl.motlab.schemes import train_scheme
+from tcgatl.motlab.schemes import TargetGrid, choose_target_phase, train_scheme
 
 DAY = labels.YEAR_DAYS
 FAST = net.Hyper(hidden_units=16, epochs=8, batch_size=20)
@@ -127,6 +127,13 @@ def synthetic(n_ea=120, n_aa=60, seed=0, p=(40, 30, 20), signal=1.5):
 
 
 SETTINGS = Settings(features_per_layer=10, folds=3, repeats=1, weight_step=0.25, hyper=FAST)
+# Two target-phase candidates: finetune and ccsa choose between them by inner CV.
+TUNED = Settings(
+    **{
+        **SETTINGS.__dict__,
+        "target": TargetGrid(learning_rates=(0.01, 0.001), epochs=(8,), batch_sizes=(10,), frozen=(0, 1)),
+    }
+)
 
 
 # ---------------------------------------------------------------- leakage
@@ -138,7 +145,7 @@ def test_no_test_fold_patient_influences_the_fit(scheme, weighting):
     """Rewriting every test-fold patient's features and labels leaves the fitted scaler,
     selection, weights, similarity columns, SMOTE output and network unchanged."""
     data = synthetic()
-    settings = Settings(**{**SETTINGS.__dict__, "weighting": weighting})
+    settings = Settings(**{**TUNED.__dict__, "weighting": weighting})
     r, f, aa_tr, aa_te, ea_tr, ea_te = next(fold_plan(data, 3, 1, seed=1))
     train = {"independent": aa_tr, "mixture": np.r_[ea_tr, aa_tr], "logistic_mixture": np.r_[ea_tr, aa_tr]}.get(
         scheme, np.r_[np.flatnonzero(~data.aa), aa_tr]
@@ -168,8 +175,9 @@ def test_no_test_fold_patient_influences_the_fit(scheme, weighting):
     assert p1.weights == p2.weights
     np.testing.assert_array_equal(p1.training_matrix(), p2.training_matrix())
     for smote in (False, True):
-        assert m1[smote][1] == m2[smote][1]
-        for a, b in zip(m1[smote][0].as_list(), m2[smote][0].as_list()):
+        assert m1[smote].smote_status == m2[smote].smote_status
+        assert m1[smote].target_phase == m2[smote].target_phase
+        for a, b in zip(m1[smote].params.as_list(), m2[smote].params.as_list()):
             np.testing.assert_array_equal(a, b)
     # ... while the test patients' inputs do differ: the check has teeth.
     assert not np.allclose(p1.transform(data.rows(test)), p2.transform(poisoned.rows(test)))
@@ -204,8 +212,8 @@ def test_smote_adds_synthetic_target_rows_that_enter_training():
     assert (new >= minority.min(0) - 1e-6).all() and (new <= minority.max(0) + 1e-6).all()
     # ... and they change the trained network.
     hp = net.Hyper(hidden_units=8, epochs=3)
-    p0, s0 = train_scheme("mixture", x, y, target, hp, np.random.default_rng(3), smote=False)
-    p1, s1 = train_scheme("mixture", x, y, target, hp, np.random.default_rng(3), smote=True)
+    p0, s0, _, _ = train_scheme("mixture", x, y, target, hp, np.random.default_rng(3), smote=False)
+    p1, s1, _, _ = train_scheme("mixture", x, y, target, hp, np.random.default_rng(3), smote=True)
     assert s0 == "off" and s1.startswith("applied")
     assert not np.allclose(p0.w1, p1.w1)
 
@@ -247,16 +255,17 @@ def test_inner_cv_prefers_the_informative_layer(mode):
 # ---------------------------------------------------------------- evaluation
 def test_run_scheme_is_deterministic_and_complete():
     data = synthetic()
-    a, wa = run_scheme("finetune", data, SETTINGS, seed=3)
-    b, wb = run_scheme("finetune", data, SETTINGS, seed=3)
+    a, wa = run_scheme("finetune", data, TUNED, seed=3)
+    b, wb = run_scheme("finetune", data, TUNED, seed=3)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(wa, wb)
     # every AA patient predicted once per repeat and SMOTE option, no EA (finetune uses all EA)
     assert set(a["ancestry"]) == {"AA"}
     assert a.groupby("smote")["patient"].apply(lambda s: s.is_unique and len(s) == data.aa.sum()).all()
     assert np.isclose(wa[["w_mrna", "w_mirna", "w_methylation"]].sum(axis=1), 1).all()
-    c, _ = run_scheme("finetune", data, SETTINGS, seed=4)
+    c, _ = run_scheme("finetune", data, TUNED, seed=4)
     assert not np.allclose(a["prob"], c["prob"])
+    assert set(wa["target_learning_rate"]) <= {0.01, 0.001} and set(wa["target_frozen"]) <= {0, 1}
 
 
 def test_mixture_reports_ea_and_gap():
@@ -307,7 +316,7 @@ def test_the_linear_reference_is_scikit_learn_logistic_regression_on_the_same_in
     r, f, aa_tr, aa_te, ea_tr, ea_te = next(fold_plan(data, 3, 1, seed=1))
     train = np.r_[ea_tr, aa_tr]
     pipe, fits = fit_fold("logistic_mixture", data, train, SETTINGS, [1, 2, 3], smote_options=(False,))
-    params, _ = fits[False]
+    params = fits[False].params
     assert isinstance(params, net.LinearParams) and params.C in (0.001, 0.01, 0.1, 1.0, 10.0)
     ref = LogisticRegression(C=params.C, max_iter=5000).fit(pipe.training_matrix(), data.y[train])
     x_te = pipe.transform(data.rows(aa_te))
@@ -439,6 +448,26 @@ def test_tl4hdr_network_trains_as_keras_would():
     again = net.from_keras(net.to_keras(ours, hp))
     assert [k.shape for k in again.kernels] == [(12, 128), (128, 64), (64, 2)]
     np.testing.assert_allclose(net.predict(again, x), net.predict(ours, x), atol=1e-6)
+
+
+def test_inner_cv_chooses_a_target_phase_that_adapts_to_aa():
+    """AA outcome driven by another feature than EA's: the inner CV on AA rows prefers tuning
+    with a real learning rate to keeping the EA model (a learning rate of 1e-7)."""
+    rng = np.random.default_rng(0)
+    n_ea, n_aa = 200, 90
+    x = rng.standard_normal((n_ea + n_aa, 6)).astype(np.float32)
+    aa = np.r_[np.zeros(n_ea, bool), np.ones(n_aa, bool)]
+    y = np.where(aa, x[:, 1] > 0.3, x[:, 0] > 0.3).astype(int)
+    grid = TargetGrid(learning_rates=(1e-7, 0.05), epochs=(40,), batch_sizes=(10,), frozen=(0,))
+    hp = net.Hyper(hidden_units=16, epochs=30)
+    for scheme in ("finetune", "ccsa"):
+        best, scores = choose_target_phase(scheme, x, y, aa, hp, grid, np.random.default_rng(1))
+        assert best.learning_rate == 0.05 and len(scores) == 2, (scheme, scores)
+        assert dict(scores)[best] > dict(scores)[grid.candidates(scheme)[0]] + 0.1
+    one = TargetGrid(learning_rates=(0.01,), epochs=(5,), batch_sizes=(10,), frozen=(1,))
+    assert choose_target_phase("finetune", x, y, aa, hp, one, rng) == (one.candidates("finetune")[0], ())
+    assert len(TargetGrid(alphas=(0.1, 0.5)).candidates("ccsa")) == 2
+    assert len(TargetGrid(alphas=(0.1, 0.5)).candidates("finetune")) == 1  # alpha is CCSA's
 
 
 def test_frozen_layers_keep_their_weights():

@@ -28,6 +28,7 @@ def choices() -> dict[tuple[str, str], tuple[list, bool]]:
         ("pancancer", "layouts"): (list(pancancer_options.LAYOUTS), False),
         ("motlab", "endpoints"): (list(motlab_options.ENDPOINTS), False),
         ("motlab", "schemes"): (list(motlab_options.SCHEMES), True),
+        ("motlab", "network"): (list(motlab_options.NETWORKS), False),
         ("ig", "method"): (list(pancancer_options.IG_METHODS), False),
     }
 

@@ -22,7 +22,7 @@ from sklearn.model_selection import StratifiedKFold
 from . import net
 from .options import SCHEMES, network_twin, smote_option
 from .preprocess import OmicsPipeline
-from .schemes import pretrain, train_scheme, uses_ea
+from .schemes import TargetGrid, choose_target_phase, pretrain, train_scheme, uses_ea
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,30 @@ class Settings:
     smote_k_neighbors: int = 5
     ccsa_pairs: int = 10
     hyper: net.Hyper = field(default_factory=net.Hyper)
+    target: TargetGrid | None = None  # None: the source's settings, nothing frozen, no inner CV
+
+    # config key -> TargetGrid field; null in the config: the source phase's value
+    TARGET_KEYS = {
+        "tune_learning_rates": ("learning_rates", "learning_rate"),
+        "tune_epochs": ("epochs", "epochs"),
+        "tune_batch_sizes": ("batch_sizes", "batch_size"),
+        "tune_frozen_layers": ("frozen", None),
+        "ccsa_alphas": ("alphas", "alpha"),
+    }
 
     @classmethod
     def from_config(cls, cfg: dict) -> "Settings":
-        keys = [k for k in cls.__dataclass_fields__ if k != "hyper" and k in cfg]
-        return cls(**{k: cfg[k] for k in keys}, hyper=net.Hyper.from_config(cfg))
+        keys = [k for k in cls.__dataclass_fields__ if k not in ("hyper", "target") and k in cfg]
+        hyper = net.Hyper.from_config(cfg)
+        grid = {"inner_folds": cfg.get("tune_inner_folds", 3)}
+        for key, (name, source) in cls.TARGET_KEYS.items():
+            value = cfg.get(key)
+            grid[name] = tuple(value) if value is not None else ((getattr(hyper, source),) if source else (0,))
+        return cls(**{k: cfg[k] for k in keys}, hyper=hyper, target=TargetGrid(**grid))
+
+    def target_grid(self) -> TargetGrid:
+        h = self.hyper
+        return self.target or TargetGrid((h.learning_rate,), (h.epochs,), (h.batch_size,), (0,), (h.alpha,))
 
     def pipeline(self, seed: int) -> OmicsPipeline:
         return OmicsPipeline(
@@ -139,17 +158,30 @@ def fold_plan(data: Data, folds: int, repeats: int, seed: int):
 def fit_fold(scheme: str, data: Data, train: np.ndarray, settings: Settings, key, smote_options=(False, True)):
     """Fit preprocessing and models of ``scheme`` on the training rows ``train`` only.
 
-    ``key`` (a list of ints) seeds everything. Returns (fitted OmicsPipeline, {smote: (params,
-    SMOTE status)}). Nothing outside ``train`` is read, which the leakage test checks.
+    ``key`` (a list of ints) seeds everything. Returns (fitted OmicsPipeline, {smote: Fit}).
+    finetune and ccsa choose their target phase by inner CV on the AA rows of ``train``, once
+    for both SMOTE variants. Nothing outside ``train`` is read, which the leakage test checks.
     """
     key = [int(k) for k in key]
     xs, ys, aa = data.rows(train), data.y[train], data.aa[train]
     pipe = settings.pipeline(int(np.random.default_rng(key).integers(2**31 - 1)))
     pipe.fit(xs, ys, inner=aa, names=data.feature_names)
     x_tr = pipe.training_matrix()
-    pre = None
+    pre = phase = None
     if scheme == "finetune":  # the EA model does not depend on SMOTE (AA rows only)
         pre = pretrain(x_tr[~aa], ys[~aa], settings.hyper, np.random.default_rng([*key, 2]))
+    if scheme in ("finetune", "ccsa"):
+        phase, scores = choose_target_phase(
+            scheme,
+            x_tr,
+            ys,
+            aa,
+            settings.hyper,
+            settings.target_grid(),
+            np.random.default_rng([*key, 3]),
+            pretrained=pre,
+            ccsa_pairs=settings.ccsa_pairs,
+        )
     fits = {}
     for smote in smote_options:
         rng = np.random.default_rng([*key, int(smote)])
@@ -165,7 +197,10 @@ def fit_fold(scheme: str, data: Data, train: np.ndarray, settings: Settings, key
             settings.ccsa_pairs,
             pretrained=pre,
             inner_folds=settings.weight_inner_folds,
+            phase=phase,
         )
+        if phase is not None:
+            fits[smote] = fits[smote]._replace(phase_scores=scores)
     return pipe, fits
 
 
@@ -198,7 +233,8 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
             **{f"w_{n}": w for n, w in zip(pipe.layers, pipe.weights)},
             "inner_auroc": max((s for _, s in pipe.weight_scores), default=np.nan),
         }
-        for smote, (params, status) in fits.items():
+        for smote, fit in fits.items():
+            params, status = fit.params, fit.smote_status
             prob = net.predict(params, x_te)
             tag = smote_option(smote)
             oof.append(
@@ -217,6 +253,9 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
             wrow[f"smote_status_{tag}"] = status
             if isinstance(params, net.LinearParams):
                 wrow[f"logistic_C_{tag}"] = params.C
+        if fit.target_phase is not None:  # chosen once for both SMOTE variants
+            wrow.update({f"target_{k}": v for k, v in fit.target_phase.as_dict().items()})
+            wrow["target_inner_auroc"] = max((s for _, s in fit.phase_scores), default=np.nan)
         wrows.append(wrow)
         log.info(
             "%s: repeat %d fold %d done (%d/%d, %.0fs), weights %s",

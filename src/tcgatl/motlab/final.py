@@ -151,7 +151,8 @@ def fit_final(
         raise ValueError(f"unknown scheme {scheme!r}; expected one of {SCHEMES}")
     train = np.arange(len(data.y)) if uses_ea(scheme) else np.flatnonzero(data.aa)
     pipe, fits = fit_fold(scheme, data, train, settings, [seed, SCHEMES.index(scheme), 99], (bool(smote),))
-    params, status = fits[bool(smote)]
+    fit = fits[bool(smote)]
+    params, status = fit.params, fit.smote_status
     log.info(
         "final %s model (%s): %d training patients, weights %s, SMOTE %s",
         scheme,
@@ -166,6 +167,7 @@ def fit_final(
         "smote_status": status,
         "training_patients": int(len(train)),
         **({"logistic_C": params.C} if isinstance(params, net.LinearParams) else {}),
+        **({"target_phase": fit.target_phase.as_dict()} if fit.target_phase is not None else {}),
         "seed": seed,
         **(meta or {}),
     }

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .options import NETWORKS
+
 _TF = None
 
 
@@ -41,16 +43,6 @@ def configure_threads(n: int) -> None:
         t.config.threading.set_inter_op_parallelism_threads(max(1, min(n, 2)))
     except RuntimeError:  # already initialised
         pass
-
-
-# Named architectures (``motlab.network``). motlab: the released MOTLAB script's Dense(100) ->
-# Dropout(0.5) -> Dense(2), SGD with momentum. tl4hdr: TL4HDR's (Gao & Cui 2020) two hidden
-# layers of 128 and 64 ReLU units, each followed by dropout 0.5, L1 and L2 penalties of 0.001
-# on the hidden kernels, SGD with Nesterov momentum.
-NETWORKS = {
-    "motlab": {},
-    "tl4hdr": {"hidden_layers": (128, 64), "l1": 0.001, "l2": 0.001, "nesterov": True},
-}
 
 
 @dataclass
@@ -300,7 +292,9 @@ def _options(hp: "Hyper", depth: int, frozen: int = 0) -> list:
     """The graphs' trailing inputs: trainable flags (the first ``frozen`` hidden layers get
     none), the penalties and Nesterov."""
     if not 0 <= frozen < depth:
-        raise ValueError(f"cannot freeze {frozen} layer(s) of a network with {depth - 1} hidden layer(s): the head must train")
+        raise ValueError(
+            f"cannot freeze {frozen} layer(s) of a network with {depth - 1} hidden layer(s): the head must train"
+        )
     trainable = np.ones(2 * depth, np.float32)
     trainable[: 2 * frozen] = 0.0
     return [trainable, np.float32(hp.l1), np.float32(hp.l2), np.float32(bool(hp.nesterov))]

@@ -25,8 +25,18 @@ def network_twin(scheme: str) -> str:
 SMOTE_OPTIONS = ("nosmote", "smote")
 
 
+# Named networks (motlab.network) and what each sets in tcgatl.motlab.net.Hyper. motlab: the
+# released script's Dense(hidden_units, ReLU) -> Dropout -> Dense(2), SGD with momentum. tl4hdr:
+# TL4HDR's (Gao & Cui 2020) two hidden layers of 128 and 64 ReLU units, each followed by
+# dropout, L1 and L2 penalties of 0.001 on the hidden kernels, SGD with Nesterov momentum.
+NETWORKS = {
+    "motlab": {},
+    "tl4hdr": {"hidden_layers": (128, 64), "l1": 0.001, "l2": 0.001, "nesterov": True},
+}
+
+
 def smote_option(smote: bool) -> str:
     return SMOTE_OPTIONS[bool(smote)]
 
 
-__all__ = ["ENDPOINTS", "LINEAR", "SCHEMES", "SMOTE_OPTIONS", "network_twin", "smote_option"]
+__all__ = ["ENDPOINTS", "LINEAR", "NETWORKS", "SCHEMES", "SMOTE_OPTIONS", "network_twin", "smote_option"]
