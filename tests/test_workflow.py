@@ -578,3 +578,25 @@ def test_killed_training_job_resumes_with_unlock_and_rerun_incomplete(tmp_path):
     assert "train_backbone" in resumed.stderr and "demo_data" not in resumed.stderr  # only the killed job reran
     assert (tmp_path / target).exists() and not cache.exists()
     assert not list((tmp_path / "results").rglob("*.part")) and not list((tmp_path / "results").rglob(".activations*"))
+
+
+@needs_shared
+def test_motlab_on_the_real_brca_mini_set(tmp_path):
+    """config/brca_mini.yaml (the README's real-data MOTLAB table) on the real mini-set, with
+    a tiny protocol: every scheme is scored on the same AA patients and compared in pairs."""
+    from tcgatl.motlab import paired
+    from tcgatl.motlab.options import SCHEMES
+
+    cfg = yaml.safe_load((ROOT / "config" / "brca_mini.yaml").read_text().replace("../shared/data", str(SHARED)))
+    cfg["motlab"].update({"endpoints": ["PFI"], "folds": 3, "repeats": 2, "epochs": 5, "tune_learning_rates": [0.01]})
+    (tmp_path / "mini.yaml").write_text(yaml.safe_dump(cfg))
+    r = run_snakemake(
+        ["results/motlab/auroc_paired.tsv", "--cores", "2", "--configfile", str(tmp_path / "mini.yaml")], tmp_path
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    mot = tmp_path / "results" / "motlab"
+    counts = pd.read_csv(mot / "PFI_3y" / "label_counts.tsv", sep="\t").set_index(["ancestry", "status"])["patients"]
+    assert counts["AA", "poor_outcome"] == 6 and counts["AA", "good_outcome"] == 12  # the README's cohort
+    comparisons = pd.read_csv(mot / "auroc_paired.tsv", sep="\t")
+    assert len(comparisons) == len(paired.pairs(SCHEMES)) and (comparisons["aa_patients"] == 18).all()
+    assert (comparisons["patients_ci95_low"] <= comparisons["patients_ci95_high"]).all()

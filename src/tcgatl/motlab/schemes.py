@@ -1,19 +1,18 @@
-"""The four learning schemes on one training fold, each with or without SMOTE.
+"""The learning schemes on one training fold, each with or without SMOTE.
 
 - ``mixture``: one model on EA + AA training patients;
 - ``independent``: AA training patients only;
 - ``finetune``: pretrain on all EA patients, then fine-tune on the AA training fold;
 - ``ccsa``: contrastive semantic alignment of EA/AA pairs through the shared encoder, then
-  fine-tune on the AA training fold.
+  fine-tune on the AA training fold;
+- ``logistic_mixture``, ``logistic_independent``: the linear reference, an L2-regularised
+  logistic regression (its C chosen by inner CV on the training fold) on the patients of
+  ``mixture`` and ``independent``.
 
 The target (AA) phase of finetune and ccsa has its own settings (learning rate, epochs, batch,
 frozen hidden layers; ccsa's alpha), chosen among the config's candidates by inner CV on the AA
 training fold (:func:`choose_target_phase`), once per fold without SMOTE and used for both
 SMOTE variants.
-
-- ``logistic_mixture``, ``logistic_independent``: the linear reference, an L2-regularised
-  logistic regression (its C chosen by inner CV on the training fold) on the patients of
-  ``mixture`` and ``independent``.
 
 SMOTE only ever touches the AA training rows (after preprocessing, in the model's input space);
 its synthetic patients are part of what the model is trained on.
