@@ -183,3 +183,26 @@ def test_checkpoint_classifies_a_feature_table_in_one_call(trained, tmp_path):
     (tmp_path / "ck" / "scaling.parquet").unlink()
     with pytest.raises(InputError, match="scaling.parquet.*missing"):
         checkpoint.Checkpoint.load(tmp_path / "ck")
+
+
+def test_whole_network_training_changes_every_block(tmp_path):
+    """pancancer.trainable: all trains the layers below the last block too (last_block leaves
+    them as they were, which the cached-training test checks)."""
+    x, y = _data()
+    start = _model()
+    start.save(tmp_path / "start.keras")
+    model = keras.models.load_model(tmp_path / "start.keras")
+    cfg = training.TrainConfig(**{**CFG.__dict__, "trainable": "all"})
+    h = training.train(model, "ResNet50", x[:36], y[:36], x[36:], y[36:], cfg, tmp_path / "cache")
+    assert set(h["phase"]) == {"head", "finetune"}
+    before = next(layer for layer in start.layers if isinstance(layer, keras.Model))
+    after = next(layer for layer in model.layers if isinstance(layer, keras.Model))
+    first_conv = next(lay for lay in before.layers if isinstance(lay, keras.layers.Conv2D)).name
+    moved = not np.allclose(before.get_layer(first_conv).get_weights()[0], after.get_layer(first_conv).get_weights()[0])
+    assert moved == (h.loc[h["kept"], "phase"].iloc[0] == "finetune")  # unless phase 1's weights were kept
+    parts = training.Parts.of(model, "ResNet50")
+    for mode, expected in (("last_block", False), ("all", True)):
+        parts.freeze_for("finetune", mode)
+        assert parts.backbone.get_layer(first_conv).trainable is expected, mode
+    with pytest.raises(ValueError, match="trainable must be one of"):
+        training.TrainConfig(trainable="everything")

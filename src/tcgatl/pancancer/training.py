@@ -1,7 +1,7 @@
 """Two-phase fine-tuning of a gene-image classifier, trained on cached frozen activations.
 
 Phase 1 trains the new head on the frozen backbone; phase 2 unfreezes the last convolutional
-block. Everything below the trained part is frozen, so its activations are the same in every
+block (``trainable: all``: every layer, trained on the gene images). Everything below the trained part is frozen, so its activations are the same in every
 epoch: they are computed once (the backbone up to the last block's input, written to a
 memory-mapped file) and each phase trains only the part that changes. BatchNormalization
 layers stay in inference mode in both phases (the usual fine-tuning practice), which is what
@@ -25,6 +25,8 @@ from .models import BACKBONES, GeneImageInput
 
 log = logging.getLogger("tcgatl.pancancer.training")
 
+TRAINABLE = ("last_block", "all")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -35,7 +37,14 @@ class TrainConfig:
     finetune_learning_rate: float = 1e-5
     patience: int = 3
     class_weights: bool = False
+    # What phase 2 trains: the last convolutional block (on cached activations, the default) or
+    # every layer (on gene images; BatchNormalization stays in inference mode either way).
+    trainable: str = "last_block"
     seed: int = 0
+
+    def __post_init__(self):
+        if self.trainable not in TRAINABLE:
+            raise ValueError(f"trainable must be one of {TRAINABLE}, got {self.trainable!r}")
 
     @classmethod
     def from_config(cls, pc: dict, seed: int) -> "TrainConfig":
@@ -133,14 +142,16 @@ class Parts:
             tail,
         )
 
-    def freeze_for(self, phase: str) -> None:
-        """Phase 'head': only the head trains. Phase 'finetune': the head and the last block,
-        BatchNormalization excluded (it stays in inference mode)."""
+    def freeze_for(self, phase: str, trainable: str = "last_block") -> None:
+        """Phase 'head': only the head trains. Phase 'finetune': the head and the last block
+        (``trainable`` "all": every backbone layer), BatchNormalization excluded (it stays in
+        inference mode)."""
         self.backbone.trainable = phase == "finetune"
         if phase == "finetune":
             tail_layers = {id(layer) for layer in self.tail.layers}
             for layer in self.backbone.layers:
-                layer.trainable = id(layer) in tail_layers and not isinstance(layer, keras.layers.BatchNormalization)
+                unfrozen = trainable == "all" or id(layer) in tail_layers
+                layer.trainable = unfrozen and not isinstance(layer, keras.layers.BatchNormalization)
 
     def on_features(self, shape) -> keras.Model:
         """Head on pooled backbone features (phase 1)."""
@@ -285,7 +296,23 @@ def train(
     kept = "head"
     if cfg.finetune_epochs:
         after_head = model.get_weights()
-        tuned = _finetune_on_cache(parts, a_train, y_train, a_val, y_val, cfg, rows, weights)
+        if cfg.trainable == "all":  # nothing is frozen below: no cache, the whole model on images
+            parts.freeze_for("finetune", "all")
+            tuned = _fit(
+                model,
+                x_train,
+                y_train,
+                x_val,
+                y_val,
+                cfg.finetune_epochs,
+                cfg.finetune_learning_rate,
+                cfg,
+                "finetune",
+                rows,
+                weights,
+            )
+        else:
+            tuned = _finetune_on_cache(parts, a_train, y_train, a_val, y_val, cfg, rows, weights)
         # The best checkpoint over both phases: fine-tuning that never beats the head alone
         # on validation loss is discarded.
         if tuned >= best:
