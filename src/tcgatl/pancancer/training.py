@@ -237,15 +237,18 @@ def _fit(model, x, y, xv, yv, epochs, lr, cfg: TrainConfig, phase, rows, weights
     return float(stop.best)
 
 
-def _finetune_on_cache(parts: "Parts", a_train, y_train, a_val, y_val, cfg: TrainConfig, rows, weights) -> float:
-    """Phase 2: the last block and the head trained on the cached activations (what `train`
-    runs, and what the test and the benchmark compare with the uncached reference)."""
-    parts.freeze_for("finetune")
+def _finetune(parts: "Parts", x_train, y_train, x_val, y_val, cfg: TrainConfig, rows, weights, on: str) -> float:
+    """Phase 2. ``on`` "cache": the last block and the head trained on the cached activations
+    (what `train` runs, and what the test and the benchmark compare with the uncached
+    reference). "images": the whole model on the gene images, with the last block
+    (``cfg.trainable`` "all": every layer) and the head unfrozen."""
+    parts.freeze_for("finetune", "last_block" if on == "cache" else cfg.trainable)
+    model = parts.on_activations(x_train.shape[1:]) if on == "cache" else parts.model
     return _fit(
-        parts.on_activations(a_train.shape[1:]),
-        a_train,
+        model,
+        x_train,
         y_train,
-        a_val,
+        x_val,
         y_val,
         cfg.finetune_epochs,
         cfg.finetune_learning_rate,
@@ -297,22 +300,9 @@ def train(
     if cfg.finetune_epochs:
         after_head = model.get_weights()
         if cfg.trainable == "all":  # nothing is frozen below: no cache, the whole model on images
-            parts.freeze_for("finetune", "all")
-            tuned = _fit(
-                model,
-                x_train,
-                y_train,
-                x_val,
-                y_val,
-                cfg.finetune_epochs,
-                cfg.finetune_learning_rate,
-                cfg,
-                "finetune",
-                rows,
-                weights,
-            )
+            tuned = _finetune(parts, x_train, y_train, x_val, y_val, cfg, rows, weights, on="images")
         else:
-            tuned = _finetune_on_cache(parts, a_train, y_train, a_val, y_val, cfg, rows, weights)
+            tuned = _finetune(parts, a_train, y_train, a_val, y_val, cfg, rows, weights, on="cache")
         # The best checkpoint over both phases: fine-tuning that never beats the head alone
         # on validation loss is discarded.
         if tuned >= best:
@@ -335,22 +325,8 @@ def train_finetune_uncached(
     """Phase 2 the straightforward way (whole model on gene images, same frozen layers,
     same batches): the reference the benchmark compares the cached path with."""
     seed_everything(cfg.seed)
-    parts = Parts.of(model, backbone_name)
-    parts.freeze_for("finetune")
     rows: list[dict] = []
-    _fit(
-        model,
-        x_train,
-        y_train,
-        x_val,
-        y_val,
-        cfg.finetune_epochs,
-        cfg.finetune_learning_rate,
-        cfg,
-        "finetune",
-        rows,
-        None,
-    )
+    _finetune(Parts.of(model, backbone_name), x_train, y_train, x_val, y_val, cfg, rows, None, on="images")
     return pd.DataFrame(rows)
 
 
@@ -362,7 +338,7 @@ def finetune_cached(
     parts = Parts.of(model, backbone_name)
     a_train, a_val, cache_seconds = cache_activations(parts, x_train, x_val, cache_dir, cfg.batch_size)
     rows: list[dict] = []
-    _finetune_on_cache(parts, a_train, y_train, a_val, y_val, cfg, rows, None)
+    _finetune(parts, a_train, y_train, a_val, y_val, cfg, rows, None, on="cache")
     return pd.DataFrame(rows), cache_seconds
 
 
