@@ -317,7 +317,7 @@ def test_the_linear_reference_is_scikit_learn_logistic_regression_on_the_same_in
     train = np.r_[ea_tr, aa_tr]
     pipe, fits = fit_fold("logistic_mixture", data, train, SETTINGS, [1, 2, 3], smote_options=(False,))
     params = fits[False].params
-    assert isinstance(params, net.LinearParams) and params.C in (0.001, 0.01, 0.1, 1.0, 10.0)
+    assert params.depth == 1 and params.C in (0.001, 0.01, 0.1, 1.0, 10.0)  # no hidden layer
     ref = LogisticRegression(C=params.C, max_iter=5000).fit(pipe.training_matrix(), data.y[train])
     x_te = pipe.transform(data.rows(aa_te))
     np.testing.assert_allclose(net.predict(params, x_te), ref.predict_proba(x_te)[:, 1], atol=1e-4)

@@ -30,6 +30,7 @@ def choices() -> dict[tuple[str, str], tuple[list, bool]]:
         ("motlab", "schemes"): (list(motlab_options.SCHEMES), True),
         ("motlab", "network"): (list(motlab_options.NETWORKS), False),
         ("ig", "method"): (list(pancancer_options.IG_METHODS), False),
+        ("pancancer", "trainable"): (list(pancancer_options.TRAINABLE), False),
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -45,26 +45,23 @@ class Settings:
 
     # config key -> TargetGrid field; null in the config: the source phase's value
     TARGET_KEYS = {
-        "tune_learning_rates": ("learning_rates", "learning_rate"),
-        "tune_epochs": ("epochs", "epochs"),
-        "tune_batch_sizes": ("batch_sizes", "batch_size"),
-        "tune_frozen_layers": ("frozen", None),
-        "ccsa_alphas": ("alphas", "alpha"),
+        "tune_learning_rates": "learning_rates",
+        "tune_epochs": "epochs",
+        "tune_batch_sizes": "batch_sizes",
+        "tune_frozen_layers": "frozen",
+        "ccsa_alphas": "alphas",
     }
 
     @classmethod
     def from_config(cls, cfg: dict) -> "Settings":
         keys = [k for k in cls.__dataclass_fields__ if k not in ("hyper", "target") and k in cfg]
         hyper = net.Hyper.from_config(cfg)
-        grid = {"inner_folds": cfg.get("tune_inner_folds", 3)}
-        for key, (name, source) in cls.TARGET_KEYS.items():
-            value = cfg.get(key)
-            grid[name] = tuple(value) if value is not None else ((getattr(hyper, source),) if source else (0,))
-        return cls(**{k: cfg[k] for k in keys}, hyper=hyper, target=TargetGrid(**grid))
+        chosen = {name: tuple(cfg[key]) for key, name in cls.TARGET_KEYS.items() if cfg.get(key) is not None}
+        target = replace(TargetGrid.fixed(hyper, cfg.get("tune_inner_folds", 3)), **chosen)
+        return cls(**{k: cfg[k] for k in keys}, hyper=hyper, target=target)
 
     def target_grid(self) -> TargetGrid:
-        h = self.hyper
-        return self.target or TargetGrid((h.learning_rate,), (h.epochs,), (h.batch_size,), (0,), (h.alpha,))
+        return self.target or TargetGrid.fixed(self.hyper)
 
     def pipeline(self, seed: int) -> OmicsPipeline:
         return OmicsPipeline(
@@ -251,7 +248,7 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
                 )
             )
             wrow[f"smote_status_{tag}"] = status
-            if isinstance(params, net.LinearParams):
+            if params.C is not None:  # the linear reference
                 wrow[f"logistic_C_{tag}"] = params.C
         if fit.target_phase is not None:  # chosen once for both SMOTE variants
             wrow.update({f"target_{k}": v for k, v in fit.target_phase.as_dict().items()})

@@ -166,7 +166,7 @@ def fit_final(
         "smote": bool(smote),
         "smote_status": status,
         "training_patients": int(len(train)),
-        **({"logistic_C": params.C} if isinstance(params, net.LinearParams) else {}),
+        **({"logistic_C": params.C} if params.C is not None else {}),
         **({"target_phase": fit.target_phase.as_dict()} if fit.target_phase is not None else {}),
         "seed": seed,
         **(meta or {}),

@@ -82,10 +82,13 @@ class Hyper:
 
 @dataclass
 class Params:
-    """Kernels and biases of the hidden layers, then of the two-class head."""
+    """Kernels and biases of the hidden layers, then of the two-class head. The linear
+    reference is the network without hidden layers: logits (0, x @ w + b), so that P(class 1)
+    is the logistic regression's sigmoid(x @ w + b)."""
 
     kernels: list
     biases: list
+    C: float | None = None  # the inverse L2 strength, when a logistic regression was fitted
 
     @property
     def w1(self) -> np.ndarray:
@@ -99,20 +102,7 @@ class Params:
         return [t for kb in zip(self.kernels, self.biases) for t in kb]
 
 
-@dataclass
-class LinearParams:
-    """The linear reference as a two-class softmax layer: logits (0, x @ w + b), so that
-    P(class 1) is the logistic regression's sigmoid(x @ w + b)."""
-
-    w: np.ndarray  # (d, 2), first column 0
-    b: np.ndarray  # (2,), first entry 0
-    C: float = np.nan  # the inverse L2 strength chosen by inner CV
-
-    def as_list(self):
-        return [self.w, self.b]
-
-
-def fit_logistic(x, y, inner_folds: int, rng: np.random.Generator, Cs=(0.001, 0.01, 0.1, 1.0, 10.0)) -> LinearParams:
+def fit_logistic(x, y, inner_folds: int, rng: np.random.Generator, Cs=(0.001, 0.01, 0.1, 1.0, 10.0)) -> Params:
     """L2-regularised logistic regression (scikit-learn, lbfgs) on (x, y), its C chosen among
     ``Cs`` by AUROC in a stratified inner K-fold of these rows only."""
     from sklearn.linear_model import LogisticRegression
@@ -131,7 +121,7 @@ def fit_logistic(x, y, inner_folds: int, rng: np.random.Generator, Cs=(0.001, 0.
         model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
     w = np.zeros((x.shape[1], 2), np.float32)
     w[:, 1] = model.coef_[0]
-    return LinearParams(w, np.array([0.0, model.intercept_[0]], np.float32), c)
+    return Params([w], [np.array([0.0, model.intercept_[0]], np.float32)], C=c)
 
 
 def init_params(d: int, sizes, rng: np.random.Generator) -> Params:
@@ -391,15 +381,12 @@ def fit_ccsa(
     return _params(out)
 
 
-def predict(p: Params | LinearParams, x) -> np.ndarray:
+def predict(p: Params, x) -> np.ndarray:
     """P(class 1) without dropout (inference)."""
-    if isinstance(p, LinearParams):
-        logits = np.asarray(x, np.float32) @ p.w + p.b
-    else:
-        h = np.asarray(x, np.float32)
-        for w, b in zip(p.kernels[:-1], p.biases[:-1]):
-            h = np.maximum(h @ w + b, 0.0)
-        logits = h @ p.kernels[-1] + p.biases[-1]
+    h = np.asarray(x, np.float32)
+    for w, b in zip(p.kernels[:-1], p.biases[:-1]):
+        h = np.maximum(h @ w + b, 0.0)
+    logits = h @ p.kernels[-1] + p.biases[-1]
     logits = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(logits)
     return (e[:, 1] / e.sum(axis=1)).astype(np.float64)
@@ -407,40 +394,31 @@ def predict(p: Params | LinearParams, x) -> np.ndarray:
 
 def _hidden_names(n: int) -> list[str]:
     # The first hidden layer keeps the name of the single-layer checkpoints ("encoder").
-    return ["encoder", *[f"encoder_{i + 2}" for i in range(n - 1)]]
+    return ["encoder" if i == 0 else f"encoder_{i + 1}" for i in range(n)]
 
 
-def keras_model(d: int, hp: Hyper):
-    """The same network as a Keras model (checkpoints, and the reference loop of the bench)."""
+def keras_model(d: int, hp: Hyper, sizes=None):
+    """The same network as a Keras model (checkpoints, and the reference loop of the bench);
+    ``sizes``: the hidden widths, ``hp``'s by default (none: the linear reference)."""
     tf()
     import keras
 
+    sizes = hp.sizes if sizes is None else tuple(sizes)
     layers = [keras.Input((d,))]
-    for name, width in zip(_hidden_names(len(hp.sizes)), hp.sizes):
+    for name, width in zip(_hidden_names(len(sizes)), sizes):
         layers += [keras.layers.Dense(width, activation="relu", name=name), keras.layers.Dropout(hp.dropout)]
     return keras.Sequential([*layers, keras.layers.Dense(2, activation="softmax", name="head")])
 
 
-def to_keras(p: Params | LinearParams, hp: Hyper):
-    if isinstance(p, LinearParams):
-        tf()
-        import keras
-
-        model = keras.Sequential(
-            [keras.Input((p.w.shape[0],)), keras.layers.Dense(2, activation="softmax", name="head")]
-        )
-        model.get_layer("head").set_weights([p.w, p.b])
-        return model
-    model = keras_model(p.w1.shape[0], hp)
+def to_keras(p: Params, hp: Hyper):
+    model = keras_model(p.w1.shape[0], hp, sizes=[k.shape[1] for k in p.kernels[:-1]])
     for name, w, b in zip([*_hidden_names(p.depth - 1), "head"], p.kernels, p.biases):
         model.get_layer(name).set_weights([w, b])
     return model
 
 
-def from_keras(model) -> Params | LinearParams:
+def from_keras(model) -> Params:
     names = [layer.name for layer in model.layers]
-    if "encoder" not in names:  # the linear reference
-        return LinearParams(*model.get_layer("head").get_weights())
-    hidden = [n for n in _hidden_names(len(names)) if n in names]
+    hidden = [n for n in _hidden_names(len(names)) if n in names]  # none in the linear reference
     weights = [model.get_layer(n).get_weights() for n in [*hidden, "head"]]
     return Params([w for w, _ in weights], [b for _, b in weights])

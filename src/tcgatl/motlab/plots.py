@@ -8,6 +8,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from ..plots import save_figure
+from .options import LINEAR
 
 
 def roc_curves(oof: pd.DataFrame, path, population: str = "AA") -> None:
@@ -72,7 +73,7 @@ def auroc_figure(summary: pd.DataFrame):
                 label=f"{pop}, {'no SMOTE' if smote == 'nosmote' else 'SMOTE'}",
             )
         ax.axhline(0.5, color="grey", lw=0.8, ls=":")
-        ax.set_xticks(range(len(schemes)), [s.replace("logistic_", "logistic\n") for s in schemes])
+        ax.set_xticks(range(len(schemes)), [s.replace(LINEAR, LINEAR[:-1] + "\n") for s in schemes])
         ax.set(ylabel="AUROC (mean, 95% CI over repeats)", xlabel="scheme", title=f"{ep} {yrs}y", ylim=(0, 1))
         ax.legend(fontsize=7, loc="lower right", ncols=2)
     return fig

@@ -65,6 +65,11 @@ class TargetGrid:
     alphas: tuple = (0.3,)
     inner_folds: int = 3
 
+    @classmethod
+    def fixed(cls, hp: net.Hyper, inner_folds: int = 3) -> "TargetGrid":
+        """One candidate: the source phase's learning rate, epochs, batch and alpha, nothing frozen."""
+        return cls((hp.learning_rate,), (hp.epochs,), (hp.batch_size,), (0,), (hp.alpha,), inner_folds)
+
     def candidates(self, scheme: str) -> list[TargetPhase]:
         alphas = self.alphas if scheme == "ccsa" else self.alphas[:1]
         return [
@@ -76,7 +81,7 @@ class TargetGrid:
 
 
 class Fit(NamedTuple):
-    params: object  # net.Params or net.LinearParams
+    params: net.Params
     smote_status: str
     target_phase: TargetPhase | None = None  # finetune and ccsa
     phase_scores: tuple = ()  # (TargetPhase, inner AUROC) of every candidate, when there were several
@@ -172,7 +177,7 @@ def train_scheme(
     if scheme in ("independent", "mixture"):
         return Fit(net.fit(x, y, hp, rng), status)
     if scheme in ("finetune", "ccsa"):
-        phase = phase or TargetPhase(hp.learning_rate, hp.epochs, hp.batch_size, 0, hp.alpha)
+        phase = phase or TargetGrid.fixed(hp).candidates(scheme)[0]
         base = _source(scheme, x, y, aa, hp, rng, phase.alpha, pretrained, ccsa_pairs)
         return Fit(_target(x, y, aa, hp, rng, phase, base), status, phase)
     raise ValueError(f"unknown scheme {scheme!r}; expected one of {SCHEMES}")

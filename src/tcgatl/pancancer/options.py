@@ -66,3 +66,5 @@ LAYOUTS = ("alphabetical", "similarity")
 
 # Integrated Gradients path-integral rules (tcgatl.pancancer.ig.quadrature); the first is the default.
 IG_METHODS = ("trapezoid", "gauss_legendre")
+# What phase 2 of training unfreezes besides the head (pancancer.trainable).
+TRAINABLE = ("last_block", "all")

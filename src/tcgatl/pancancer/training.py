@@ -1,9 +1,10 @@
 """Two-phase fine-tuning of a gene-image classifier, trained on cached frozen activations.
 
 Phase 1 trains the new head on the frozen backbone; phase 2 unfreezes the last convolutional
-block (``trainable: all``: every layer, trained on the gene images). Everything below the trained part is frozen, so its activations are the same in every
-epoch: they are computed once (the backbone up to the last block's input, written to a
-memory-mapped file) and each phase trains only the part that changes. BatchNormalization
+block (``trainable: all``: every layer, trained on the gene images). Everything below the
+trained part is frozen, so its activations are the same in every epoch: they are computed
+once (the backbone up to the last block's input, written to a memory-mapped file) and each
+phase trains only the part that changes. BatchNormalization
 layers stay in inference mode in both phases (the usual fine-tuning practice), which is what
 makes training on the cache compute exactly what training the whole model would.
 """
@@ -22,10 +23,9 @@ import pandas as pd
 import tensorflow as tf
 
 from .models import BACKBONES, GeneImageInput
+from .options import TRAINABLE
 
 log = logging.getLogger("tcgatl.pancancer.training")
-
-TRAINABLE = ("last_block", "all")
 
 
 @dataclass(frozen=True)
