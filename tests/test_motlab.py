@@ -484,3 +484,34 @@ def test_frozen_layers_keep_their_weights():
         net.fit(x, y, hp, np.random.default_rng(2), init=base, frozen=3)  # 2 hidden layers
     with pytest.raises(ValueError, match="unknown network"):
         net.Hyper(network="resnet")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fit_layer_equals_scikit_learn_imputer_scaler_selector(dtype):
+    """The hand-written column median gives exactly the fit of SimpleImputer(median) ->
+    StandardScaler -> SelectKBest(ANOVA), missing values and an all-missing column included."""
+    from sklearn.feature_selection import SelectKBest
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((61, 40)).astype(dtype)
+    y = (rng.random(61) < 0.3).astype(int)
+    x[:, :3] += y[:, None]
+    x[rng.random(x.shape) < 0.15] = np.nan
+    x[:, 7] = np.nan
+    x[:60:2, 9] = np.nan  # an even number of observed values in one column, an odd one in others
+    ref = make_pipeline(
+        SimpleImputer(strategy="median", keep_empty_features=True),
+        StandardScaler(),
+        SelectKBest(preprocess._anova, k=8),
+    ).fit(x, y)
+    imp, scaler, sel = ref.named_steps.values()
+    ours = preprocess.fit_layer(x, y, 8)
+    np.testing.assert_array_equal(preprocess.column_medians(x), imp.statistics_)
+    np.testing.assert_array_equal(ours.columns, np.flatnonzero(sel.get_support()))
+    np.testing.assert_array_equal(ours.mean, scaler.mean_[ours.columns])
+    np.testing.assert_array_equal(ours.scale, scaler.scale_[ours.columns])
+    # the transform computes in float64 (the pipeline in the input's precision)
+    np.testing.assert_allclose(ours(x), ref.transform(x), rtol=1e-5, atol=1e-6)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from imblearn.over_sampling import SMOTE
 from sklearn.feature_selection import SelectKBest, f_classif
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -44,15 +43,31 @@ class LayerTransform:
         return ((z - self.mean) / self.scale).astype(np.float32)
 
 
+def column_medians(x: np.ndarray) -> np.ndarray:
+    """Median of each column's observed values (0 for a column with none), as scikit-learn's
+    ``SimpleImputer(strategy="median", keep_empty_features=True)`` computes it. Written out
+    because the imputer's masked-array median took 1.6 of the 2.7 s of a fold's preprocessing
+    of 20,000 genes, and the default protocol preprocesses 300 folds: one sort (NaN sorts
+    last) and the middle of the observed values is 4-8x faster with identical results."""
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)  # averaged in the input's precision, as the imputer does
+    s = np.sort(x, axis=0)
+    n = (~np.isnan(x)).sum(axis=0)
+    lo = np.take_along_axis(s, np.maximum((n - 1) // 2, 0)[None], axis=0)[0]
+    hi = np.take_along_axis(s, (n // 2 * (n > 0))[None], axis=0)[0]
+    return np.where(n > 0, (lo + hi) / 2, 0).astype(x.dtype)
+
+
 def fit_layer(x: np.ndarray, y: np.ndarray, k: int) -> LayerTransform:
     """Median imputation, standard scaling and the ``k`` best ANOVA features, fitted on ``x``."""
-    imp = SimpleImputer(strategy="median", keep_empty_features=True)
-    z = imp.fit_transform(x)
+    x = np.asarray(x)
+    median = column_medians(x)
+    z = np.where(np.isnan(x), median, x)
     scaler = StandardScaler().fit(z)
     z = scaler.transform(z)
     sel = SelectKBest(_anova, k=min(k, x.shape[1])).fit(z, y)
     cols = np.flatnonzero(sel.get_support())
-    return LayerTransform(cols, imp.statistics_[cols], scaler.mean_[cols], scaler.scale_[cols])
+    return LayerTransform(cols, median[cols], scaler.mean_[cols], scaler.scale_[cols])
 
 
 def row_normalise(z: np.ndarray) -> np.ndarray:
