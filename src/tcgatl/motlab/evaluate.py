@@ -57,7 +57,7 @@ class Settings:
         keys = [k for k in cls.__dataclass_fields__ if k not in ("hyper", "target") and k in cfg]
         hyper = net.Hyper.from_config(cfg)
         chosen = {name: tuple(cfg[key]) for key, name in cls.TARGET_KEYS.items() if cfg.get(key) is not None}
-        target = replace(TargetGrid.fixed(hyper, cfg.get("tune_inner_folds", 3)), **chosen)
+        target = replace(TargetGrid.fixed(hyper, cfg.get("tune_inner_folds", TargetGrid.inner_folds)), **chosen)
         return cls(**{k: cfg[k] for k in keys}, hyper=hyper, target=target)
 
     def target_grid(self) -> TargetGrid:

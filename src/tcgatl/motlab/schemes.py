@@ -63,10 +63,10 @@ class TargetGrid:
     batch_sizes: tuple = (20,)
     frozen: tuple = (0,)
     alphas: tuple = (0.3,)
-    inner_folds: int = 3
+    inner_folds: int = 2
 
     @classmethod
-    def fixed(cls, hp: net.Hyper, inner_folds: int = 3) -> "TargetGrid":
+    def fixed(cls, hp: net.Hyper, inner_folds: int = 2) -> "TargetGrid":
         """One candidate: the source phase's learning rate, epochs, batch and alpha, nothing frozen."""
         return cls((hp.learning_rate,), (hp.epochs,), (hp.batch_size,), (0,), (hp.alpha,), inner_folds)
 
