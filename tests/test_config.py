@@ -86,6 +86,10 @@ def test_every_schema_key_has_description_and_default():
             "'motlab.layers[1]' = 'protein' is not allowed; expected one of ['methylation', 'mirna', 'mrna']",
         ),
         (
+            {"pancancer": {"similarity_assignment": "hungarian"}},
+            "'pancancer.similarity_assignment' = 'hungarian' is not allowed; expected one of ['unique', 'snap']",
+        ),
+        (
             {"pancancer": {"matrix": "methylation"}},
             "'pancancer.matrix' = 'methylation' is not allowed; expected one of ['mirna', 'mrna']",
         ),
@@ -147,12 +151,14 @@ def test_only_the_inputs_the_analyses_read_are_required():
 
 def test_the_schema_lists_come_from_the_library():
     from tcgatl.motlab.options import ENDPOINTS, SCHEMES
-    from tcgatl.pancancer.options import BACKBONES, LAYOUTS
+    from tcgatl.pancancer.options import BACKBONES, LAYOUTS, SIMILARITY_ASSIGNMENTS
 
     props = config.load_schema()["properties"]
     pc, mot = props["pancancer"]["properties"], props["motlab"]["properties"]
     assert pc["backbones"]["items"]["enum"] == list(BACKBONES) == pc["backbones"]["default"]
     assert pc["layouts"]["items"]["enum"] == list(LAYOUTS)
+    assert pc["similarity_assignment"]["enum"] == list(SIMILARITY_ASSIGNMENTS)
+    assert pc["similarity_assignment"]["default"] == SIMILARITY_ASSIGNMENTS[0]  # the first is the default
     assert mot["endpoints"]["items"]["enum"] == list(ENDPOINTS)
     assert mot["schemes"]["items"]["enum"] == list(SCHEMES) == mot["schemes"]["default"]
     raw = (ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()

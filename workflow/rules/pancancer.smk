@@ -49,8 +49,10 @@ rule gene_layout:
     params:
         seed=config["seed"],
         scaling=PC["scaling"],
-        method=PC["similarity_method"],
-        grid=PC["grid_size"],
+        # The similarity keys only for the similarity layout: changing them reruns nothing else.
+        method=lambda w: PC["similarity_method"] if w.layout == "similarity" else None,
+        assignment=lambda w: PC["similarity_assignment"] if w.layout == "similarity" else None,
+        grid=lambda w: PC["grid_size"] if w.layout == "similarity" else None,
     script:
         "../scripts/gene_layout.py"
 

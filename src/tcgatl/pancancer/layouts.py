@@ -1,8 +1,10 @@
 """Gene -> pixel layouts and [0, 1] scaling, both fitted on training samples only.
 
-A layout is a table (gene, symbol, entrez, row, col) plus its grid shape: one pixel per gene
-(``alphabetical``) or genes placed by similarity (``similarity``, DeepInsight-style; genes that
-land on the same pixel are averaged). Pixels no gene maps to are padding and stay 0.
+A layout is a table (gene, symbol, entrez, row, col) plus its grid shape. Genes fill the grid
+row by row in symbol order (``alphabetical``) or genome order (``chromosome``), or are placed by
+similarity (``similarity``, DeepInsight-style: one gene per pixel near its embedded position, or,
+with ``assignment="snap"``, at the nearest pixel, genes that share one being averaged). Pixels no
+gene maps to are padding and stay 0.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import pyarrow.parquet as pq
 from scipy import sparse
 from scipy.spatial import ConvexHull
 
-from ..errors import InputError
+from ..errors import ConfigError, InputError, preview
 from ..io import atomic_path
+from . import assignment as assignment_
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +39,53 @@ def _table(genes, rows, cols) -> pd.DataFrame:
     return t
 
 
+def _row_by_row(genes) -> tuple[pd.DataFrame, tuple[int, int]]:
+    """Genes in the given order, row by row, zero-padded to the smallest square."""
+    side = math.isqrt(len(genes) - 1) + 1 if len(genes) else 1
+    k = np.arange(len(genes))
+    return _table(genes, k // side, k % side), (side, side)
+
+
+def _alphabetical_order(t: pd.DataFrame) -> np.ndarray:
+    entrez = pd.to_numeric(t["entrez"], errors="coerce").fillna(-1)
+    return np.lexsort((entrez.to_numpy(), t["symbol"].str.upper().to_numpy()))
+
+
 def alphabetical(genes) -> tuple[pd.DataFrame, tuple[int, int]]:
     """Genes sorted by symbol (then Entrez id), row by row, zero-padded to the smallest square."""
     t = split_gene_id(genes)
-    entrez = pd.to_numeric(t["entrez"], errors="coerce").fillna(-1)
-    order = np.lexsort((entrez.to_numpy(), t["symbol"].str.upper().to_numpy()))
-    side = math.isqrt(len(t) - 1) + 1 if len(t) else 1
-    k = np.arange(len(t))
-    return _table(t["gene"].to_numpy()[order], k // side, k % side), (side, side)
+    return _row_by_row(t["gene"].to_numpy()[_alphabetical_order(t)])
+
+
+def chromosome(genes, positions: pd.DataFrame | None = None) -> tuple[pd.DataFrame, tuple[int, int]]:
+    """Genes in genome order, row by row, zero-padded to the smallest square: by chromosome (1..22,
+    X, Y, MT, others), then start, then symbol; genes without a known position (no Entrez id, or
+    one the position table lacks) last, alphabetically. ``positions`` defaults to the shipped
+    table (tcgatl.pancancer.genome)."""
+    from . import genome
+
+    t = split_gene_id(genes)
+    pos = (genome.gene_positions() if positions is None else positions).set_index("entrez")
+    t = t.join(pos[["chromosome", "start"]], on="entrez")
+    known = t["start"].notna().to_numpy()
+    kt = t[known]
+    order = np.lexsort(
+        (
+            kt["symbol"].str.upper().to_numpy(),
+            kt["start"].to_numpy(),
+            genome.chromosome_rank(kt["chromosome"]).to_numpy(),
+        )
+    )
+    unknown = t[~known]
+    if len(unknown):
+        log.info(
+            "chromosome layout: %d of %d genes have no known position and go last, alphabetically, e.g. %s",
+            len(unknown),
+            len(t),
+            preview(unknown["gene"]),
+        )
+    ordered = np.concatenate([kt["gene"].to_numpy()[order], unknown["gene"].to_numpy()[_alphabetical_order(unknown)]])
+    return _row_by_row(ordered)
 
 
 def min_area_rotation(points: np.ndarray) -> np.ndarray:
@@ -61,32 +103,78 @@ def min_area_rotation(points: np.ndarray) -> np.ndarray:
     return best
 
 
-def similarity(x_train: pd.DataFrame, seed: int, grid: int | None = None, method: str = "tsne"):
-    """DeepInsight-style layout from training samples: genes embedded in 2-D by their
-    expression profiles, rotated to the minimum bounding rectangle, snapped to a grid."""
+def embed_genes(x_train: pd.DataFrame, seed: int, method: str = "tsne") -> np.ndarray:
+    """(genes, 2) embedding of the genes by their standardised training profiles, rotated so
+    that its minimum-area bounding rectangle is axis-aligned."""
     from sklearn.decomposition import PCA, KernelPCA
     from sklearn.manifold import TSNE
 
-    genes = x_train.columns
     profiles = x_train.to_numpy(dtype=np.float64).T  # genes x training samples
     profiles = (profiles - profiles.mean(axis=1, keepdims=True)) / (profiles.std(axis=1, keepdims=True) + 1e-8)
     if method == "tsne":
         # PCA to 50 dimensions first, as usual for t-SNE on many features.
         reduced = PCA(n_components=min(50, *profiles.shape), random_state=seed).fit_transform(profiles)
-        perplexity = min(30.0, (len(genes) - 1) / 3)
+        perplexity = min(30.0, (len(profiles) - 1) / 3)
         emb = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(reduced)
     elif method == "kpca":
         emb = KernelPCA(n_components=2, kernel="cosine", random_state=seed).fit_transform(profiles)
     else:
         raise ValueError(f"unknown similarity method {method!r}")
-    emb = emb @ min_area_rotation(emb).T
-    side = grid or (math.isqrt(len(genes) - 1) + 1)
+    return emb @ min_area_rotation(emb).T
+
+
+def place_on_grid(emb: np.ndarray, side: int, assignment: str = "unique") -> tuple[np.ndarray, dict]:
+    """Cells (row, col) of a side x side grid for an embedding, and what the placement cost:
+    ``unique`` gives every gene its own pixel (tcgatl.pancancer.assignment); ``snap`` rounds to
+    the nearest pixel, and genes there are averaged (the original DeepInsight)."""
+    n = len(emb)
     lo, span = emb.min(axis=0), np.ptp(emb, axis=0)
     span[span == 0] = 1
-    cells = np.rint((emb - lo) / span * (side - 1)).astype(np.int32)
-    shared = len(genes) - len({(r, c) for r, c in cells})
-    log.info("similarity layout: %d genes on a %dx%d grid, %d share a pixel", len(genes), side, side, shared)
-    return _table(genes, cells[:, 1], cells[:, 0]), (side, side)
+    pos = (emb - lo) / span * (side - 1)  # x -> column, y -> row, in pixels
+    passes = 0
+    if assignment == "snap":
+        cells = np.rint(pos[:, ::-1]).astype(np.int64)
+    elif assignment == "unique":
+        if n > side * side:
+            raise ConfigError(
+                f"pancancer.grid_size={side} gives {side * side} pixels for {n} genes, but "
+                "pancancer.similarity_assignment: unique needs one pixel per gene: raise grid_size to at least "
+                f"{math.isqrt(n - 1) + 1}, set it to null (the smallest square), or choose similarity_assignment: snap"
+            )
+        cells, passes = assignment_.unique_cells(pos, (side, side))
+    else:
+        raise ValueError(f"unknown similarity assignment {assignment!r}")
+    _, where, count = np.unique(cells[:, 0] * side + cells[:, 1], return_inverse=True, return_counts=True)
+    stats = {
+        "mean_displacement": float(assignment_.displacement(pos, cells).mean()),
+        "pixels": len(count),  # pixels holding at least one gene
+        "sharing_genes": int((count[where] > 1).sum()),  # genes on a pixel with another gene
+        "passes": passes,
+    }
+    return cells.astype(np.int32), stats
+
+
+def similarity(
+    x_train: pd.DataFrame, seed: int, grid: int | None = None, method: str = "tsne", assignment: str = "unique"
+):
+    """DeepInsight-style layout from training samples: genes embedded in 2-D by their
+    expression profiles, rotated to the minimum bounding rectangle and placed on a square grid
+    (one gene per pixel, or snapped with shared pixels averaged; see :func:`place_on_grid`)."""
+    genes = x_train.columns
+    side = grid or (math.isqrt(len(genes) - 1) + 1)
+    cells, stats = place_on_grid(embed_genes(x_train, seed, method), side, assignment)
+    log.info(
+        "similarity layout (%s): %d genes on %d pixels of a %dx%d grid, %d genes share a pixel with another, "
+        "mean displacement %.2f pixels from the embedded position",
+        assignment,
+        len(genes),
+        stats["pixels"],
+        side,
+        side,
+        stats["sharing_genes"],
+        stats["mean_displacement"],
+    )
+    return _table(genes, cells[:, 0], cells[:, 1]), (side, side)
 
 
 def write_layout(table: pd.DataFrame, shape: tuple[int, int], path) -> None:

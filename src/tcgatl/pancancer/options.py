@@ -62,7 +62,10 @@ BACKBONES = {
 }
 
 # Gene-to-pixel layouts (tcgatl.pancancer.layouts builds each).
-LAYOUTS = ("alphabetical", "similarity")
+LAYOUTS = ("alphabetical", "similarity", "chromosome")
+# How the similarity layout puts embedded genes on pixels (pancancer.similarity_assignment; the
+# first is the default): one gene per pixel, or the nearest pixel with shared pixels averaged.
+SIMILARITY_ASSIGNMENTS = ("unique", "snap")
 
 # Integrated Gradients path-integral rules (tcgatl.pancancer.ig.quadrature); the first is the default.
 IG_METHODS = ("trapezoid", "gauss_legendre")

@@ -48,8 +48,12 @@ def gene_layout(job) -> None:
     x_train, _ = split_matrix(x, split, source=job.input.matrix)["train"]
     if job.wildcards.layout == "alphabetical":
         table, shape = layouts.alphabetical(x.columns)
+    elif job.wildcards.layout == "chromosome":
+        table, shape = layouts.chromosome(x.columns)
+    elif job.wildcards.layout == "similarity":
+        table, shape = layouts.similarity(x_train, seed=p.seed, grid=p.grid, method=p.method, assignment=p.assignment)
     else:
-        table, shape = layouts.similarity(x_train, seed=p.seed, grid=p.grid, method=p.method)
+        raise ValueError(f"no builder for layout {job.wildcards.layout!r} (tcgatl.pancancer.options.LAYOUTS)")
     log.info("%s layout: %d genes on %dx%d pixels", job.wildcards.layout, len(table), *shape)
     layouts.write_layout(table, shape, job.output.layout)
     write_table(layouts.fit_scaling(x_train, p.scaling), job.output.scaling)
