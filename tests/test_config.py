@@ -63,6 +63,7 @@ def test_every_schema_key_has_description_and_default():
             "'motlab.endpoints[0]' = 'PFS' is not allowed; expected one of ['OS', 'DSS', 'DFI', 'PFI']",
         ),
         ({"qc": {"sampletypes": ["01"]}}, "unknown key 'qc.sampletypes'"),
+        ({"pancancer": {"cv_folds": 1}}, "'pancancer.cv_folds' = 1 is not allowed; expected a value other than 1"),
         ({"pancancer": {"train_fraction": 0.9, "val_fraction": 0.1}}, "leaves no test set"),
         (
             {"demo": {"type_sizes": "tcga", "types": ["BRCA", "XYZ"]}},

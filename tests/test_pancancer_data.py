@@ -43,15 +43,78 @@ def test_too_few_classes_or_samples_is_a_clear_error():
         splits.make_split(_labels({"A": 40, "B": 5}), train=0.8, val=0.1, min_class_size=3, seed=0)
 
 
+def _folds(counts, folds, repeats=1):
+    split, _ = splits.make_split(_labels(counts), train=0.8, val=0.1, min_class_size=10, seed=0)
+    return splits.fold_table(split, folds, repeats, seed=0)
+
+
 def test_repeated_kfold_columns():
-    table, _ = splits.make_split(
-        _labels({"A": 30, "B": 20}), train=0.8, val=0.1, min_class_size=10, seed=0, cv_folds=5, cv_repeats=2
-    )
+    table = _folds({"A": 30, "B": 20}, 5, 2)
     for r in (0, 1):
         counts = table.groupby(["label", f"fold_r{r}"]).size().unstack()
         assert sorted(table[f"fold_r{r}"].unique()) == [0, 1, 2, 3, 4]
         assert (counts.loc["A"] == 6).all() and (counts.loc["B"] == 4).all()
     assert not table["fold_r0"].equals(table["fold_r1"])
+
+
+def test_fold_split_tests_on_the_fold_and_validates_on_a_stratified_share_of_the_rest():
+    table = _folds({"A": 60, "B": 40}, 5, 2)
+    tests = []
+    for f in range(5):
+        fs = splits.fold_split(table, 1, f, train=0.8, val=0.1, seed=0)
+        assert list(fs.columns) == ["barcode", "patient", "label", "split"]
+        assert set(fs.loc[fs["split"] == "test", "barcode"]) == set(table.loc[table["fold_r1"] == f, "barcode"])
+        # validation: val / (train + val) = 1/9 of the other folds (48 A, 32 B), in each class
+        val = fs[fs["split"] == "val"].groupby("label").size()
+        assert abs(val["A"] - 48 / 9) < 1 and abs(val["B"] - 32 / 9) < 1 and val.sum() == 9
+        tests.append(fs.loc[fs["split"] == "test", "barcode"])
+        pd.testing.assert_frame_equal(fs, splits.fold_split(table, 1, f, train=0.8, val=0.1, seed=0))
+    # the test folds partition the samples
+    assert sorted(pd.concat(tests)) == sorted(table["barcode"])
+    other = splits.fold_split(table, 1, 0, train=0.8, val=0.1, seed=1)
+    assert not other["split"].equals(splits.fold_split(table, 1, 0, train=0.8, val=0.1, seed=0)["split"])
+
+
+def test_fold_tables_with_too_few_samples_or_without_the_fold_are_a_clear_error():
+    table = _folds({"A": 30, "B": 20}, 2)
+    with pytest.raises(InputError, match=r"folds.tsv: no column fold_r1.*pancancer.cv_repeats"):
+        splits.fold_split(table, 1, 0, train=0.8, val=0.1, seed=0, source="folds.tsv")
+    with pytest.raises(InputError, match="fold 2 of fold_r0 is empty"):
+        splits.fold_split(table, 0, 2, train=0.8, val=0.1, seed=0)
+    split, _ = splits.make_split(_labels({"A": 30, "B": 12}), train=0.8, val=0.1, min_class_size=10, seed=0)
+    with pytest.raises(
+        InputError, match="split.tsv: the smallest class has 12 samples, fewer than pancancer.cv_folds=20"
+    ):
+        splits.fold_table(split, 20, 1, seed=0, source="split.tsv")
+
+
+def test_cross_validation_interval_is_the_corrected_resampled_t(tmp_path):
+    import json
+
+    from scipy import stats
+
+    from tcgatl.pancancer import crossval
+
+    acc = [0.90, 0.94, 0.92, 0.88, 0.93]
+    files = {}
+    for f, a in enumerate(acc):
+        path = tmp_path / f"m{f}.json"
+        path.write_text(json.dumps({"n_test": 20, "metrics": {m: a for m in metrics.SUMMARY}}))
+        files[(0, f, "alphabetical", "ResNet50")] = path
+    per_fold = crossval.fold_metrics(files)
+    assert per_fold["accuracy"].tolist() == acc and per_fold["fold"].tolist() == [0, 1, 2, 3, 4]
+    row = crossval.summarise(per_fold, folds=5).iloc[0]
+    plain = stats.t.interval(0.95, 4, np.mean(acc), stats.sem(acc))
+    # corrected: variance factor 1/J + 1/(K-1) = 1/5 + 1/4 instead of 1/J
+    half = (plain[1] - plain[0]) / 2 * np.sqrt((1 / 5 + 1 / 4) / (1 / 5))
+    assert row["folds"] == 5 and row["accuracy"] == pytest.approx(np.mean(acc))
+    assert (row["accuracy_ci_low"], row["accuracy_ci_high"]) == pytest.approx(
+        (np.mean(acc) - half, np.mean(acc) + half)
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"metrics": {}}')
+    with pytest.raises(InputError, match="bad.json: not a metrics file"):
+        crossval.fold_metrics({(0, 0, "alphabetical", "ResNet50"): bad})
 
 
 def test_metrics_and_bootstrap_ci():

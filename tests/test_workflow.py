@@ -246,8 +246,9 @@ def test_dry_run_lays_out_every_stage(tmp_path):
     assert "rule download_gdc:" in r.stdout and "rule demo_data:" not in r.stdout
 
 
-# The report of the run the fixture trained (one backbone, one layout): nothing else to train.
-ONE_RUN = {"pancancer": {"layouts": ["alphabetical"], "backbones": ["ResNet50"]}}
+# The report of the run the fixture trained (one backbone, one layout), with a 2-fold
+# cross-validation of it: nothing of the single split is retrained.
+ONE_RUN = {"pancancer": {"layouts": ["alphabetical"], "backbones": ["ResNet50"], "cv_folds": 2}}
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +257,8 @@ def report_run(demo_run):
     only.write_text(yaml.safe_dump(ONE_RUN))
     r = run_snakemake(["results/report/index.html", "--cores", "2", "--configfile", DEMO, str(only)], demo_run)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert "train_backbone" not in r.stdout + r.stderr  # adding/removing backbones reruns no other
+    # adding/removing backbones or turning cross-validation on retrains nothing of the split
+    assert not re.search(r"\b(train_backbone|gene_layout|pancancer_split)\b", r.stdout + r.stderr)
     return demo_run, [DEMO, str(only)]
 
 
@@ -303,6 +305,45 @@ def test_metrics_report(report_run):
     links = [m.split(")")[0] for m in md.split("](")[1:] if m.split(")")[0].endswith(".png")]
     assert len(links) == len(srcs) and all((out / link).exists() for link in links)
     assert json.loads((out / "report.json").read_text())["pancancer_metrics"][0]["model"] == "ResNet50 (alphabetical)"
+
+
+def test_cross_validation_refits_on_each_fold_and_is_reported(report_run):
+    """pancancer.cv_folds: 2 folds, each with its layout and scaling fitted on its own training
+    part, the model and the baseline evaluated on its test fold; the report shows the summary."""
+    from tcgatl.config import validate
+    from tcgatl.pancancer import layouts
+
+    wd, _ = report_run
+    mode = validate(yaml.safe_load(Path(DEMO).read_text()) | ONE_RUN)["pancancer"]["scaling"]
+    res = wd / "results" / "pancancer"
+    x = read_matrix(wd / "results" / "features" / "mrna.parquet")
+    folds = pd.read_csv(res / "cv" / "folds.tsv", sep="\t")
+    tested = []
+    for f in (0, 1):
+        d = res / "cv" / f"r0_f{f}"
+        split = pd.read_csv(d / "split.tsv", sep="\t")
+        assert set(split.loc[split.split == "test", "barcode"]) == set(folds.loc[folds.fold_r0 == f, "barcode"])
+        tested += split.loc[split.split == "test", "barcode"].tolist()
+        fitted = pd.read_parquet(d / "alphabetical" / "scaling.parquet").set_index("gene")
+        train = x.loc[split.loc[split.split == "train", "barcode"]]
+        own = layouts.fit_scaling(train, mode).set_index("gene")
+        np.testing.assert_allclose(fitted.loc[own.index, ["min", "max"]], own[["min", "max"]], rtol=1e-6)
+        for model in ("alphabetical/ResNet50", "baseline"):
+            pred = pd.read_parquet(d / model / "predictions.parquet")
+            assert set(pred["barcode"]) == set(split.loc[split.split == "test", "barcode"])
+        assert not (d / "alphabetical" / "images" / "train.npy").exists()  # temporary
+    assert sorted(tested) == sorted(folds["barcode"])
+    per_fold = pd.read_csv(res / "cv" / "metrics_per_fold.tsv", sep="\t")
+    assert len(per_fold) == 4 and set(per_fold["backbone"]) == {"ResNet50", "logistic regression"}
+    run = json.loads((res / "cv" / "r0_f1" / "baseline" / "metrics.json").read_text())
+    row = per_fold[(per_fold.fold == 1) & (per_fold.backbone == "logistic regression")].iloc[0]
+    assert row["accuracy"] == pytest.approx(run["metrics"]["accuracy"])
+    shown = pd.read_csv(wd / "results" / "report" / "tables" / "pancancer_cv.tsv", sep="\t").set_index("model")
+    single = json.loads((res / "alphabetical" / "ResNet50" / "metrics.json").read_text())
+    assert shown.loc["ResNet50 (alphabetical)", "split_accuracy"] == pytest.approx(single["metrics"]["accuracy"])
+    cv_mean = per_fold.loc[per_fold.backbone == "ResNet50", "accuracy"].mean()
+    assert shown.loc["ResNet50 (alphabetical)", "cv_accuracy"] == pytest.approx(cv_mean)
+    assert "Cross-validation: every model above" in (wd / "results" / "report" / "index.html").read_text()
 
 
 @pytest.mark.parametrize("suffix", ["html", "zip"])

@@ -109,6 +109,8 @@ def _allowed(error: jsonschema.ValidationError) -> str:
         return f"a list with {'at least' if v == 'minItems' else 'at most'} {error.validator_value} item(s)"
     if v == "uniqueItems":
         return "a list without repeated items"
+    if v == "not" and "const" in error.validator_value:
+        return f"a value other than {error.validator_value['const']!r}"
     return f"a value satisfying {v}={error.validator_value!r}"
 
 

@@ -34,6 +34,8 @@ wildcard_constraints:
     years=r"\d+",
     scheme="|".join(SCHEMES),
     smote="|".join(SMOTE_OPTIONS),
+    repeat=r"\d+",
+    fold=r"\d+",
 
 
 def _manifest_path():
@@ -113,12 +115,25 @@ def pancancer_run_dirs():
     return expand("results/pancancer/{layout}/{backbone}", layout=PC["layouts"], backbone=PC["backbones"])
 
 
+def pancancer_cv_metrics():
+    """((repeat, fold, layout, backbone), metrics.json) of every model on every cross-validation
+    fold (pancancer.cv_folds x cv_repeats), the baseline included; none without cv_folds."""
+    folds = [(r, f) for r in range(PC["cv_repeats"]) for f in range(PC["cv_folds"])]
+    out = []
+    for r, f in folds:
+        d = f"results/pancancer/cv/r{r}_f{f}"
+        out += [((r, f, lay, bb), f"{d}/{lay}/{bb}/metrics.json") for lay in PC["layouts"] for bb in PC["backbones"]]
+        out.append(((r, f, "(expression vector)", "logistic regression"), f"{d}/baseline/metrics.json"))
+    return out
+
+
 def pancancer_targets():
     runs = pancancer_run_dirs()
     return (
         [f"{d}/metrics.json" for d in runs]
         + ["results/pancancer/baseline/metrics.json"]
         + [f"{d}/ig/top_genes.tsv" for d in runs]
+        + (["results/pancancer/cv/summary.tsv"] if PC["cv_folds"] else [])
     )
 
 

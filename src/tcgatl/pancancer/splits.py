@@ -1,4 +1,10 @@
-"""Stratified train/validation/test splits (and optional repeated K-fold) as barcode tables."""
+"""Stratified train/validation/test splits (and optional repeated K-fold) as barcode tables.
+
+A cross-validation fold is itself a split table (:func:`fold_split`): its test part is the fold,
+its validation part a stratified share of the other folds, so every downstream step (layouts,
+scaling, images, training, evaluation) fits on the fold's training part exactly as on the
+single split.
+"""
 
 from __future__ import annotations
 
@@ -59,8 +65,8 @@ def repeated_folds(labels: pd.DataFrame, folds: int, repeats: int, seed: int) ->
     return out
 
 
-def make_split(labels, *, train, val, min_class_size, seed, cv_folds=0, cv_repeats=1, source=None):
-    """The split table (barcode, patient, label, split[, fold_r*]) and the dropped classes."""
+def make_split(labels, *, train, val, min_class_size, seed, source=None):
+    """The split table (barcode, patient, label, split) and the dropped classes."""
     kept, dropped = drop_small_classes(labels, min_class_size, source)
     # Each split needs every class: the smallest class must reach the test and val sets.
     smallest = kept["label"].value_counts().min()
@@ -73,13 +79,18 @@ def make_split(labels, *, train, val, min_class_size, seed, cv_folds=0, cv_repea
         )
     table = kept[["barcode", "patient", "label"]].copy()
     table["split"] = stratified_split(kept, train, val, seed)
-    if cv_folds:
-        if smallest < cv_folds:
-            raise InputError(
-                source, f"the smallest class has {smallest} samples, fewer than pancancer.cv_folds={cv_folds}"
-            )
-        table = table.join(repeated_folds(kept, cv_folds, cv_repeats, seed))
     return table, dropped
+
+
+def fold_table(split: pd.DataFrame, folds: int, repeats: int, seed: int, source=None) -> pd.DataFrame:
+    """The repeated stratified K-fold of the split's samples: barcode, patient, label and the
+    test fold of each sample in each repeat (fold_r<i>). A table of its own, so that turning
+    cross-validation on reruns nothing of the single split."""
+    smallest = split["label"].value_counts().min()
+    if smallest < folds:
+        raise InputError(source, f"the smallest class has {smallest} samples, fewer than pancancer.cv_folds={folds}")
+    table = split[["barcode", "patient", "label"]].reset_index(drop=True)
+    return table.join(repeated_folds(table, folds, repeats, seed))
 
 
 def split_matrix(x: pd.DataFrame, split: pd.DataFrame, source=None):
@@ -98,3 +109,32 @@ def split_matrix(x: pd.DataFrame, split: pd.DataFrame, source=None):
             raise InputError(source, f"NaN or infinite values in {bad.sum()} sample(s): {preview(xs.index[bad])}")
         parts[name] = (xs, rows["label"].to_numpy())
     return parts
+
+
+def fold_split(split: pd.DataFrame, repeat: int, fold: int, *, train: float, val: float, seed: int, source=None):
+    """The split table (barcode, patient, label, split) of test fold ``fold`` of repeat
+    ``repeat`` of a :func:`fold_table` (``split``): the fold is the test part; of the other folds a
+    stratified share val / (train + val) is validation (early stopping, the phase-2 choice),
+    as in the single split, and the rest is training."""
+    col = f"fold_r{repeat}"
+    if col not in split:
+        have = [c for c in split.columns if c.startswith("fold_r")]
+        raise InputError(
+            source,
+            f"no column {col}: the fold table has K-fold columns {have or 'none'} "
+            "(pancancer.cv_repeats sets how many repeats it holds)",
+        )
+    folds = split[col].astype(int).to_numpy()
+    test = folds == fold
+    if not test.any():
+        raise InputError(source, f"fold {fold} of {col} is empty (folds present: {sorted(set(folds))})")
+    rest = np.flatnonzero(~test)
+    labels = split["label"].to_numpy()
+    # Its own seed per (repeat, fold), derived from the workflow seed.
+    state = int(np.random.default_rng([seed, repeat, fold]).integers(2**31 - 1))
+    _, val_idx = train_test_split(rest, test_size=val / (train + val), stratify=labels[rest], random_state=state)
+    part = np.full(len(split), "train", dtype=object)
+    part[test], part[val_idx] = "test", "val"
+    out = split[["barcode", "patient", "label"]].copy()
+    out["split"] = part
+    return out

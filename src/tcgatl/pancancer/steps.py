@@ -25,8 +25,6 @@ def pancancer_split(job) -> None:
         val=p.val,
         min_class_size=p.min_class_size,
         seed=p.seed,
-        cv_folds=p.cv_folds,
-        cv_repeats=p.cv_repeats,
         source=job.input.labels,
     )
     log.info("split:\n%s", table.groupby(["label", "split"]).size().unstack(fill_value=0).to_string())
@@ -79,6 +77,56 @@ def gene_images(job) -> None:
         index.append(pd.DataFrame({"split": name, "position": range(len(xs)), "barcode": xs.index, "label": y}))
         log.info("%s: %d images of %dx%d", name, len(xs), *shape)
     write_table(pd.concat(index, ignore_index=True), job.output.index)
+
+
+def pancancer_cv_folds(job) -> None:
+    """The repeated stratified K-fold of the split's samples (rule pancancer_cv_folds)."""
+    import pandas as pd
+
+    from ..io import write_table
+    from . import splits
+
+    p = job.params
+    split = pd.read_csv(job.input.split, sep="\t", dtype=str)
+    table = splits.fold_table(split, p.folds, p.repeats, p.seed, source=job.input.split)
+    log.info("%d samples in %d folds x %d repeat(s)", len(table), p.folds, p.repeats)
+    write_table(table, job.output.folds)
+
+
+def pancancer_fold_split(job) -> None:
+    """The split table of one cross-validation fold (rule pancancer_fold_split)."""
+    import pandas as pd
+
+    from ..io import write_table
+    from . import splits
+
+    p = job.params
+    folds = pd.read_csv(job.input.folds, sep="\t", dtype={"barcode": str, "patient": str, "label": str})
+    table = splits.fold_split(
+        folds,
+        int(job.wildcards.repeat),
+        int(job.wildcards.fold),
+        train=p.train,
+        val=p.val,
+        seed=p.seed,
+        source=job.input.folds,
+    )
+    log.info("fold split:\n%s", table.groupby(["label", "split"]).size().unstack(fill_value=0).to_string())
+    write_table(table, job.output.split)
+
+
+def pancancer_cv_summary(job) -> None:
+    """Every model's test metrics on every fold and their mean with a 95% interval (rule
+    pancancer_cv_summary)."""
+    from ..io import write_table
+    from . import crossval
+
+    files = {tuple(key): path for key, path in zip(job.params.runs, job.input.metrics)}
+    per_fold = crossval.fold_metrics(files)
+    summary = crossval.summarise(per_fold, job.params.folds)
+    log.info("cross-validation summary:\n%s", summary.round(3).to_string())
+    write_table(per_fold, job.output.per_fold)
+    write_table(summary, job.output.summary)
 
 
 def baseline_logreg(job) -> None:

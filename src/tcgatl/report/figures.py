@@ -116,6 +116,35 @@ def pancancer_summary(table: pd.DataFrame):
     return fig
 
 
+def pancancer_cv(table: pd.DataFrame, per_fold: pd.DataFrame):
+    """Per model: each fold's test score (dots), the cross-validated mean with its 95% interval
+    (bar) and the single split's value with its bootstrap CI (diamond, below)."""
+    df = table.iloc[::-1].reset_index(drop=True)
+    n = len(df)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * n + 1.8), sharey=True, constrained_layout=True)
+    for ax, metric, label in zip(axes, ("accuracy", "macro_f1"), ("accuracy", "macro F1")):
+        for i, r in df.iterrows():
+            folds = per_fold[(per_fold["layout"] == r["layout"]) & (per_fold["backbone"] == r["backbone"])]
+            colour = "#777777" if r["backbone"] == "logistic regression" else "#4c72b0"
+            ax.plot(folds[metric], np.full(len(folds), i + 0.12), "o", ms=3, color=colour, alpha=0.45)
+            m, lo, hi = r[f"cv_{metric}"], r[f"cv_{metric}_ci_low"], r[f"cv_{metric}_ci_high"]
+            err = None if pd.isna(lo) else [[m - lo], [hi - m]]
+            ax.errorbar(m, i + 0.12, xerr=err, fmt="|", ms=12, capsize=4, color=colour, lw=1.6)
+            s, slo, shi = r[f"split_{metric}"], r[f"split_{metric}_ci_low"], r[f"split_{metric}_ci_high"]
+            ax.errorbar(s, i - 0.18, xerr=[[s - slo], [shi - s]], fmt="D", ms=4, capsize=2, color="#c44e52", lw=0.9)
+        ax.set(xlabel=f"test-set {label}", xlim=(0, 1.02))
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(np.arange(n), df["model"], fontsize=8)
+    axes[0].set_ylabel("model (layout)")
+    folds = int(df["folds"].max())
+    fig.suptitle(
+        f"Cross-validation ({folds} folds; dots: folds, bar: mean and corrected 95% interval) "
+        "vs the single split (red diamond, bootstrap CI)",
+        fontsize=10,
+    )
+    return fig
+
+
 def training_curves(hist: pd.DataFrame):
     """Loss and accuracy per epoch (training and validation) of every run; the dotted line
     marks the start of fine-tuning, the ring the epoch whose weights were kept."""

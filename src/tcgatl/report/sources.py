@@ -35,6 +35,9 @@ CATEGORIES = {
     "example_images": ("1. Data", "Example gene images"),
     "pancancer_summary": ("2. Pan-cancer", "Summary"),
     "pancancer_metrics": ("2. Pan-cancer", "Summary"),
+    "pancancer_cv_figure": ("2. Pan-cancer", "Cross-validation"),
+    "pancancer_cv": ("2. Pan-cancer", "Cross-validation"),
+    "pancancer_cv_per_fold": ("2. Pan-cancer", "Cross-validation"),
     "per_class_f1_figure": ("2. Pan-cancer", "Summary"),
     "per_class_f1_table": ("2. Pan-cancer", "Summary"),
     "training_curves": ("2. Pan-cancer", "Training"),
@@ -89,6 +92,14 @@ class Sources:
     def run_file(self, layout: str, backbone: str, role: str) -> Path:
         return self.pancancer / layout / backbone / RUN_FILES[role]
 
+    @property
+    def cv_files(self) -> dict[str, Path]:
+        """The cross-validation summary and per-fold metrics; none without pancancer.cv_folds."""
+        if not self.config["pancancer"]["cv_folds"]:
+            return {}
+        d = self.pancancer / "cv"
+        return {"summary": d / "summary.tsv", "per_fold": d / "metrics_per_fold.tsv"}
+
     def baseline_file(self, role: str) -> Path:
         return self.pancancer / "baseline" / RUN_FILES[role]
 
@@ -128,6 +139,7 @@ class Sources:
             "layouts": [p for lay in self.config["pancancer"]["layouts"] for p in self.layout_files(lay).values()],
             "runs": [self.run_file(lay, bb, role) for lay, bb in self.runs for role in RUN_FILES],
             "baseline": [self.baseline_file(role) for role in BASELINE_FILES],
+            "cv": list(self.cv_files.values()),
             "motlab": [
                 self.motlab / n
                 for n in (
@@ -165,6 +177,15 @@ def output_files(src: Sources) -> list[tuple[str, str, dict]]:
         *[(f"figures/example_images_{lay}.png", "example_images", {"layout": lay}) for lay in lays],
         ("figures/pancancer_summary.png", "pancancer_summary", {}),
         ("tables/pancancer_metrics.tsv", "pancancer_metrics", {}),
+        *(
+            [
+                ("figures/pancancer_cv.png", "pancancer_cv_figure", {}),
+                ("tables/pancancer_cv.tsv", "pancancer_cv", {}),
+                ("tables/pancancer_cv_per_fold.tsv", "pancancer_cv_per_fold", {}),
+            ]
+            if src.cv_files
+            else []
+        ),
         ("figures/training_curves.png", "training_curves", {}),
         ("tables/training_history.tsv", "training_history", {}),
         ("figures/per_class_f1.png", "per_class_f1_figure", {}),

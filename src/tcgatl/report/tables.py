@@ -137,6 +137,33 @@ def with_ci(df: pd.DataFrame, metrics, digits: int = 2) -> pd.DataFrame:
     return out
 
 
+CV_METRICS = ("accuracy", "macro_f1")
+
+
+def pancancer_cv(summary: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """Each model's cross-validated mean and 95% interval beside its single-split value and
+    bootstrap CI (``metrics``: :func:`pancancer_metrics`)."""
+    single = metrics[metrics["source"] != "original paper"].set_index(["layout", "backbone"])
+    rows = []
+    for _, r in summary.iterrows():
+        s = single.loc[(r["layout"], r["backbone"])]
+        row = {"model": s["model"], "layout": r["layout"], "backbone": r["backbone"], "folds": int(r["folds"])}
+        for m in CV_METRICS:
+            row |= {f"split_{m}": s[m], f"split_{m}_ci_low": s[f"{m}_ci_low"], f"split_{m}_ci_high": s[f"{m}_ci_high"]}
+            row |= {f"cv_{m}": r[m], f"cv_{m}_ci_low": r[f"{m}_ci_low"], f"cv_{m}_ci_high": r[f"{m}_ci_high"]}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pancancer_cv_display(table: pd.DataFrame) -> pd.DataFrame:
+    shown = table[["model", "folds"]].copy()
+    for m in CV_METRICS:
+        for kind, what in (("split", "single split"), ("cv", "cross-validated")):
+            part = table.rename(columns={f"{kind}_{m}{x}": f"{m}{x}" for x in ("", "_ci_low", "_ci_high")})
+            shown[f"{METRIC_LABELS[m]}, {what}"] = with_ci(part, [m])[m]
+    return shown
+
+
 def per_class_f1(per_class: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Tumour type x model F1 (test set)."""
     cols = {name: df.set_index("class")["f1"] for name, df in per_class.items()}
