@@ -58,6 +58,7 @@ def summarise(per_fold: pd.DataFrame, folds: int, metrics=("accuracy", "macro_f1
         row = {"layout": layout, "backbone": backbone, "folds": len(g)}
         for m in metrics:
             mean, lo, hi = corrected_interval(g[m], folds)
+            lo, hi = max(lo, 0.0), min(hi, 1.0)  # the metrics are proportions (NaN stays NaN)
             row |= {m: mean, f"{m}_sd": float(g[m].std(ddof=1)), f"{m}_ci_low": lo, f"{m}_ci_high": hi}
         rows.append(row)
     return pd.DataFrame(rows)
