@@ -119,6 +119,7 @@ def pancancer_targets():
         [f"{d}/metrics.json" for d in runs]
         + ["results/pancancer/baseline/metrics.json"]
         + [f"{d}/ig/top_genes.tsv" for d in runs]
+        + [f"{d}/ig/de_agreement.tsv" for d in runs]
     )
 
 
