@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import InputError, preview
+from .layouts import split_gene_id
 from .splits import split_matrix
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,18 @@ log = logging.getLogger(__name__)
 # Welch's t needs a variance on both sides: two training samples at least.
 MIN_TRAIN = 2
 _BLOCK = 2048  # genes per pass of de_ranking
-DE_COLUMNS = ["class", "rank", "gene", "welch_t", "mean_difference", "mean_class", "mean_rest", "n_class", "n_rest"]
+DE_COLUMNS = [
+    "class",
+    "rank",
+    "gene",
+    "symbol",
+    "welch_t",
+    "mean_difference",
+    "mean_class",
+    "mean_rest",
+    "n_class",
+    "n_rest",
+]
 IG_COLUMNS = ["class", "gene", "mean_attribution", "n_samples"]
 AGREEMENT_COLUMNS = [
     "class",
@@ -111,6 +123,7 @@ def de_ranking(x: pd.DataFrame, split: pd.DataFrame, source=None, split_source=N
             # it still has a rank (the IG ranking has every gene of the layout).
             t[c][cols] = np.where(np.isnan(tc), 0.0, tc)
             delta[c][cols], mean_in[c][cols], mean_out[c][cols] = d, mean_c, mean_r
+    symbols = split_gene_id(genes)["symbol"].to_numpy()
     tables = []
     for c, n_c in counts.items():
         table = pd.DataFrame(
@@ -124,6 +137,7 @@ def de_ranking(x: pd.DataFrame, split: pd.DataFrame, source=None, split_source=N
                 "n_rest": int(n - n_c),
             }
         )
+        table.insert(1, "symbol", symbols)
         table = _ranked(table, "welch_t")
         table.insert(0, "rank", np.arange(1, len(table) + 1))
         table.insert(0, "class", c)
