@@ -237,6 +237,13 @@ def test_integrated_gradients_recover_the_planted_markers(demo_run, tmp_path):
         k = int((planted["kind"] != "private").sum())
         top = e.genes[(e.genes["class"] == c) & (e.genes["rank"] <= k)]["gene"]
         assert top.isin(set(planted["gene_id"])).mean() >= 0.8, c
+    # The same explanation against the training split's DE ranking (rule de_ranking): a model of
+    # the baseline's quality agrees with the data far above chance (0.01) for every type. Measured
+    # 2026-12-02: Spearman 0.77-0.92, top-20 overlap 0.75-0.80.
+    from tcgatl.pancancer import agreement
+
+    agree = agreement.agreement(e.genes, pd.read_parquet(pc / "de" / "genes.parquet"), k=20)
+    assert (agree["spearman"] > 0.6).all() and (agree["topk_overlap"] >= 0.5).all(), agree
 
 
 def test_rerun_does_nothing(demo_run):

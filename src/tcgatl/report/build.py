@@ -370,6 +370,7 @@ def _ig_de_section(src: Sources, w: _Writer, top_n: int) -> Section:
                         "p-values.",
                     )
                 ],
+                open=(lay, bb) == src.runs[0],
             )
         )
     w.table(

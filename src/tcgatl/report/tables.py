@@ -242,6 +242,11 @@ def motlab_weights(final: dict[tuple, dict], folds: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
+def _round(values: pd.Series) -> pd.Series:
+    """Two decimals, and no "-0.00" for a tiny negative value."""
+    return values.round(2) + 0.0
+
+
 def de_agreement_summary(frames: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
     """One row per model: medians over its explained types of the agreement of its IG gene
     ranking with the DE ranking (tcgatl.pancancer.agreement), and in how many types the top-k
@@ -281,12 +286,12 @@ def de_agreement_summary_display(summary: pd.DataFrame) -> pd.DataFrame:
             "model": summary["model"],
             "types": summary["types"],
             "top k (chance)": [f"{k:.0f} ({c:.3f})" for k, c in zip(summary["k"], summary["chance"])],
-            "Spearman": summary["median_spearman"].round(2),
-            "top-k overlap": summary["median_topk_overlap"].round(2),
+            "Spearman": _round(summary["median_spearman"]),
+            "top-k overlap": _round(summary["median_topk_overlap"]),
             "above chance": of("types_above_chance"),
             "p < 0.05": of("types_p05"),
-            "|Spearman|": summary["median_spearman_abs"].round(2),
-            "|top-k| overlap": summary["median_topk_overlap_abs"].round(2),
+            "|Spearman|": _round(summary["median_spearman_abs"]),
+            "|top-k| overlap": _round(summary["median_topk_overlap_abs"]),
             "|.| above chance": of("types_above_chance_abs"),
         }
     )
@@ -319,11 +324,11 @@ def de_agreement_display(table: pd.DataFrame) -> pd.DataFrame:
             "tumour_type": table["class"],
             "explained": table["n_explained"],
             "training": table["n_train_class"],
-            "Spearman": table["spearman"].round(2),
-            f"top-{table['k'].iloc[0] if len(table) else 'k'} overlap": table["topk_overlap"].round(2),
+            "Spearman": _round(table["spearman"]),
+            f"top-{table['k'].iloc[0] if len(table) else 'k'} overlap": _round(table["topk_overlap"]),
             "p": p(table["topk_p"]),
-            "|Spearman|": table["spearman_abs"].round(2),
-            "|top-k| overlap": table["topk_overlap_abs"].round(2),
+            "|Spearman|": _round(table["spearman_abs"]),
+            "|top-k| overlap": _round(table["topk_overlap_abs"]),
             "p (|.|)": p(table["topk_abs_p"]),
         }
     )
