@@ -337,3 +337,42 @@ def test_every_annotated_kind_has_its_caption_and_every_caption_a_kind():
 
     captions = {p.stem for p in (ROOT / "workflow" / "report").glob("*.rst")} - {"workflow"}
     assert captions == set(CATEGORIES)
+
+
+def test_ig_de_agreement_summary_counts_types_above_chance_and_says_so():
+    def table(overlaps, p):
+        n = len(overlaps)
+        return pd.DataFrame(
+            {
+                "class": TCGA33[:n],
+                "n_explained": 5,
+                "n_train_class": 40,
+                "n_genes": 1000,
+                "k": 20,
+                "chance": 0.02,
+                "spearman": np.linspace(0.1, 0.5, n),
+                "topk_overlap": overlaps,
+                "topk_p": p,
+                "spearman_abs": 0.3,
+                "topk_overlap_abs": 0.5,
+                "topk_abs_p": 1e-9,
+            }
+        )
+
+    frames = {
+        ("alphabetical", "ResNet50"): table([0.0, 0.02, 0.05, 0.4], [1.0, 0.6, 0.3, 1e-12]),
+        ("similarity", "VGG19"): table([0.0], [1.0]).iloc[:0],
+    }
+    s = tables.de_agreement_summary(frames).set_index("model")
+    r = s.loc["ResNet50 (alphabetical)"]
+    # Equal to chance is not above it; p < 0.05 is stricter than above chance.
+    assert (r["types"], r["types_above_chance"], r["types_p05"]) == (4, 2, 1)
+    assert r["median_spearman"] == pytest.approx(0.3) and r["median_topk_overlap"] == pytest.approx(0.035)
+    text = tables.de_agreement_text(s.reset_index())
+    assert "ResNet50 (alphabetical): median Spearman 0.30 over 4 types" in text
+    assert "median top-20 overlap 0.04 against 0.020 by chance, above chance in 2 of 4 types (p < 0.05 in 1)" in text
+    assert "VGG19 (similarity): no type explained." in text
+    shown = tables.de_agreement_summary_display(s.reset_index())
+    assert shown.loc[0, "above chance"] == "2 of 4" and shown.loc[0, "top k (chance)"] == "20 (0.020)"
+    per_type = tables.de_agreement_display(frames[("alphabetical", "ResNet50")])
+    assert "top-20 overlap" in per_type.columns and per_type["p"].tolist() == ["1", "0.6", "0.3", "1e-12"]

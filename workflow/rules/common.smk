@@ -134,6 +134,7 @@ def pancancer_targets():
         + ["results/pancancer/baseline/metrics.json"]
         + [f"{d}/ig/top_genes.tsv" for d in runs]
         + (["results/pancancer/cv/summary.tsv"] if PC["cv_folds"] else [])
+        + [f"{d}/ig/de_agreement.tsv" for d in runs]
     )
 
 

@@ -280,3 +280,47 @@ def integrated_gradients(job) -> None:
             f"{job.wildcards.layout}/{job.wildcards.backbone}; increase ig.steps "
             f"(now {cfg['steps']}, method {cfg['method']})"
         )
+
+
+def de_ranking(job) -> None:
+    """One-vs-rest Welch t of every gene per class, training split only (rule de_ranking)."""
+    import pandas as pd
+
+    from ..io import read_matrix, write_table
+    from . import agreement
+
+    split = pd.read_csv(job.input.split, sep="\t", dtype={"split": str})
+    table = agreement.de_ranking(
+        read_matrix(job.input.matrix), split, source=job.input.matrix, split_source=job.input.split
+    )
+    write_table(table, job.output.genes)
+    write_table(table[table["rank"] <= job.params.top], job.output.top)
+
+
+def ig_de_agreement(job) -> None:
+    """Agreement of one checkpoint's IG gene ranking with the DE ranking, per class (rule ig_de_agreement)."""
+    import pandas as pd
+
+    from ..io import write_table
+    from . import agreement
+
+    table = agreement.agreement(
+        pd.read_parquet(job.input.ig),
+        pd.read_parquet(job.input.de),
+        k=job.params.top_k,
+        ig_source=job.input.ig,
+        de_source=job.input.de,
+    )
+    log.info("IG vs DE agreement:\n%s", table.round(3).to_string(index=False))
+    if len(table):
+        log.info(
+            "median Spearman %.3f (absolute %.3f); median top-%d overlap %.3f (chance %.3f), above chance in %d of %d classes",
+            table["spearman"].median(),
+            table["spearman_abs"].median(),
+            table["k"].iloc[0],
+            table["topk_overlap"].median(),
+            table["chance"].iloc[0],
+            int((table["topk_overlap"] > table["chance"]).sum()),
+            len(table),
+        )
+    write_table(table, job.output.agreement)

@@ -375,6 +375,75 @@ def _ig_section(src: Sources, w: _Writer, top_n: int) -> Section:
     return Section("Integrated Gradients", blocks)
 
 
+def _ig_de_section(src: Sources, w: _Writer, top_n: int) -> Section:
+    """Each model's IG gene ranking against the one-vs-rest DE ranking of the training split."""
+    frames = {
+        (lay, bb): tables.read_tsv(
+            src.run_file(lay, bb, "ig_de_agreement"),
+            ["class", "n_explained", "n_train_class", "n_genes", "k", "chance", "spearman", "topk_overlap", "topk_p"]
+            + ["spearman_abs", "topk_overlap_abs", "topk_abs_p"],
+        )
+        for lay, bb in src.runs
+    }
+    summary = tables.de_agreement_summary(frames)
+    blocks = [
+        Text(
+            "Do the genes IG credits follow the data? Per tumour type, each model's IG ranking (mean attribution over "
+            "its explained test samples) is compared with a one-vs-rest differential-expression ranking of the "
+            "training split: Welch's t of the type against every other type, per gene. Spearman: the correlation over "
+            "all genes of the signed scores (positive attribution pushes towards the type, positive t is up in it); "
+            "top-k overlap: the share of IG's k first genes among the k most up in the type, against k / genes "
+            "expected of a random ranking (chance), with its hypergeometric p. The absolute columns (|.|) compare "
+            "magnitudes, so that a gene lower in the type that the model uses counts as agreement: with a baseline "
+            f"inside the data (this run: `{src.config['ig']['baseline']}`) such a gene gets a positive attribution."
+        ),
+        Text(tables.de_agreement_text(summary)),
+        w.table(
+            summary,
+            "ig_de_summary.tsv",
+            "Agreement of each model's IG gene ranking with the training split's differential expression: medians "
+            "over the explained types, and the types whose top-k overlap exceeds chance.",
+            display=tables.de_agreement_summary_display(summary),
+        ),
+    ]
+    for lay, bb in src.runs:
+        blocks.append(
+            Details(
+                f"{bb} ({lay}): per tumour type",
+                [
+                    Table(
+                        tables.de_agreement_display(frames[(lay, bb)]),
+                        f"IG against differential expression per tumour type, {bb} ({lay}): explained test samples, "
+                        "training samples of the type, Spearman and top-k overlap (signed and absolute) with their "
+                        "p-values.",
+                    )
+                ],
+                open=(lay, bb) == src.runs[0],
+            )
+        )
+    w.table(
+        pd.concat([t.assign(layout=lay, backbone=bb) for (lay, bb), t in frames.items()], ignore_index=True),
+        "ig_de_agreement.tsv",
+        "IG against differential expression, every model and type.",
+    )
+    de = tables.read_tsv(src.de_top_genes, ["class", "rank", "symbol", "welch_t", "n_class"])
+    blocks.append(
+        Details(
+            "Top genes per tumour type by differential expression (training split)",
+            [
+                w.table(
+                    de,
+                    "de_top_genes.tsv",
+                    f"Top {top_n} genes per tumour type by Welch's t against the other types on the training split "
+                    "(samples: the type's training samples), to read beside each model's IG top genes.",
+                    display=tables.top_genes_wide(de.rename(columns={"n_class": "n_samples"}), top_n),
+                )
+            ],
+        )
+    )
+    return Section("Integrated Gradients against the data", blocks)
+
+
 def _motlab_section(src: Sources, w: _Writer) -> Section:
     mot = src.config["motlab"]
     summary = tables.read_tsv(
@@ -539,6 +608,7 @@ def build(
         _data_section(src, w),
         _pancancer_section(src, w),
         _ig_section(src, w, top_genes or src.config["ig"]["top_genes"]),
+        _ig_de_section(src, w, top_genes or src.config["ig"]["top_genes"]),
         _motlab_section(src, w),
         _provenance_section(w, src.config, raw_files, manifest_md5 or {}, basedir, date),
     ]

@@ -21,6 +21,7 @@ RUN_FILES = {
     "ig_grid": "ig/grid.png",
     "ig_top_genes": "ig/top_genes.tsv",
     "ig_completeness": "ig/completeness.tsv",
+    "ig_de_agreement": "ig/de_agreement.tsv",
 }
 BASELINE_FILES = ("metrics", "confusion", "per_class")
 # Category and subcategory in `snakemake --report` of every kind of file the workflow annotates;
@@ -52,6 +53,9 @@ CATEGORIES = {
     "motlab_labels": ("4. MOTLAB", "Cohort"),
     "motlab_cohort": ("4. MOTLAB", "Cohort"),
     "ig_grid": ("3. Integrated Gradients", "Attribution maps"),
+    "ig_de_summary": ("3. Integrated Gradients", "Against the data"),
+    "ig_de_agreement": ("3. Integrated Gradients", "Against the data"),
+    "de_top_genes": ("3. Integrated Gradients", "Against the data"),
     "motlab_auroc_by_scheme": ("4. MOTLAB", "Summary"),
     "motlab_roc": ("4. MOTLAB", "Summary"),
     "software_versions": ("5. Provenance", None),
@@ -118,6 +122,11 @@ class Sources:
         return self.motlab / f"{endpoint}_{years}y"
 
     @property
+    def de_top_genes(self) -> Path:
+        """The top genes per class of the one-vs-rest DE ranking (rule de_ranking)."""
+        return self.pancancer / "de" / "top_genes.tsv"
+
+    @property
     def demo_truth(self) -> Path:
         return Path(self.results) / "demo" / "raw" / DEMO_FILES["truth"]
 
@@ -140,6 +149,7 @@ class Sources:
             "runs": [self.run_file(lay, bb, role) for lay, bb in self.runs for role in RUN_FILES],
             "baseline": [self.baseline_file(role) for role in BASELINE_FILES],
             "cv": list(self.cv_files.values()),
+            "de": [self.de_top_genes],
             "motlab": [
                 self.motlab / n
                 for n in (
@@ -211,6 +221,9 @@ def output_files(src: Sources) -> list[tuple[str, str, dict]]:
         ("tables/ig_completeness.tsv", "ig_completeness", {}),
         ("tables/ig_top_genes.tsv", "ig_top_genes", {}),
         *[(f"figures/ig_{slug(lay, bb)}.png", "copy", {}) for lay, bb in src.runs],
+        ("tables/ig_de_summary.tsv", "ig_de_summary", {}),
+        ("tables/ig_de_agreement.tsv", "ig_de_agreement", {}),
+        ("tables/de_top_genes.tsv", "de_top_genes", {}),
         ("tables/motlab_auroc.tsv", "motlab_auroc", {}),
         ("tables/motlab_paired.tsv", "motlab_paired", {}),
         ("figures/motlab_auroc_by_scheme.png", "copy", {}),

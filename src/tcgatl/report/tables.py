@@ -267,3 +267,95 @@ def motlab_weights(final: dict[tuple, dict], folds: pd.DataFrame) -> pd.DataFram
             row[f"folds_sd_{col}"] = sub[col].std(ddof=1) if len(sub) > 1 else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _round(values: pd.Series) -> pd.Series:
+    """Two decimals, and no "-0.00" for a tiny negative value."""
+    return values.round(2) + 0.0
+
+
+def de_agreement_summary(frames: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
+    """One row per model: medians over its explained types of the agreement of its IG gene
+    ranking with the DE ranking (tcgatl.pancancer.agreement), and in how many types the top-k
+    overlap exceeds chance (and reaches hypergeometric p < 0.05)."""
+    rows = []
+    for (lay, bb), t in frames.items():
+        first = t.iloc[0] if len(t) else {}
+        rows.append(
+            {
+                "model": f"{bb} ({lay})",
+                "layout": lay,
+                "backbone": bb,
+                "types": len(t),
+                "genes": first.get("n_genes", np.nan),
+                "k": first.get("k", np.nan),
+                "chance": first.get("chance", np.nan),
+                "median_spearman": t["spearman"].median(),
+                "median_topk_overlap": t["topk_overlap"].median(),
+                "types_above_chance": int((t["topk_overlap"] > t["chance"]).sum()),
+                "types_p05": int((t["topk_p"] < 0.05).sum()),
+                "median_spearman_abs": t["spearman_abs"].median(),
+                "median_topk_overlap_abs": t["topk_overlap_abs"].median(),
+                "types_above_chance_abs": int((t["topk_overlap_abs"] > t["chance"]).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def de_agreement_summary_display(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary as shown: rounded medians, counts as 'n of types'."""
+
+    def of(col):
+        return [f"{a} of {b}" for a, b in zip(summary[col], summary["types"])]
+
+    return pd.DataFrame(
+        {
+            "model": summary["model"],
+            "types": summary["types"],
+            "top k (chance)": [f"{k:.0f} ({c:.3f})" for k, c in zip(summary["k"], summary["chance"])],
+            "Spearman": _round(summary["median_spearman"]),
+            "top-k overlap": _round(summary["median_topk_overlap"]),
+            "above chance": of("types_above_chance"),
+            "p < 0.05": of("types_p05"),
+            "|Spearman|": _round(summary["median_spearman_abs"]),
+            "|top-k| overlap": _round(summary["median_topk_overlap_abs"]),
+            "|.| above chance": of("types_above_chance_abs"),
+        }
+    )
+
+
+def de_agreement_text(summary: pd.DataFrame) -> str:
+    """The summary in words, one sentence per model."""
+    out = []
+    for r in summary.itertuples():
+        if not r.types:
+            out.append(f"{r.model}: no type explained.")
+            continue
+        out.append(
+            f"{r.model}: median Spearman {r.median_spearman:.2f} over {r.types} types (absolute values "
+            f"{r.median_spearman_abs:.2f}); median top-{r.k:.0f} overlap {r.median_topk_overlap:.2f} against "
+            f"{r.chance:.3f} by chance, above chance in {r.types_above_chance} of {r.types} types "
+            f"(p < 0.05 in {r.types_p05})."
+        )
+    return " ".join(out)
+
+
+def de_agreement_display(table: pd.DataFrame) -> pd.DataFrame:
+    """One model's per-type agreement as shown."""
+
+    def p(s):
+        return s.map(lambda v: "-" if pd.isna(v) else f"{v:.1g}")
+
+    return pd.DataFrame(
+        {
+            "tumour_type": table["class"],
+            "explained": table["n_explained"],
+            "training": table["n_train_class"],
+            "Spearman": _round(table["spearman"]),
+            f"top-{table['k'].iloc[0] if len(table) else 'k'} overlap": _round(table["topk_overlap"]),
+            "p": p(table["topk_p"]),
+            "|Spearman|": _round(table["spearman_abs"]),
+            "|top-k| overlap": _round(table["topk_overlap_abs"]),
+            "p (|.|)": p(table["topk_abs_p"]),
+        }
+    )
