@@ -1,4 +1,6 @@
 # Helpers shared by every .smk file -- config validation, input resolution, target lists.
+import copy
+
 from tcgatl import config as tcgatl_config
 from tcgatl import report as tcgatl_report  # only .sources is loaded (light)
 from tcgatl.errors import ConfigError
@@ -8,7 +10,10 @@ from tcgatl.inputs.demo import job_resources as demo_job_resources
 from tcgatl.motlab.options import ENDPOINTS, SCHEMES, SMOTE_OPTIONS
 from tcgatl.pancancer.options import BACKBONES, LAYOUTS
 
-# Validate before any job starts; defaults from the schema are filled into `config`.
+# Validate before any job starts; defaults from the schema are filled into `config`. A copy:
+# used as a module, `config` is the object the user's Snakefile passed (module ...: config:),
+# which must not gain this workflow's defaults behind the user's back.
+config = copy.deepcopy(config)
 try:
     tcgatl_config.validate(config, source="the workflow config")
 except ConfigError as exc:
@@ -38,11 +43,19 @@ wildcard_constraints:
     fold=r"\d+",
 
 
+# The checkout this file belongs to. Not workflow.basedir: that is the folder of the *main*
+# Snakefile, which is the user's own when this workflow is used as a module (README: Use as a
+# module); current_basedir is the folder of the file being parsed, workflow/rules here.
+WORKFLOW_ROOT = Path(str(workflow.current_basedir)).parents[1]
+
+
 def _manifest_path():
     path = Path(config["gdc"]["manifest"])
-    if not path.is_absolute() and not path.exists():
-        path = Path(workflow.basedir) / path
-    return path
+    if path.is_absolute() or path.exists():
+        return path
+    # Relative and not in the working directory: the workflow's own copy. source_path resolves
+    # it against this file, and fetches it into the source cache for a github(...) module.
+    return Path(workflow.source_path(f"../../{path}"))
 
 
 MANIFEST = gdc.read_manifest(_manifest_path())

@@ -22,6 +22,7 @@ rule metrics_report:
         raw=lambda wc: report_raw_files(),
         # The demo's synthetic files bear the GDC names: comparing them with the manifest means nothing.
         manifest_md5={} if config["demo"]["enabled"] else {e.filename: e.md5 for e in MANIFEST.values() if e.md5},
-        basedir=workflow.basedir,
+        # git describe of this checkout, also when it is a module of another workflow
+        basedir=str(WORKFLOW_ROOT),
     script:
         "../scripts/metrics_report.py"
