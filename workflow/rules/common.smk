@@ -8,7 +8,7 @@ from tcgatl.inputs import gdc
 from tcgatl.inputs.demo import FILES as DEMO_FILES
 from tcgatl.inputs.demo import job_resources as demo_job_resources
 from tcgatl.motlab.options import ENDPOINTS, SCHEMES, SMOTE_OPTIONS
-from tcgatl.pancancer.options import BACKBONES, LAYOUTS
+from tcgatl.pancancer.options import BACKBONES, BASELINE, LAYOUTS
 
 # Validate before any job starts; defaults from the schema are filled into `config`. A copy:
 # used as a module, `config` is the object the user's Snakefile passed (module ...: config:),
@@ -136,7 +136,7 @@ def pancancer_cv_metrics():
     for r, f in folds:
         d = f"results/pancancer/cv/r{r}_f{f}"
         out += [((r, f, lay, bb), f"{d}/{lay}/{bb}/metrics.json") for lay in PC["layouts"] for bb in PC["backbones"]]
-        out.append(((r, f, "(expression vector)", "logistic regression"), f"{d}/baseline/metrics.json"))
+        out.append(((r, f, *BASELINE), f"{d}/baseline/metrics.json"))
     return out
 
 

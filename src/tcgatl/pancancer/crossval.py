@@ -18,12 +18,10 @@ from scipy import stats
 from ..errors import InputError
 from .metrics import SUMMARY
 
-BASELINE = "logistic regression"
-
 
 def fold_metrics(files: dict[tuple, str]) -> pd.DataFrame:
-    """One row per (repeat, fold, layout, backbone) from each fold's metrics.json; the baseline's
-    layout is '(expression vector)' and its backbone 'logistic regression'."""
+    """One row per (repeat, fold, layout, backbone) from each fold's metrics.json (the baseline's
+    layout and backbone: ``options.BASELINE``)."""
     rows = []
     for (repeat, fold, layout, backbone), path in files.items():
         try:

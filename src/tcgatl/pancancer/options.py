@@ -69,5 +69,8 @@ SIMILARITY_ASSIGNMENTS = ("unique", "snap")
 
 # Integrated Gradients path-integral rules (tcgatl.pancancer.ig.quadrature); the first is the default.
 IG_METHODS = ("trapezoid", "gauss_legendre")
+# The logistic-regression baseline's (layout, backbone) in the metrics tables, beside the
+# backbone x layout runs.
+BASELINE = ("(expression vector)", "logistic regression")
 # What phase 2 of training unfreezes besides the head (pancancer.trainable).
 TRAINABLE = ("last_block", "all")

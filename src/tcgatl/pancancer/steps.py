@@ -10,6 +10,11 @@ import logging
 log = logging.getLogger("tcgatl")
 
 
+def _log_split(what: str, table) -> None:
+    """Samples per label and part of a split table, in the job's log."""
+    log.info("%s:\n%s", what, table.groupby(["label", "split"]).size().unstack(fill_value=0).to_string())
+
+
 def pancancer_split(job) -> None:
     """Stratified train/val/test split of the classifier's samples (rule pancancer_split)."""
     import pandas as pd
@@ -27,7 +32,7 @@ def pancancer_split(job) -> None:
         seed=p.seed,
         source=job.input.labels,
     )
-    log.info("split:\n%s", table.groupby(["label", "split"]).size().unstack(fill_value=0).to_string())
+    _log_split("split", table)
     write_table(dropped, job.output.dropped)
     write_table(table, job.output.split)
 
@@ -111,7 +116,7 @@ def pancancer_fold_split(job) -> None:
         seed=p.seed,
         source=job.input.folds,
     )
-    log.info("fold split:\n%s", table.groupby(["label", "split"]).size().unstack(fill_value=0).to_string())
+    _log_split("fold split", table)
     write_table(table, job.output.split)
 
 

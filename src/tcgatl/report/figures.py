@@ -11,6 +11,7 @@ from matplotlib.colors import Normalize
 from matplotlib.text import Text
 
 from .. import plots
+from ..pancancer.options import BASELINE
 
 SPLIT_COLOURS = {"train": "#4c72b0", "val": "#55a868", "test": "#c44e52"}
 
@@ -125,7 +126,7 @@ def pancancer_cv(table: pd.DataFrame, per_fold: pd.DataFrame):
     for ax, metric, label in zip(axes, ("accuracy", "macro_f1"), ("accuracy", "macro F1")):
         for i, r in df.iterrows():
             folds = per_fold[(per_fold["layout"] == r["layout"]) & (per_fold["backbone"] == r["backbone"])]
-            colour = "#777777" if r["backbone"] == "logistic regression" else "#4c72b0"
+            colour = "#777777" if (r["layout"], r["backbone"]) == BASELINE else "#4c72b0"
             ax.plot(folds[metric], np.full(len(folds), i + 0.12), "o", ms=3, color=colour, alpha=0.45)
             m, lo, hi = r[f"cv_{metric}"], r[f"cv_{metric}_ci_low"], r[f"cv_{metric}_ci_high"]
             err = None if pd.isna(lo) else [[m - lo], [hi - m]]

@@ -12,6 +12,7 @@ import pandas as pd
 from ..errors import InputError
 from ..io import read_table
 from ..pancancer.metrics import SUMMARY
+from ..pancancer.options import BASELINE
 
 # The original study's one reported split (ResNet50, genes in alphabetical order zero-padded to
 # 102x102, one 80/10/10 split): a reference row, not a result of this workflow.
@@ -107,8 +108,8 @@ def pancancer_metrics(runs: dict[tuple[str, str], dict], baseline: dict) -> pd.D
         _metric_row(
             baseline,
             model="Logistic regression (expression vector)",
-            layout="(expression vector)",
-            backbone="logistic regression",
+            layout=BASELINE[0],
+            backbone=BASELINE[1],
             source="this workflow (baseline)",
         )
     )
