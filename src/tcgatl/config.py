@@ -190,6 +190,11 @@ def _check_semantics(config: dict, source: str) -> None:
             raise ConfigError(
                 f"Invalid config{where}: 'motlab.layers[{i}]' = {layer!r} is not allowed; expected one of {sorted(layers)}"
             )
+    if config["demo"]["enabled"] and config["qc"]["label_source"] == "sheet":
+        raise ConfigError(
+            f"Invalid config{where}: 'qc.label_source' = 'sheet' with 'demo.enabled': the demo's labels "
+            "come from its CDR; expected label_source cdr or annotation, or demo.enabled: false"
+        )
     if not config["demo"]["enabled"]:
         for name in required_inputs(config):
             spec = config["inputs"][name]
@@ -207,9 +212,17 @@ LAYER_INPUTS = {"mrna": "expression", "mirna": "mirna", "methylation": "methylat
 def read_inputs(config: dict) -> list[str]:
     """The raw inputs the configured analyses read, in a stable order (the report's
     provenance lists them so)."""
-    layers = dict.fromkeys([config["pancancer"]["matrix"], *config["motlab"]["layers"]])
-    names = ["clinical", "sample_quality", *(LAYER_INPUTS[layer] for layer in layers if layer in LAYER_INPUTS)]
-    if config["motlab"]["ancestry_source"] == "eigenstrat":
+    pancancer, motlab = ("pancancer" in config["analyses"]), ("motlab" in config["analyses"])
+    layers = dict.fromkeys(
+        [*([config["pancancer"]["matrix"]] if pancancer else []), *(config["motlab"]["layers"] if motlab else [])]
+    )
+    by_sheet = config["qc"]["label_source"] == "sheet"
+    # The CDR gives labels (label_source cdr) and MOTLAB's race and endpoints.
+    names = ["clinical"] if motlab or not by_sheet else []
+    names += ["sample_quality", *(LAYER_INPUTS[layer] for layer in layers if layer in LAYER_INPUTS)]
+    if by_sheet:
+        names.append("sample_sheet")
+    if motlab and config["motlab"]["ancestry_source"] == "eigenstrat":
         names.append("ancestry")
     return names
 

@@ -110,16 +110,35 @@ def layer_inputs(wildcards):
         table = config["extra_layers"][layer]["path"]
         if not os.path.exists(table):
             raise WorkflowError(f"extra_layers.{layer}.path: file {table} does not exist")
-    return {"table": table, "cdr": "results/clinical/cdr.parquet", **raw_inputs("sample_quality")}
+    return {"table": table, **labelling_inputs()}
+
+
+def labelling_inputs():
+    """What a layer's sample QC reads besides the table: the CDR or the sample sheet (its
+    labels, qc.label_source), and the sample-quality annotation when configured."""
+    if config["qc"]["label_source"] == "sheet":
+        labels = {"sheet": raw("sample_sheet")}
+    else:
+        labels = {"cdr": "results/clinical/cdr.parquet"}
+    return labels | raw_inputs("sample_quality")
 
 
 def feature_layers():
     """Every feature matrix the configured analyses read, in a stable order."""
-    return list(dict.fromkeys([PC["matrix"], *MOT["layers"], *config["extra_layers"]]))
+    return list(
+        dict.fromkeys(
+            [
+                *([PC["matrix"]] if "pancancer" in config["analyses"] else []),
+                *(MOT["layers"] if "motlab" in config["analyses"] else []),
+                *config["extra_layers"],
+            ]
+        )
+    )
 
 
 def feature_targets():
-    return ["results/clinical/cdr.parquet"] + [
+    clinical = "clinical" in tcgatl_config.read_inputs(config)
+    return (["results/clinical/cdr.parquet"] if clinical else []) + [
         f"results/features/{layer}.{ext}" for layer in feature_layers() for ext in ("parquet", "labels.tsv", "qc.tsv")
     ]
 
@@ -166,7 +185,9 @@ def motlab_targets():
 
 
 def all_targets():
-    return feature_targets() + pancancer_targets() + motlab_targets() + ["results/report/index.html"]
+    analyses = {"pancancer": pancancer_targets, "motlab": motlab_targets}
+    chosen = [t for name in config["analyses"] for t in analyses[name]()]
+    return feature_targets() + chosen + ["results/report/index.html"]
 
 
 # The metrics report (report.smk): its inputs, and its outputs with `snakemake --report` annotations.

@@ -92,8 +92,7 @@ rule layer_features:
 
 rule methylation_features:
     input:
-        unpack(lambda wc: {"table": raw("methylation"), **raw_inputs("sample_quality")}),
-        cdr="results/clinical/cdr.parquet",
+        unpack(lambda wc: {"table": raw("methylation"), **labelling_inputs()}),
     output:
         matrix="results/features/methylation.parquet",
         labels="results/features/methylation.labels.tsv",

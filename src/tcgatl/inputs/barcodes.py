@@ -39,12 +39,16 @@ SAMPLE_TYPES = {
 ANALYTE_PREFERENCE = {"H": 0, "R": 1, "T": 2}
 
 
-def parse(barcodes, source=None) -> pd.DataFrame:
-    """Split barcodes into their fields; unknown formats raise naming ``source`` and the barcodes."""
+def parse(barcodes, source=None, strict: bool = True) -> pd.DataFrame:
+    """Split barcodes into their fields; unknown formats raise naming ``source`` and the barcodes.
+
+    ``strict=False`` (sample ids from a sample sheet) gives ids that are not TCGA barcodes all
+    fields missing instead: the TCGA-specific rules then pass them by.
+    """
     s = pd.Series(list(barcodes), dtype="object")
     parts = s.astype(str).str.upper().str.extract(_BARCODE)
     bad = s[parts["patient"].isna()]
-    if len(bad):
+    if len(bad) and strict:
         raise InputError(
             source,
             f"{len(bad)} column(s) are not TCGA barcodes (expected TCGA-TSS-PPPP[-SSV-PPA-PLAT-CC]): {preview(bad)}",

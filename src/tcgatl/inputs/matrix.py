@@ -375,10 +375,11 @@ def to_features(x: pd.DataFrame, negatives="zero", missing="drop_gene", log2=Tru
     return out, pd.DataFrame(dropped, columns=["feature", "reason"])
 
 
-def qc_columns(path, *, sep: str, qc: dict, quality=None, cdr=None, skip=(), types=None):
+def qc_columns(path, *, sep: str, qc: dict, quality=None, cdr=None, sheet=None, skip=(), types=None):
     """Sample QC on a table's header: (per-column QC table, kept samples' labels).
 
-    ``types`` overrides ``qc['types']`` (a single-cohort layer such as methylation).
+    ``types`` overrides ``qc['types']`` (a single-cohort layer such as methylation); ``sheet``
+    is the sample sheet of ``qc['label_source'] == 'sheet'``.
     """
     from .qc import kept_labels, sample_qc
 
@@ -394,20 +395,21 @@ def qc_columns(path, *, sep: str, qc: dict, quality=None, cdr=None, skip=(), typ
         drop_pathology_excluded=qc["drop_pathology_excluded"],
         label_source=qc["label_source"],
         types=qc["types"] if types is None else types,
+        sheet=sheet,
     )
     labels = kept_labels(samples, source=path)
     log.info("%s: QC kept %d of %d columns", Path(path).name, len(labels), len(samples))
     return samples, labels
 
 
-def build(matrix_path, *, quality=None, cdr=None, qc: dict, features: dict, sep=None, skip=()):
+def build(matrix_path, *, quality=None, cdr=None, sheet=None, qc: dict, features: dict, sep=None, skip=()):
     """Table file -> (samples x features matrix, per-column QC table, dropped-features table).
 
     QC runs on the header first, so only the kept samples' columns are parsed. ``skip`` names
     annotation columns that are not samples (the miRNA matrix's ``Correction``).
     """
     sep = sep or sniff_sep(matrix_path)
-    samples, labels = qc_columns(matrix_path, sep=sep, qc=qc, quality=quality, cdr=cdr, skip=skip)
+    samples, labels = qc_columns(matrix_path, sep=sep, qc=qc, quality=quality, cdr=cdr, sheet=sheet, skip=skip)
     mat = read_samples_matrix(matrix_path, labels["barcode"].tolist(), sep=sep, skip=skip)
     if mat.shape[1] == 0:
         raise InputError(matrix_path, "has a header but no feature rows")

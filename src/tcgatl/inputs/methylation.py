@@ -152,10 +152,14 @@ def stream_top_variance(
     return out, stats
 
 
-def build(path, *, quality=None, cdr=None, qc: dict, cancer_type: str, top: int, max_missing: float = 0.1):
+def build(
+    path, *, quality=None, cdr=None, sheet=None, qc: dict, cancer_type: str | None, top: int, max_missing: float = 0.1
+):
     """Methylation file -> (cohort samples x top CpGs, per-column QC table, stats)."""
     sep = sniff_sep(path)
-    samples, labels = qc_columns(path, sep=sep, qc=qc, quality=quality, cdr=cdr, types=[cancer_type])
+    # cancer_type None: a cohort of the user's own (motlab.group_column), every labelled column.
+    types = [cancer_type] if cancer_type else []
+    samples, labels = qc_columns(path, sep=sep, qc=qc, quality=quality, cdr=cdr, sheet=sheet, types=types)
     x, stats = stream_top_variance(path, labels["barcode"].tolist(), top, max_missing, sep)
     log.info(
         "methylation: %(features)d CpGs streamed, %(too_many_missing)d too often missing, "

@@ -21,6 +21,7 @@ REASONS = [
     "do_not_use",
     "pathology_excluded",
     "sample_type_not_selected",
+    "not_in_sheet",
     "no_label",
     "type_not_selected",
     "duplicate_aliquot",
@@ -81,9 +82,23 @@ def sample_qc(
     drop_pathology_excluded: bool = True,
     label_source: str = "cdr",
     types=(),
+    sheet: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per aliquot: barcode, patient, sample_type, label and ``status`` (kept or a reason)."""
-    parsed = parse(barcodes, source=source)
+    """One row per aliquot: barcode, patient, sample_type, label and ``status`` (kept or a reason).
+
+    With ``label_source='sheet'`` labels and patients come from ``sheet``
+    (:func:`tcgatl.inputs.sheet.read_sample_sheet`), columns need not be TCGA barcodes, and the
+    TCGA-specific rules (sample-quality flags, sample types, the aliquot preference) apply to
+    the columns that are; a patient with several samples keeps its smallest sample id.
+    """
+    by_sheet = label_source == "sheet"
+    if by_sheet and sheet is None:
+        raise ValueError("qc.label_source is 'sheet' but no sample sheet was given")
+    parsed = parse(barcodes, source=source, strict=not by_sheet)
+    if by_sheet:
+        # The sheet's patient, else a barcode's TCGA patient, else the sample is its own patient.
+        patient = sheet["patient"].reindex(parsed["barcode"]).to_numpy()
+        parsed["patient"] = pd.Series(patient).fillna(parsed["patient"]).fillna(parsed["barcode"]).to_numpy()
     parsed["barcode_upper"] = parsed["barcode"].astype(str).str.upper()
     status = pd.Series(KEPT, index=parsed.index, dtype=object)
 
@@ -93,7 +108,7 @@ def sample_qc(
 
     if quality is not None:
         q = quality.reindex(parsed["barcode_upper"])
-        absent = q["do_not_use"].isna().to_numpy()
+        absent = q["do_not_use"].isna().to_numpy() & parsed["sample_type"].notna().to_numpy()
         if absent.any():
             log.warning(
                 "%d aliquot(s) of %s are not in the sample-quality annotation; kept unflagged", absent.sum(), source
@@ -105,13 +120,17 @@ def sample_qc(
     # Patient-level columns (generic tables) carry no sample type: they are taken as given.
     known = parsed["sample_type"].notna().to_numpy()
     drop(known & ~parsed["sample_type"].isin(list(sample_types)).to_numpy(), "sample_type_not_selected")
-    if (~known).any():
+    if (~known).any() and not by_sheet:
         log.info("%d column(s) of %s are patient-level barcodes (no sample type to filter)", (~known).sum(), source)
 
     if label_source == "annotation":
         if quality is None:
             raise ValueError("qc.label_source is 'annotation' but no sample-quality annotation was given")
         label = quality["cancer_type"].reindex(parsed["barcode_upper"]).to_numpy()
+    elif by_sheet:
+        in_sheet = parsed["barcode"].isin(sheet.index).to_numpy()
+        drop(~in_sheet, "not_in_sheet")
+        label = sheet["label"].reindex(parsed["barcode"]).to_numpy()
     elif label_source == "cdr":
         if cdr is None:
             raise ValueError("qc.label_source is 'cdr' but no CDR table was given")
@@ -132,6 +151,8 @@ def sample_qc(
 
     out = parsed[["barcode", "patient", "sample_type"]].copy()
     out["label"] = label
+    if by_sheet and "split" in sheet:
+        out["split"] = sheet["split"].reindex(parsed["barcode"]).to_numpy()
     out["status"] = status
     return out
 
@@ -144,7 +165,8 @@ def qc_summary(samples: pd.DataFrame) -> pd.DataFrame:
 
 
 def kept_labels(samples: pd.DataFrame, source=None) -> pd.DataFrame:
-    kept = samples[samples["status"] == KEPT][["barcode", "patient", "sample_type", "label"]]
+    columns = ["barcode", "patient", "sample_type", "label", *(["split"] if "split" in samples else [])]
+    kept = samples[samples["status"] == KEPT][columns]
     if kept.empty:
         summary = ", ".join(f"{r}={n}" for r, n in qc_summary(samples).itertuples(index=False) if n)
         raise InputError(source, f"no samples left after QC ({summary})")

@@ -47,10 +47,21 @@ def clinical_table(job) -> None:
     write_table(cdr, job.output[0], index=True)
 
 
-def layer_features(job) -> None:
-    """Features x samples table -> sample QC -> samples x features Parquet + labels (rule layer_features)."""
+def _labelling(job) -> dict:
+    """The CDR and the sample sheet a layer's QC reads, each None when not an input."""
     import pandas as pd
 
+    from .sheet import read_sample_sheet
+
+    names = job.input.keys()
+    return {
+        "cdr": pd.read_parquet(job.input.cdr) if "cdr" in names else None,
+        "sheet": read_sample_sheet(job.input.sheet) if "sheet" in names else None,
+    }
+
+
+def layer_features(job) -> None:
+    """Features x samples table -> sample QC -> samples x features Parquet + labels (rule layer_features)."""
     from ..io import write_matrix, write_table
     from . import matrix, qc
 
@@ -61,7 +72,7 @@ def layer_features(job) -> None:
     x, samples, dropped = matrix.build(
         job.input.table,
         quality=quality,
-        cdr=pd.read_parquet(job.input.cdr),
+        **_labelling(job),
         qc=job.params.qc,
         features=spec["features"],
         skip=tuple(spec["skip"]),
@@ -86,7 +97,7 @@ def methylation_features(job) -> None:
     x, samples, stats = methylation.build(
         job.input.table,
         quality=quality,
-        cdr=pd.read_parquet(job.input.cdr),
+        **_labelling(job),
         qc=job.params.qc,
         cancer_type=job.params.cancer_type,
         top=job.params.top_cpgs,

@@ -66,8 +66,14 @@ def repeated_folds(labels: pd.DataFrame, folds: int, repeats: int, seed: int) ->
 
 
 def make_split(labels, *, train, val, min_class_size, seed, source=None):
-    """The split table (barcode, patient, label, split) and the dropped classes."""
+    """The split table (barcode, patient, label, split) and the dropped classes. A ``split``
+    column in ``labels`` (from a sample sheet) is used as given; otherwise the split is drawn."""
     kept, dropped = drop_small_classes(labels, min_class_size, source)
+    table = kept[["barcode", "patient", "label"]].copy()
+    if "split" in kept and kept["split"].notna().any():  # a sample sheet's split column
+        table["split"] = given_split(kept, source)
+        log.info("split taken from the sample sheet's 'split' column")
+        return table, dropped
     # Each split needs every class: the smallest class must reach the test and val sets.
     smallest = kept["label"].value_counts().min()
     need = int(np.ceil(round(1 / min(val, 1 - train - val), 9))) + 1  # round: 1-0.8-0.1 < 0.1
@@ -77,9 +83,35 @@ def make_split(labels, *, train, val, min_class_size, seed, source=None):
             f"the smallest class has {smallest} samples; with these fractions each class "
             f"needs at least {need} (raise pancancer.min_class_size)",
         )
-    table = kept[["barcode", "patient", "label"]].copy()
     table["split"] = stratified_split(kept, train, val, seed)
     return table, dropped
+
+
+def given_split(labels: pd.DataFrame, source=None) -> pd.Series:
+    """The split a sample sheet fixes (column ``split``), checked as a drawn one is: every
+    sample in a part, every part holding every class, no patient in two parts."""
+    split = labels["split"]
+    if split.isna().any():
+        raise InputError(
+            source, f"{int(split.isna().sum())} sample(s) have no split: {preview(labels.loc[split.isna(), 'barcode'])}"
+        )
+    parts = labels.groupby("patient")["split"].nunique()
+    leaky = parts.index[parts > 1]
+    if len(leaky):
+        raise InputError(source, f"patient(s) with samples in more than one split: {preview(leaky)}")
+    counts = (
+        labels.groupby(["label", "split"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=["train", "val", "test"], fill_value=0)
+    )
+    empty = [f"{label} in {part}" for label, row in counts.iterrows() for part, n in row.items() if n == 0]
+    if empty:
+        raise InputError(
+            source,
+            f"the given split leaves no sample of {preview(empty)}; every class needs a sample in train, val and test",
+        )
+    return split.rename("split")
 
 
 def fold_table(split: pd.DataFrame, folds: int, repeats: int, seed: int, source=None) -> pd.DataFrame:

@@ -603,20 +603,28 @@ def build(
     (out / DOCUMENTS["html"]).unlink(missing_ok=True)
     w = _Writer(out)
     date = provenance.run_date()
+    top_n = top_genes or src.config["ig"]["top_genes"]
     sections = [
-        *([_demo_section(src, w)] if src.config["demo"]["enabled"] else []),
-        _data_section(src, w),
-        _pancancer_section(src, w),
-        _ig_section(src, w, top_genes or src.config["ig"]["top_genes"]),
-        _ig_de_section(src, w, top_genes or src.config["ig"]["top_genes"]),
-        _motlab_section(src, w),
+        *([_demo_section(src, w)] if src.demo else []),
+        *(
+            [
+                _data_section(src, w),
+                _pancancer_section(src, w),
+                _ig_section(src, w, top_n),
+                _ig_de_section(src, w, top_n),
+            ]
+            if src.has("pancancer")
+            else []
+        ),
+        *([_motlab_section(src, w)] if src.has("motlab") else []),
         _provenance_section(w, src.config, raw_files, manifest_md5 or {}, basedir, date),
     ]
-    doc = Document(
-        "TCGA transfer learning: reanalysis report",
-        f"Pan-cancer tumour-type classification from gene images, and MOTLAB EA-to-AA prognosis. Built {date}.",
-        sections,
-    )
+    analyses = {
+        "pancancer": "pan-cancer tumour-type classification from gene images",
+        "motlab": "MOTLAB source-to-target (EA-to-AA) prognosis",
+    }
+    what = " and ".join(text for a, text in analyses.items() if src.has(a))
+    doc = Document("TCGA transfer learning: reanalysis report", f"{what[0].upper()}{what[1:]}. Built {date}.", sections)
     paths = {k: out / name for k, name in DOCUMENTS.items()}
     with atomic_path(paths["json"]) as tmp:
         tmp.write_text(json.dumps(w.data, indent=1, default=str))

@@ -83,6 +83,16 @@ class Sources:
     def motlab(self) -> Path:
         return Path(self.results) / "motlab"
 
+    def has(self, analysis: str) -> bool:
+        """Whether the configuration runs ``analysis`` (config ``analyses``: pancancer, motlab)."""
+        return analysis in self.config["analyses"]
+
+    @property
+    def demo(self) -> bool:
+        """The demo section: the embedded demo with both analyses (it compares them with what
+        the demo plants in each)."""
+        return self.config["demo"]["enabled"] and self.has("pancancer") and self.has("motlab")
+
     @property
     def runs(self) -> list[tuple[str, str]]:
         pc = self.config["pancancer"]
@@ -168,9 +178,19 @@ class Sources:
                 self.final_model_json(ep, y, s, sm) for ep, y in self.endpoints for s in schemes for sm in SMOTE_OPTIONS
             ],
         }
-        if self.config["demo"]["enabled"]:
+        if self.demo:
             out["demo_truth"] = [self.demo_truth, self.demo_markers]
+        out = {k: v for k, v in out.items() if (a := analysis_of(k)) is None or self.has(a)}
         return {k: [str(p) for p in v] for k, v in out.items()}
+
+
+def analysis_of(name: str) -> str | None:
+    """The analysis an input role or output file belongs to (None: every report has it)."""
+    if "motlab" in name:
+        return "motlab"
+    if any(k in name for k in ("software_versions", "input_checksums", "config.yaml", "demo_")):
+        return None
+    return "pancancer"
 
 
 def output_files(src: Sources) -> list[tuple[str, str, dict]]:
@@ -179,7 +199,7 @@ def output_files(src: Sources) -> list[tuple[str, str, dict]]:
     report; copies of figures that other rules already put there have kind "copy"."""
     lays = src.config["pancancer"]["layouts"]
     files = [
-        *([("tables/demo_markers.tsv", "demo_markers", {})] if src.config["demo"]["enabled"] else []),
+        *([("tables/demo_markers.tsv", "demo_markers", {})] if src.demo else []),
         ("figures/samples_per_type.png", "samples_per_type_figure", {}),
         ("tables/samples_per_type.tsv", "samples_per_type_table", {}),
         ("tables/qc_samples.tsv", "qc_samples", {}),
@@ -235,4 +255,4 @@ def output_files(src: Sources) -> list[tuple[str, str, dict]]:
         ("tables/input_checksums.tsv", "input_checksums", {}),
         ("config.yaml", "config", {}),
     ]
-    return files
+    return [f for f in files if (a := analysis_of(f[0])) is None or src.has(a)]
