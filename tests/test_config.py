@@ -8,7 +8,7 @@ from tcgatl import config
 from tcgatl.errors import ConfigError
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "demo.yaml", "scale.yaml"])
+@pytest.mark.parametrize("name", ["config.yaml", "demo.yaml", "scale.yaml", "own_data.yaml"])
 def test_shipped_configs_are_valid(name):
     cfg = config.load(ROOT / "config" / name)
     assert cfg["pancancer"]["backbones"]
@@ -90,6 +90,15 @@ def test_every_schema_key_has_description_and_default():
             {"pancancer": {"similarity_assignment": "hungarian"}},
             "'pancancer.similarity_assignment' = 'hungarian' is not allowed; expected one of ['unique', 'snap']",
         ),
+        (
+            {"qc": {"label_source": "sheet"}, "analyses": ["pancancer"]},
+            "'inputs.sample_sheet' has neither 'path' nor 'gdc_id'",
+        ),
+        (
+            {"qc": {"label_source": "sheet"}, "demo": {"enabled": True}},
+            "'qc.label_source' = 'sheet' with 'demo.enabled'",
+        ),
+        ({"analyses": []}, "'analyses' = [] is not allowed; expected a list with at least 1 item(s)"),
         (
             {"pancancer": {"matrix": "methylation"}},
             "'pancancer.matrix' = 'methylation' is not allowed; expected one of ['mirna', 'mrna']",

@@ -49,6 +49,7 @@ def test_every_drop_has_its_reason(quality):
         "do_not_use": 1,
         "pathology_excluded": 1,
         "sample_type_not_selected": 2,
+        "not_in_sheet": 0,
         "no_label": 1,
         "type_not_selected": 0,
         "duplicate_aliquot": 1,

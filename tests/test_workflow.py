@@ -659,3 +659,40 @@ def test_motlab_on_the_real_brca_mini_set(tmp_path):
     comparisons = pd.read_csv(mot / "auroc_paired.tsv", sep="\t")
     assert len(comparisons) == len(paired.pairs(SCHEMES)) and (comparisons["aa_patients"] == 18).all()
     assert (comparisons["patients_ci95_low"] <= comparisons["patients_ci95_high"]).all()
+
+
+def test_own_cohort_with_a_sample_sheet_runs_to_the_report(tmp_path):
+    """config/own_data.yaml on a non-TCGA table (the real excerpt's 48 aliquots renamed S000...,
+    their CDR types as a sheet of labels, patients P000...): labels come from the sheet, nothing
+    TCGA-specific is asked for, and the pan-cancer stages run to a report without MOTLAB."""
+    x = pd.read_csv(DATA / "rnaseq_excerpt.geneExp.tsv.gz", sep="\t", index_col=0)
+    cdr = pd.read_excel(DATA / "cdr_excerpt.xlsx", sheet_name="TCGA-CDR").set_index("bcr_patient_barcode")
+    ids = [f"S{i:03d}" for i in range(x.shape[1])]
+    sheet = pd.DataFrame(
+        {"sample": ids, "label": [cdr.loc[b[:12], "type"] for b in x.columns], "patient": [f"P{i[1:]}" for i in ids]}
+    )
+    (tmp_path / "data").mkdir()
+    x.set_axis(ids, axis=1).to_csv(tmp_path / "data" / "matrix.tsv.gz", sep="\t")
+    sheet.to_csv(tmp_path / "data" / "samples.tsv", sep="\t", index=False)
+    cfg = yaml.safe_load((ROOT / "config" / "own_data.yaml").read_text())
+    cfg["pancancer"].update(
+        layouts=["alphabetical"], backbones=["ResNet50"], image_size=32, weights="none", head_epochs=3,
+        finetune_epochs=1, bootstrap=50, min_class_size=5, train_fraction=0.5, val_fraction=0.25,
+    )  # fmt: skip
+    cfg["ig"] = {"steps": 4, "max_per_class": 1, "top_genes": 5, "de_top_k": 10}
+    cfg["resources"] = {"tensorflow_threads": 1}
+    (tmp_path / "own.yaml").write_text(yaml.safe_dump(cfg))
+    r = run_snakemake(["--cores", "2", "--configfile", str(tmp_path / "own.yaml")], tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = tmp_path / "results"
+    labels = pd.read_csv(res / "features" / "mrna.labels.tsv", sep="\t")
+    assert labels["barcode"].tolist() == ids and labels["label"].tolist() == sheet["label"].tolist()
+    assert labels["patient"].tolist() == sheet["patient"].tolist()
+    assert not (res / "clinical").exists() and not (res / "motlab").exists()  # no CDR, no MOTLAB
+    split = pd.read_csv(res / "pancancer" / "split.tsv", sep="\t")
+    assert split.groupby("split")["label"].nunique().to_dict() == {"test": 6, "train": 6, "val": 6}
+    baseline = json.loads((res / "pancancer" / "baseline" / "metrics.json").read_text())["metrics"]
+    assert baseline["accuracy"] > 0.6  # six cohorts, 4 test samples each: chance 1/6
+    assert (res / "pancancer" / "alphabetical" / "ResNet50" / "ig" / "de_agreement.tsv").exists()
+    md = (res / "report" / "report.md").read_text()
+    assert "## Integrated Gradients against the data" in md and "MOTLAB" not in md.split("## Provenance")[0]
