@@ -8,7 +8,7 @@ from tcgatl import config
 from tcgatl.errors import ConfigError
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "demo.yaml", "scale.yaml", "own_data.yaml"])
+@pytest.mark.parametrize("name", ["config.yaml", "demo.yaml", "scale.yaml", "own_data.yaml", "own_motlab.yaml"])
 def test_shipped_configs_are_valid(name):
     cfg = config.load(ROOT / "config" / name)
     assert cfg["pancancer"]["backbones"]
@@ -98,6 +98,10 @@ def test_every_schema_key_has_description_and_default():
             {"qc": {"label_source": "sheet"}, "demo": {"enabled": True}},
             "'qc.label_source' = 'sheet' with 'demo.enabled'",
         ),
+        (
+            {"motlab": {"group_column": "site", "source_group": "A"}},
+            "'motlab.group_column' is set but 'motlab.target_group' is not",
+        ),
         ({"analyses": []}, "'analyses' = [] is not allowed; expected a list with at least 1 item(s)"),
         (
             {"pancancer": {"matrix": "methylation"}},
@@ -169,7 +173,8 @@ def test_the_schema_lists_come_from_the_library():
     assert pc["layouts"]["items"]["enum"] == list(LAYOUTS)
     assert pc["similarity_assignment"]["enum"] == list(SIMILARITY_ASSIGNMENTS)
     assert pc["similarity_assignment"]["default"] == SIMILARITY_ASSIGNMENTS[0]  # the first is the default
-    assert mot["endpoints"]["items"]["enum"] == list(ENDPOINTS)
+    # Endpoints are any outcomes-table column with motlab.group_column, the CDR's otherwise.
+    assert "enum" not in mot["endpoints"]["items"] and set(mot["endpoints"]["default"]) <= set(ENDPOINTS)
     assert mot["schemes"]["items"]["enum"] == list(SCHEMES) == mot["schemes"]["default"]
     raw = (ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()
     assert "VGG19" not in raw and "finetune, ccsa" not in raw  # written once, in the library

@@ -696,3 +696,48 @@ def test_own_cohort_with_a_sample_sheet_runs_to_the_report(tmp_path):
     assert (res / "pancancer" / "alphabetical" / "ResNet50" / "ig" / "de_agreement.tsv").exists()
     md = (res / "report" / "report.md").read_text()
     assert "## Integrated Gradients against the data" in md and "MOTLAB" not in md.split("## Provenance")[0]
+
+
+def test_motlab_on_groups_of_ones_own(tmp_path):
+    """config/own_motlab.yaml: the real BRCA protein excerpt with its columns renamed R00...,
+    a sheet naming them, and an outcomes table whose `site` column holds the two domains (16
+    patients, 4 with a PFI event, as target): one endpoint as a ready 0/1 label, one as an
+    event/time pair; MOTLAB runs on them without a TCGA-CDR, to the report."""
+    x = pd.read_csv(DATA / "brca_mini_protein_excerpt.tsv", sep="\t", index_col=0)
+    cdr = pd.read_csv(DATA / "cdr_brca_excerpt.tsv", sep="\t").set_index("bcr_patient_barcode").loc[x.columns]
+    ids = [f"R{i:02d}" for i in range(x.shape[1])]
+    (tmp_path / "data").mkdir()
+    x.set_axis(ids, axis=1).to_csv(tmp_path / "data" / "protein.tsv", sep="\t")
+    pd.DataFrame({"sample": ids, "label": "breast"}).to_csv(tmp_path / "data" / "samples.tsv", sep="\t", index=False)
+    pfi = cdr["PFI"].to_numpy()
+    target = set(np.flatnonzero(pfi == 1)[:4]) | set(np.flatnonzero(pfi == 0)[:12])
+    outcomes = pd.DataFrame(
+        {
+            "patient": ids,
+            "site": ["clinic_B" if i in target else "clinic_A" for i in range(len(ids))],
+            "PFI": pfi,
+            "PFI.time": cdr["PFI.time"].to_numpy(),
+            "relapse": pfi,
+        }
+    )
+    outcomes.to_csv(tmp_path / "data" / "outcomes.tsv", sep="\t", index=False)
+    cfg = yaml.safe_load((ROOT / "config" / "own_motlab.yaml").read_text())
+    cfg["motlab"].update(
+        schemes=["independent", "finetune", "logistic_independent"], features_per_layer=10, folds=2, repeats=1,
+        epochs=5, tune_learning_rates=[0.01], tune_frozen_layers=[0],
+    )  # fmt: skip
+    (tmp_path / "own.yaml").write_text(yaml.safe_dump(cfg))
+    r = run_snakemake(["--cores", "2", "--configfile", str(tmp_path / "own.yaml")], tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    mot = tmp_path / "results" / "motlab"
+    cohort = pd.read_csv(mot / "cohort.tsv", sep="\t").set_index("patient")
+    assert cohort["ancestry"].to_dict() == {p: "AA" if s == "clinic_B" else "EA" for p, s in zip(ids, outcomes["site"])}
+    in_target = outcomes["site"] == "clinic_B"
+    early = int((in_target & (outcomes["PFI"] == 1) & (outcomes["PFI.time"] <= 3 * 365.25)).sum())
+    for endpoint, poor in (("relapse", 4), ("PFI", early)):  # a ready label has no time threshold
+        counts = pd.read_csv(mot / f"{endpoint}_3y" / "label_counts.tsv", sep="\t").set_index(["ancestry", "status"])
+        assert counts.loc[("AA", "poor_outcome"), "patients"] == poor
+    summary = pd.read_csv(mot / "auroc_summary.tsv", sep="\t")
+    assert set(summary["endpoint"]) == {"relapse", "PFI"} and summary["mean_auroc"].between(0, 1).all()
+    assert not (tmp_path / "results" / "clinical" / "cdr.parquet").exists()
+    assert (tmp_path / "results" / "report" / "index.html").exists()

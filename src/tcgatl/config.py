@@ -26,7 +26,6 @@ def choices() -> dict[tuple[str, str], tuple[list, bool]]:
     return {
         ("pancancer", "backbones"): (list(pancancer_options.BACKBONES), True),
         ("pancancer", "layouts"): (list(pancancer_options.LAYOUTS), False),
-        ("motlab", "endpoints"): (list(motlab_options.ENDPOINTS), False),
         ("motlab", "schemes"): (list(motlab_options.SCHEMES), True),
         ("motlab", "network"): (list(motlab_options.NETWORKS), False),
         ("ig", "method"): (list(pancancer_options.IG_METHODS), False),
@@ -185,6 +184,22 @@ def _check_semantics(config: dict, source: str) -> None:
             f"Invalid config{where}: 'pancancer.matrix' = {pc['matrix']!r} is not allowed; "
             f"expected one of {sorted(layers - {'methylation'})}"
         )
+    mot = config["motlab"]
+    if mot["group_column"] is None:
+        from .motlab.options import ENDPOINTS
+
+        for i, endpoint in enumerate(mot["endpoints"]):
+            if endpoint not in ENDPOINTS:
+                raise ConfigError(
+                    f"Invalid config{where}: 'motlab.endpoints[{i}]' = {endpoint!r} is not allowed; expected one of "
+                    f"{list(ENDPOINTS)} (the TCGA-CDR's; other names need motlab.group_column and inputs.outcomes)"
+                )
+    else:
+        for key in ("source_group", "target_group"):
+            if mot[key] is None:
+                raise ConfigError(f"Invalid config{where}: 'motlab.group_column' is set but 'motlab.{key}' is not")
+        if mot["source_group"] == mot["target_group"]:
+            raise ConfigError(f"Invalid config{where}: 'motlab.source_group' and 'motlab.target_group' are the same")
     for i, layer in enumerate(config["motlab"]["layers"]):
         if layer not in layers:
             raise ConfigError(
@@ -217,12 +232,16 @@ def read_inputs(config: dict) -> list[str]:
         [*([config["pancancer"]["matrix"]] if pancancer else []), *(config["motlab"]["layers"] if motlab else [])]
     )
     by_sheet = config["qc"]["label_source"] == "sheet"
-    # The CDR gives labels (label_source cdr) and MOTLAB's race and endpoints.
-    names = ["clinical"] if motlab or not by_sheet else []
+    own_outcomes = motlab and config["motlab"]["group_column"] is not None
+    # The CDR gives labels (label_source cdr) and MOTLAB's race and endpoints (unless an
+    # outcomes table of one's own does).
+    names = ["clinical"] if (motlab and not own_outcomes) or not by_sheet else []
     names += ["sample_quality", *(LAYER_INPUTS[layer] for layer in layers if layer in LAYER_INPUTS)]
     if by_sheet:
         names.append("sample_sheet")
-    if motlab and config["motlab"]["ancestry_source"] == "eigenstrat":
+    if own_outcomes:
+        names.append("outcomes")
+    elif motlab and config["motlab"]["ancestry_source"] == "eigenstrat":
         names.append("ancestry")
     return names
 

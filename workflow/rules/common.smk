@@ -7,7 +7,7 @@ from tcgatl.errors import ConfigError
 from tcgatl.inputs import gdc
 from tcgatl.inputs.demo import FILES as DEMO_FILES
 from tcgatl.inputs.demo import job_resources as demo_job_resources
-from tcgatl.motlab.options import ENDPOINTS, SCHEMES, SMOTE_OPTIONS
+from tcgatl.motlab.options import SCHEMES, SMOTE_OPTIONS
 from tcgatl.pancancer.options import BACKBONES, BASELINE, LAYOUTS
 
 # Validate before any job starts; defaults from the schema are filled into `config`. A copy:
@@ -35,7 +35,7 @@ MOT_FIT = {k: v for k, v in MOT.items() if k not in ("endpoints", "years", "sche
 wildcard_constraints:
     layout="|".join(LAYOUTS),
     backbone="|".join(BACKBONES),
-    endpoint="|".join(ENDPOINTS),
+    endpoint="|".join(MOT["endpoints"]),
     years=r"\d+",
     scheme="|".join(SCHEMES),
     smote="|".join(SMOTE_OPTIONS),
@@ -93,6 +93,10 @@ def raw_inputs(*names):
 TABLE_LAYERS = ["mrna", "mirna", *config["extra_layers"]]
 
 
+# MOTLAB's clinical table: the TCGA-CDR, or an outcomes table of one's own (motlab.group_column).
+MOT_CLINICAL = f"results/clinical/{'outcomes' if MOT['group_column'] else 'cdr'}.parquet"
+
+
 def layer_spec(layer):
     """How table layer `layer` is read and transformed."""
     if layer in ("mrna", "mirna"):
@@ -137,8 +141,9 @@ def feature_layers():
 
 
 def feature_targets():
-    clinical = "clinical" in tcgatl_config.read_inputs(config)
-    return (["results/clinical/cdr.parquet"] if clinical else []) + [
+    read = tcgatl_config.read_inputs(config)
+    clinical = [f"results/clinical/{n}.parquet" for n in ("cdr", "outcomes") if n.replace("cdr", "clinical") in read]
+    return clinical + [
         f"results/features/{layer}.{ext}" for layer in feature_layers() for ext in ("parquet", "labels.tsv", "qc.tsv")
     ]
 

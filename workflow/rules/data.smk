@@ -62,6 +62,29 @@ rule clinical_table:
         "../scripts/clinical_table.py"
 
 
+rule outcomes_table:
+    input:
+        table=lambda wc: raw("outcomes"),
+    output:
+        "results/clinical/outcomes.parquet",
+    log:
+        "results/logs/outcomes_table.log",
+    benchmark:
+        "results/benchmarks/outcomes_table.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        group_column=MOT["group_column"],
+        source=MOT["source_group"],
+        target=MOT["target_group"],
+    script:
+        "../scripts/outcomes_table.py"
+
+
 rule layer_features:
     input:
         unpack(layer_inputs),
@@ -111,7 +134,7 @@ rule methylation_features:
         runtime=480,
     params:
         qc=config["qc"],
-        cancer_type=MOT["cancer_type"],
+        cancer_type=None if MOT["group_column"] else MOT["cancer_type"],
         top_cpgs=MOT["top_cpgs"],
         max_missing=MOT["cpg_max_missing"],
     script:

@@ -6,7 +6,8 @@ rule motlab_cohort:
     input:
         **raw_inputs("ancestry") if MOT["ancestry_source"] == "eigenstrat" else {},
         layers=MOT_LAYERS,
-        cdr="results/clinical/cdr.parquet",
+        samples=expand("results/features/{layer}.labels.tsv", layer=MOT["layers"]),
+        cdr=MOT_CLINICAL,
     output:
         cohort="results/motlab/cohort.tsv",
         counts="results/motlab/cohort_counts.tsv",
@@ -29,7 +30,7 @@ rule motlab_cohort:
 rule motlab_labels:
     input:
         cohort="results/motlab/cohort.tsv",
-        cdr="results/clinical/cdr.parquet",
+        cdr=MOT_CLINICAL,
     output:
         labels="results/motlab/{endpoint}_{years}y/labels.tsv",
         counts="results/motlab/{endpoint}_{years}y/label_counts.tsv",

@@ -60,6 +60,16 @@ def _labelling(job) -> dict:
     }
 
 
+def outcomes_table(job) -> None:
+    """An outcomes table of one's own -> Parquet indexed by patient, with MOTLAB's domains (rule outcomes_table)."""
+    from ..io import write_table
+    from . import outcomes
+
+    p = job.params
+    table = outcomes.read_outcomes(job.input.table, group_column=p.group_column, source=p.source, target=p.target)
+    write_table(table, job.output[0], index=True)
+
+
 def layer_features(job) -> None:
     """Features x samples table -> sample QC -> samples x features Parquet + labels (rule layer_features)."""
     from ..io import write_matrix, write_table

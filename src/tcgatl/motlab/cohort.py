@@ -17,13 +17,17 @@ EIGENSTRAT_TO_ANCESTRY = {"EA": "EA", "AA": "AA"}
 ANCESTRIES = ["EA", "AA"]  # source domain, target domain
 
 
-def layer_patients(x: pd.DataFrame, sample_type: str = "01", source=None) -> pd.Series:
+def layer_patients(x: pd.DataFrame, sample_type: str = "01", source=None, patients: dict | None = None) -> pd.Series:
     """Barcode of the one ``sample_type`` aliquot kept per patient (index patient).
 
     Patient-level columns (12-character barcodes, e.g. curated tables) carry no sample type and
-    are taken as given.
+    are taken as given. ``patients`` (sample -> patient, from a sample sheet's QC) allows ids
+    that are not TCGA barcodes; a sample it does not name is its own patient.
     """
-    parsed = barcodes.parse(x.index, source=source)
+    parsed = barcodes.parse(x.index, source=source, strict=patients is None)
+    if patients is not None:
+        own = parsed["patient"].isna()
+        parsed.loc[own, "patient"] = [patients.get(b, b) for b in parsed.loc[own, "barcode"]]
     ok = parsed["sample_type"].isna() | (parsed["sample_type"] == sample_type)
     parsed = parsed[ok.to_numpy()].reset_index(drop=True)
     parsed = parsed[one_per_patient(parsed).to_numpy()]
@@ -45,28 +49,31 @@ def ancestry_from_eigenstrat(calls: pd.DataFrame) -> pd.Series:
 def build_cohort(
     layers: dict[str, pd.DataFrame],
     cdr: pd.DataFrame,
-    cancer_type: str = "BRCA",
+    cancer_type: str | None = "BRCA",
     ancestry: pd.Series | None = None,
     sources: dict[str, str] | None = None,
+    sample_patients: dict[str, dict] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cohort table (patient, ancestry, one barcode column per layer) and exclusion counts.
 
     ``layers`` maps layer name -> samples x features matrix (index barcode); ``cdr`` is indexed
     by patient with ``type`` and ``race``; ``ancestry`` (index patient, values EA/AA/NaN)
-    overrides the CDR race when given (EIGENSTRAT calls).
+    overrides the CDR race when given (EIGENSTRAT calls, or an outcomes table's groups with
+    ``cancer_type`` None); ``sample_patients`` maps layer -> {sample: patient} for non-TCGA ids.
     """
     sources = sources or {}
     if not layers:
         raise ValueError("no omics layers given")
     anc = ancestry_from_race(cdr) if ancestry is None else ancestry.reindex(cdr.index)
-    in_type = cdr.index[cdr["type"] == cancer_type]
+    # cancer_type None: an outcomes table of one's own is the cohort (motlab.group_column).
+    in_type = cdr.index if cancer_type is None else cdr.index[cdr["type"] == cancer_type]
     if len(in_type) == 0:
         raise InputError(sources.get("cdr"), f"no patient of type {cancer_type!r} in the CDR")
-    steps = [("cdr_type", len(in_type))]
+    steps = [("cdr_type" if cancer_type else "outcomes_table", len(in_type))]
     patients = pd.Index(in_type)
     per_layer = {}
     for name, x in layers.items():
-        kept = layer_patients(x, source=sources.get(name, name))
+        kept = layer_patients(x, source=sources.get(name, name), patients=(sample_patients or {}).get(name))
         per_layer[name] = kept
         patients = patients.intersection(kept.index, sort=False)
         steps.append((f"in_{name}", len(patients)))

@@ -23,8 +23,10 @@ def endpoint_labels(cdr: pd.DataFrame, endpoint: str, years: float) -> pd.DataFr
     - censored (0) at or before ``years`` -> excluded (``censored_before_threshold``);
     - endpoint or time missing -> excluded (``endpoint_missing``).
     """
-    if endpoint not in cdr.columns or f"{endpoint}.time" not in cdr.columns:
+    if endpoint not in cdr.columns:
         raise KeyError(f"endpoint {endpoint!r} (and {endpoint}.time) not in the clinical table")
+    if f"{endpoint}.time" not in cdr.columns:  # a ready label (an outcomes table of one's own)
+        return ready_labels(cdr, endpoint)
     threshold = years * YEAR_DAYS
     event = pd.to_numeric(cdr[endpoint], errors="coerce").to_numpy(dtype=float)
     time = pd.to_numeric(cdr[f"{endpoint}.time"], errors="coerce").to_numpy(dtype=float)
@@ -38,6 +40,21 @@ def endpoint_labels(cdr: pd.DataFrame, endpoint: str, years: float) -> pd.DataFr
     label = pd.array(np.where(status == "poor_outcome", POOR, GOOD), dtype="Int64")
     label[~np.isin(status, ["poor_outcome", "good_outcome"])] = pd.NA
     return pd.DataFrame({"event": event, "time": time, "status": status, "label": label}, index=cdr.index)
+
+
+def ready_labels(table: pd.DataFrame, endpoint: str) -> pd.DataFrame:
+    """``endpoint`` given as a 0/1 label (1 = poor outcome; missing = excluded), no time."""
+    label = pd.to_numeric(table[endpoint], errors="coerce")
+    bad = label.dropna()[~label.dropna().isin([POOR, GOOD])]
+    if len(bad):
+        raise ValueError(
+            f"endpoint {endpoint!r} without {endpoint}.time must be a 0/1 label, found {sorted(bad.unique())[:5]}"
+        )
+    status = np.select([label == POOR, label == GOOD], ["poor_outcome", "good_outcome"], default="endpoint_missing")
+    return pd.DataFrame(
+        {"event": label.to_numpy(dtype=float), "time": np.nan, "status": status, "label": label.astype("Int64")},
+        index=table.index,
+    )
 
 
 def cohort_labels(cohort: pd.DataFrame, cdr: pd.DataFrame, endpoint: str, years: float) -> pd.DataFrame:

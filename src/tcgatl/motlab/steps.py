@@ -21,11 +21,16 @@ def motlab_cohort(job) -> None:
     cfg = job.params.cfg
     paths = dict(zip(cfg["layers"], job.input.layers))
     layers = {name: read_matrix(path) for name, path in paths.items()}
-    ancestry = None
-    if cfg["ancestry_source"] == "eigenstrat":
+    table = pd.read_parquet(job.input.cdr)
+    ancestry, cancer_type, patients = None, cfg["cancer_type"], None
+    if cfg["group_column"]:  # an outcomes table of one's own: its groups are the domains
+        ancestry, cancer_type = table["ancestry"], None
+        samples = [pd.read_csv(p, sep="\t", dtype=str) for p in job.input.samples]
+        patients = {name: dict(zip(s["barcode"], s["patient"])) for name, s in zip(cfg["layers"], samples)}
+    elif cfg["ancestry_source"] == "eigenstrat":
         ancestry = cohort.ancestry_from_eigenstrat(clinical.read_ancestry(job.input.ancestry, cfg["cancer_type"]))
     table, counts = cohort.build_cohort(
-        layers, pd.read_parquet(job.input.cdr), cfg["cancer_type"], ancestry, sources={**paths, "cdr": job.input.cdr}
+        layers, table, cancer_type, ancestry, sources={**paths, "cdr": job.input.cdr}, sample_patients=patients
     )
     write_table(counts, job.output.counts)
     write_table(table, job.output.cohort)
