@@ -386,6 +386,13 @@ def _ig_de_section(src: Sources, w: _Writer, top_n: int) -> Section:
         for lay, bb in src.runs
     }
     summary = tables.de_agreement_summary(frames)
+    de = tables.read_tsv(src.de_top_genes, ["class", "rank", "symbol", "welch_t", "n_class"])
+    # A type without a correctly classified test sample has no IG ranking: named, not left out silently.
+    unexplained = []
+    for (lay, bb), t in frames.items():
+        missing = sorted(set(de["class"]) - set(t["class"]))
+        if missing:
+            unexplained.append(f"{bb} ({lay}): {', '.join(missing)}")
     blocks = [
         Text(
             "Do the genes IG credits follow the data? Per tumour type, each model's IG ranking (mean attribution over "
@@ -398,6 +405,17 @@ def _ig_de_section(src: Sources, w: _Writer, top_n: int) -> Section:
             f"inside the data (this run: `{src.config['ig']['baseline']}`) such a gene gets a positive attribution."
         ),
         Text(tables.de_agreement_text(summary)),
+        *(
+            [
+                Text(
+                    "Types without a correctly classified test sample, so without an IG ranking to compare: "
+                    + "; ".join(unexplained)
+                    + "."
+                )
+            ]
+            if unexplained
+            else []
+        ),
         w.table(
             summary,
             "ig_de_summary.tsv",
@@ -426,7 +444,6 @@ def _ig_de_section(src: Sources, w: _Writer, top_n: int) -> Section:
         "ig_de_agreement.tsv",
         "IG against differential expression, every model and type.",
     )
-    de = tables.read_tsv(src.de_top_genes, ["class", "rank", "symbol", "welch_t", "n_class"])
     blocks.append(
         Details(
             "Top genes per tumour type by differential expression (training split)",

@@ -318,8 +318,8 @@ def de_agreement_summary_display(summary: pd.DataFrame) -> pd.DataFrame:
             "top-k overlap": _round(summary["median_topk_overlap"]),
             "above chance": of("types_above_chance"),
             "p < 0.05": of("types_p05"),
-            "|Spearman|": _round(summary["median_spearman_abs"]),
-            "|top-k| overlap": _round(summary["median_topk_overlap_abs"]),
+            "Spearman of |.|": _round(summary["median_spearman_abs"]),
+            "top-k overlap of |.|": _round(summary["median_topk_overlap_abs"]),
             "|.| above chance": of("types_above_chance_abs"),
         }
     )
@@ -347,16 +347,18 @@ def de_agreement_display(table: pd.DataFrame) -> pd.DataFrame:
     def p(s):
         return s.map(lambda v: "-" if pd.isna(v) else f"{v:.1g}")
 
+    k = f"{table['k'].iloc[0]:.0f}" if len(table) else "k"
     return pd.DataFrame(
         {
             "tumour_type": table["class"],
             "explained": table["n_explained"],
             "training": table["n_train_class"],
             "Spearman": _round(table["spearman"]),
-            f"top-{table['k'].iloc[0] if len(table) else 'k'} overlap": _round(table["topk_overlap"]),
+            f"top-{k} overlap": _round(table["topk_overlap"]),
             "p": p(table["topk_p"]),
-            "|Spearman|": _round(table["spearman_abs"]),
-            "|top-k| overlap": _round(table["topk_overlap_abs"]),
+            # Of the absolute values: it can be negative.
+            "Spearman of |.|": _round(table["spearman_abs"]),
+            f"top-{k} overlap of |.|": _round(table["topk_overlap_abs"]),
             "p (|.|)": p(table["topk_abs_p"]),
         }
     )
