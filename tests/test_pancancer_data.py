@@ -111,6 +111,10 @@ def test_cross_validation_interval_is_the_corrected_resampled_t(tmp_path):
     assert (row["accuracy_ci_low"], row["accuracy_ci_high"]) == pytest.approx(
         (np.mean(acc) - half, np.mean(acc) + half)
     )
+    # With 0.8/0.1 fractions 8/9 of the other folds train: n_test/n_train = 1/(4 * 8/9).
+    wider = crossval.summarise(per_fold, folds=5, train_share=8 / 9).iloc[0]
+    half = (plain[1] - plain[0]) / 2 * np.sqrt((1 / 5 + 9 / 32) / (1 / 5))
+    assert wider["accuracy_ci_high"] == pytest.approx(np.mean(acc) + half)
     bad = tmp_path / "bad.json"
     bad.write_text('{"metrics": {}}')
     with pytest.raises(InputError, match="bad.json: not a metrics file"):

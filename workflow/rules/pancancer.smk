@@ -326,5 +326,7 @@ rule pancancer_cv_summary:
     params:
         runs=[list(key) for key, _ in pancancer_cv_metrics()],
         folds=PC["cv_folds"],
+        # fold_split: of the other folds, val / (train + val) is validation, the rest trains.
+        train_share=PC["train_fraction"] / (PC["train_fraction"] + PC["val_fraction"]),
     script:
         "../scripts/pancancer_cv_summary.py"

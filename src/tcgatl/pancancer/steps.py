@@ -128,7 +128,7 @@ def pancancer_cv_summary(job) -> None:
 
     files = {tuple(key): path for key, path in zip(job.params.runs, job.input.metrics)}
     per_fold = crossval.fold_metrics(files)
-    summary = crossval.summarise(per_fold, job.params.folds)
+    summary = crossval.summarise(per_fold, job.params.folds, train_share=job.params.train_share)
     log.info("cross-validation summary:\n%s", summary.round(3).to_string())
     write_table(per_fold, job.output.per_fold)
     write_table(summary, job.output.summary)
