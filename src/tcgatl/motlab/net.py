@@ -155,18 +155,22 @@ def batches(n: int, batch: int, epochs: int, rng: np.random.Generator):
 _GRAPHS = {}
 
 
-def _graphs(depth: int):
+def _graphs(depth: int, frozen: int, nesterov: bool, penalised: bool):
     """The two compiled training loops for a network of ``depth`` dense layers (the hidden
-    layers and the head), built once per process and depth."""
-    if depth in _GRAPHS:
-        return _GRAPHS[depth]
+    layers and the head), built once per process and variant. The variant (``frozen`` hidden
+    layers, Nesterov, L1/L2 penalties) is fixed in the graph rather than fed as tensors: a
+    tiny network's step is dominated by per-op cost, and multiplying by 1 (trainable), adding
+    0 * (...) (no Nesterov) or a zero penalty cost a third of the ops of a step for nothing."""
+    key = (depth, frozen, nesterov, penalised)
+    if key in _GRAPHS:
+        return _GRAPHS[key]
     T = tf()
     f32, i32 = T.float32, T.int32
     pspec = [T.TensorSpec([None, None] if i % 2 == 0 else [None], f32) for i in range(2 * depth)]
     pspec[-2], pspec[-1] = T.TensorSpec([None, 2], f32), T.TensorSpec([2], f32)
     scal = T.TensorSpec([], f32)
-    # trainable (1) or frozen (0) per tensor; l1, l2 penalties on the hidden kernels; nesterov 0/1
-    opts = [T.TensorSpec([2 * depth], f32), scal, scal, scal]
+    opts = [scal, scal]  # l1, l2 penalties on the hidden kernels (read only when penalised)
+    trained = range(2 * frozen, 2 * depth)  # the first ``frozen`` hidden layers get no update
 
     def forward(x, params, rate, seed, step, salt):
         h = x
@@ -184,13 +188,14 @@ def _graphs(depth: int):
             [T.reduce_sum(T.square(w)) for w in hidden]
         )
 
-    def sgd(params, vel, grads, lr, mom, trainable, nesterov):
-        # Keras SGD: v = m v - lr g; w += v, or with Nesterov w += m v - lr g. Frozen tensors
-        # get no gradient.
-        grads = [g * trainable[i] for i, g in enumerate(grads)]
-        vel = [mom * v - lr * g for v, g in zip(vel, grads)]
-        step = [nesterov * (mom * v - lr * g) + (1.0 - nesterov) * v for v, g in zip(vel, grads)]
-        return [p + d for p, d in zip(params, step)], vel
+    def sgd(params, vel, loss, tape, lr, mom):
+        # Keras SGD: v = m v - lr g; w += v, or with Nesterov w += m v - lr g.
+        grads = tape.gradient(loss, [params[i] for i in trained])
+        params, vel = list(params), list(vel)
+        for i, g in zip(trained, grads):
+            vel[i] = mom * vel[i] - lr * g
+            params[i] = params[i] + (mom * vel[i] - lr * g if nesterov else vel[i])
+        return params, vel
 
     def masked_mean(v, m):
         return T.reduce_sum(v * m) / T.maximum(T.reduce_sum(m), 1.0)
@@ -211,7 +216,7 @@ def _graphs(depth: int):
     )
     def fit_ce(x, y, idx, mask, *rest):
         params = list(rest[: 2 * depth])
-        lr, mom, rate, seed, trainable, l1, l2, nesterov = rest[2 * depth :]
+        lr, mom, rate, seed, l1, l2 = rest[2 * depth :]
         vel = [T.zeros_like(p) for p in params]
 
         def body(s, params, vel):
@@ -220,8 +225,10 @@ def _graphs(depth: int):
                 tape.watch(params)
                 _, logits = forward(xb, params, rate, seed, s, 0)
                 ce = T.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=logits)
-                loss = masked_mean(ce, m) + penalty(params, l1, l2)
-            params, vel = sgd(params, vel, tape.gradient(loss, params), lr, mom, trainable, nesterov)
+                loss = masked_mean(ce, m)
+                if penalised:
+                    loss += penalty(params, l1, l2)
+            params, vel = sgd(params, vel, loss, tape, lr, mom)
             return s + 1, params, vel
 
         _, params, _ = T.while_loop(lambda s, p, v: s < T.shape(idx)[0], body, [0, params, vel])
@@ -248,7 +255,7 @@ def _graphs(depth: int):
     )
     def fit_ccsa(xs, ys, xt, yt, ia, ib, mask, *rest):
         params = list(rest[: 2 * depth])
-        lr, mom, rate, alpha, margin, seed, trainable, l1, l2, nesterov = rest[2 * depth :]
+        lr, mom, rate, alpha, margin, seed, l1, l2 = rest[2 * depth :]
         vel = [T.zeros_like(p) for p in params]
 
         def body(s, params, vel):
@@ -267,27 +274,27 @@ def _graphs(depth: int):
                 d = T.sqrt(d2 + 1e-9)
                 contrast = T.where(T.equal(ya, yb), d2, T.square(T.nn.relu(margin - d)))
                 loss = (1.0 - alpha) * masked_mean(ce, m) + alpha * masked_mean(contrast, m)
-                loss += penalty(params, l1, l2)
-            params, vel = sgd(params, vel, tape.gradient(loss, params), lr, mom, trainable, nesterov)
+                if penalised:
+                    loss += penalty(params, l1, l2)
+            params, vel = sgd(params, vel, loss, tape, lr, mom)
             return s + 1, params, vel
 
         _, params, _ = T.while_loop(lambda s, p, v: s < T.shape(ia)[0], body, [0, params, vel])
         return params
 
-    _GRAPHS[depth] = {"fit_ce": fit_ce, "fit_ccsa": fit_ccsa}
-    return _GRAPHS[depth]
+    _GRAPHS[key] = {"fit_ce": fit_ce, "fit_ccsa": fit_ccsa}
+    return _GRAPHS[key]
 
 
-def _options(hp: "Hyper", depth: int, frozen: int = 0) -> list:
-    """The graphs' trailing inputs: trainable flags (the first ``frozen`` hidden layers get
-    none), the penalties and Nesterov."""
+def _variant(hp: "Hyper", depth: int, frozen: int = 0):
+    """The graphs for ``hp`` and ``frozen`` (the first ``frozen`` hidden layers get no update)
+    and their trailing inputs (the penalties)."""
     if not 0 <= frozen < depth:
         raise ValueError(
             f"cannot freeze {frozen} layer(s) of a network with {depth - 1} hidden layer(s): the head must train"
         )
-    trainable = np.ones(2 * depth, np.float32)
-    trainable[: 2 * frozen] = 0.0
-    return [trainable, np.float32(hp.l1), np.float32(hp.l2), np.float32(bool(hp.nesterov))]
+    graphs = _graphs(depth, int(frozen), bool(hp.nesterov), bool(hp.l1 or hp.l2))
+    return graphs, [np.float32(hp.l1), np.float32(hp.l2)]
 
 
 def _params(out) -> Params:
@@ -317,7 +324,8 @@ def fit(
     y = np.asarray(y, np.int32)
     p = init or init_params(x.shape[1], hp.sizes, rng)
     idx, mask = batches(len(y), batch_size or hp.batch_size, hp.epochs if epochs is None else epochs, rng)
-    out = _graphs(p.depth)["fit_ce"](
+    graphs, options = _variant(hp, p.depth, frozen)
+    out = graphs["fit_ce"](
         x,
         y,
         idx,
@@ -327,7 +335,7 @@ def fit(
         np.float32(hp.momentum),
         np.float32(hp.dropout),
         np.int32(_seed32(rng)),
-        *_options(hp, p.depth, frozen),
+        *options,
     )
     return _params(out)
 
@@ -361,7 +369,8 @@ def fit_ccsa(
     p = init_params(xs.shape[1], hp.sizes, rng)
     a, b = ccsa_pairs(ys, yt, per_target, rng)
     idx, mask = batches(len(a), hp.batch_size, hp.epochs, rng)
-    out = _graphs(p.depth)["fit_ccsa"](
+    graphs, options = _variant(hp, p.depth)
+    out = graphs["fit_ccsa"](
         xs,
         ys,
         xt,
@@ -376,7 +385,7 @@ def fit_ccsa(
         np.float32(hp.alpha if alpha is None else alpha),
         np.float32(hp.margin),
         np.int32(_seed32(rng)),
-        *_options(hp, p.depth),
+        *options,
     )
     return _params(out)
 
