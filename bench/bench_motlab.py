@@ -26,6 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from _measure import measure  # the bench folder is on sys.path: it holds the script
 
+from tcgatl.logs import THREAD_VARIABLES
+
 DATA = """
 import numpy as np
 from tcgatl.motlab import net
@@ -172,7 +174,7 @@ def main() -> None:
     # tcgatl.logs.run_step exports as OMP_NUM_THREADS before numpy loads): otherwise OpenBLAS
     # starts a thread per core in each of the two processes, and its spinning doubled the CPU
     # seconds of the omics-weight search (1.55 vs 0.78 s per fold, measured).
-    for var in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+    for var in THREAD_VARIABLES:
         os.environ[var] = "1"
     sizes = {"mrna": args.genes, "mirna": args.mirnas, "methylation": args.cpgs}
     if not args.skip_fold:

@@ -41,6 +41,10 @@ def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
 _terminal: list = []
 
 
+# What caps a job's threads: TensorFlow's pools and OpenBLAS/OpenMP (read when they load).
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+
+
 def run_step(job, module: str, step: str) -> None:
     """What every rule's script does: the rule's log first (stderr too, so that TensorFlow's
     messages at import land there), then the library function ``module.step(job)``, where
@@ -51,7 +55,7 @@ def run_step(job, module: str, step: str) -> None:
     # TensorFlow (and BLAS) otherwise use every core, whatever the rule's ``threads:``: jobs
     # Snakemake runs side by side would oversubscribe the machine or a SLURM allocation.
     threads = str(max(1, int(getattr(job, "threads", 1) or 1)))
-    for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+    for var in THREAD_VARIABLES:
         os.environ.setdefault(var, threads)
     setup(job.log[0])
     getattr(importlib.import_module(module), step)(job)
