@@ -2,6 +2,7 @@
 import copy
 
 from tcgatl import config as tcgatl_config
+from tcgatl import paths
 from tcgatl import report as tcgatl_report  # only .sources is loaded (light)
 from tcgatl.errors import ConfigError
 from tcgatl.inputs import gdc
@@ -64,7 +65,7 @@ MANIFEST = gdc.read_manifest(_manifest_path())
 def raw(name):
     """Path of raw input `name`: the demo file, a local path, or the GDC download target."""
     if config["demo"]["enabled"]:
-        return f"results/demo/raw/{DEMO_FILES[name]}"
+        return paths.demo_raw(DEMO_FILES[name])
     spec = config["inputs"][name]
     if spec["path"]:
         if not os.path.exists(spec["path"]):
@@ -81,7 +82,7 @@ def raw(name):
         return None
     if spec["gdc_id"] not in MANIFEST:
         raise WorkflowError(f"inputs.{name}.gdc_id: {spec['gdc_id']} is not listed in {_manifest_path()}")
-    return f"results/raw/{MANIFEST[spec['gdc_id']].filename}"
+    return paths.download(MANIFEST[spec["gdc_id"]].filename)
 
 
 def raw_inputs(*names):
@@ -94,7 +95,7 @@ TABLE_LAYERS = ["mrna", "mirna", *config["extra_layers"]]
 
 
 # MOTLAB's clinical table: the TCGA-CDR, or an outcomes table of one's own (motlab.group_column).
-MOT_CLINICAL = f"results/clinical/{'outcomes' if MOT['group_column'] else 'cdr'}.parquet"
+MOT_CLINICAL = paths.clinical("outcomes" if MOT["group_column"] else "cdr")
 
 
 def layer_spec(layer):
@@ -123,7 +124,7 @@ def labelling_inputs():
     if config["qc"]["label_source"] == "sheet":
         labels = {"sheet": raw("sample_sheet")}
     else:
-        labels = {"cdr": "results/clinical/cdr.parquet"}
+        labels = {"cdr": paths.clinical("cdr")}
     return labels | raw_inputs("sample_quality")
 
 
@@ -140,63 +141,69 @@ def feature_layers():
     )
 
 
+# The clinical table built from each raw clinical input (rules clinical_table, outcomes_table).
+CLINICAL_TABLE_OF_INPUT = {"clinical": "cdr", "outcomes": "outcomes"}
+
+
 def feature_targets():
     read = tcgatl_config.read_inputs(config)
-    clinical = [f"results/clinical/{n}.parquet" for n in ("cdr", "outcomes") if n.replace("cdr", "clinical") in read]
-    return clinical + [
-        f"results/features/{layer}.{ext}" for layer in feature_layers() for ext in ("parquet", "labels.tsv", "qc.tsv")
-    ]
+    clinical = [paths.clinical(table) for name, table in CLINICAL_TABLE_OF_INPUT.items() if name in read]
+    return clinical + [paths.features(layer, role) for layer in feature_layers() for role in ("matrix", "labels", "qc")]
 
 
-def pancancer_run_dirs():
-    return expand("results/pancancer/{layout}/{backbone}", layout=PC["layouts"], backbone=PC["backbones"])
+def pancancer_runs():
+    """(layout, backbone) of every configured pan-cancer model."""
+    return [(lay, bb) for lay in PC["layouts"] for bb in PC["backbones"]]
+
+
+def cv_partitions():
+    """(repeat, fold, partition prefix) of every cross-validation fold; none without cv_folds."""
+    return [(r, f, paths.cv_fold(r, f)) for r in range(PC["cv_repeats"]) for f in range(PC["cv_folds"])]
 
 
 def pancancer_cv_metrics():
     """((repeat, fold, layout, backbone), metrics.json) of every model on every cross-validation
     fold (pancancer.cv_folds x cv_repeats), the baseline included; none without cv_folds."""
-    folds = [(r, f) for r in range(PC["cv_repeats"]) for f in range(PC["cv_folds"])]
     out = []
-    for r, f in folds:
-        d = f"results/pancancer/cv/r{r}_f{f}"
-        out += [((r, f, lay, bb), f"{d}/{lay}/{bb}/metrics.json") for lay in PC["layouts"] for bb in PC["backbones"]]
-        out.append(((r, f, *BASELINE), f"{d}/baseline/metrics.json"))
+    for r, f, part in cv_partitions():
+        out += [((r, f, lay, bb), paths.evaluation_files(part, lay, bb)["metrics"]) for lay, bb in pancancer_runs()]
+        out.append(((r, f, *BASELINE), paths.baseline_files(part)["metrics"]))
     return out
 
 
 def pancancer_targets():
-    runs = pancancer_run_dirs()
+    runs = pancancer_runs()
     return (
-        [f"{d}/metrics.json" for d in runs]
-        + ["results/pancancer/baseline/metrics.json"]
-        + [f"{d}/ig/top_genes.tsv" for d in runs]
-        + (["results/pancancer/cv/summary.tsv"] if PC["cv_folds"] else [])
-        + [f"{d}/ig/de_agreement.tsv" for d in runs]
+        [paths.evaluation_files(paths.SINGLE, lay, bb)["metrics"] for lay, bb in runs]
+        + [paths.baseline_files()["metrics"]]
+        + [paths.ig_files(lay, bb)["top"] for lay, bb in runs]
+        + ([paths.CV_FILES["summary"]] if PC["cv_folds"] else [])
+        + [paths.ig_files(lay, bb)["de_agreement"] for lay, bb in runs]
     )
 
 
 def motlab_targets():
+    endpoints = [(ep, y) for ep in MOT["endpoints"] for y in MOT["years"]]
     return (
-        ["results/motlab/auroc_summary.tsv", "results/motlab/auroc_by_scheme.png"]
-        + expand("results/motlab/{endpoint}_{years}y/label_counts.tsv", endpoint=MOT["endpoints"], years=MOT["years"])
-        + expand(
-            "results/motlab/{endpoint}_{years}y/{scheme}_{smote}/model/preprocessing.json",
-            endpoint=MOT["endpoints"],
-            years=MOT["years"],
-            scheme=MOT["schemes"],
-            smote=SMOTE_OPTIONS,
-        )
+        [paths.SUMMARY_FILES["table"], paths.SUMMARY_FILES["figure"]]
+        + [paths.label_files(ep, y)["counts"] for ep, y in endpoints]
+        + [
+            paths.final_model(ep, y, scheme, smote, "preprocessing.json")
+            for ep, y in endpoints
+            for scheme in MOT["schemes"]
+            for smote in SMOTE_OPTIONS
+        ]
     )
 
 
 def all_targets():
     analyses = {"pancancer": pancancer_targets, "motlab": motlab_targets}
     chosen = [t for name in config["analyses"] for t in analyses[name]()]
-    return feature_targets() + chosen + ["results/report/index.html"]
+    return feature_targets() + chosen + [f"{paths.REPORT}/{paths.DOCUMENTS['html']}"]
 
 
 # The metrics report (report.smk): its inputs, and its outputs with `snakemake --report` annotations.
-REPORT_SOURCES = tcgatl_report.Sources(config, "results")
+REPORT_SOURCES = tcgatl_report.Sources(config, paths.RESULTS)
 
 
 def report_raw_files():
@@ -217,13 +224,10 @@ def annotated(path, kind, labels=None):
 
 
 def report_outputs():
-    out = {
-        "html": annotated(f"results/report/{tcgatl_report.DOCUMENTS['html']}", "metrics_report"),
-        "markdown": f"results/report/{tcgatl_report.DOCUMENTS['markdown']}",
-        "json": f"results/report/{tcgatl_report.DOCUMENTS['json']}",
-    }
+    documents = {k: f"{paths.REPORT}/{name}" for k, name in paths.DOCUMENTS.items()}
+    out = documents | {"html": annotated(documents["html"], "metrics_report")}
     for i, (rel, kind, labels) in enumerate(tcgatl_report.output_files(REPORT_SOURCES)):
-        path = f"results/report/{rel}"
+        path = f"{paths.REPORT}/{rel}"
         if kind != "copy":
             path = annotated(path, kind, labels or None)
         out[f"file_{i}"] = path

@@ -3,11 +3,11 @@
 
 rule demo_data:
     output:
-        **{name: f"results/demo/raw/{path}" for name, path in DEMO_FILES.items()},
+        **{name: paths.demo_raw(path) for name, path in DEMO_FILES.items()},
     log:
-        "results/logs/demo_data.log",
+        paths.log("demo_data"),
     benchmark:
-        "results/benchmarks/demo_data.tsv"
+        paths.benchmark("demo_data")
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -22,11 +22,11 @@ rule demo_data:
 
 rule download_gdc:
     output:
-        "results/raw/{filename}",
+        paths.download(),
     log:
-        "results/logs/download/{filename}.log",
+        paths.log("download/{filename}"),
     benchmark:
-        "results/benchmarks/download/{filename}.tsv"
+        paths.benchmark("download/{filename}")
     wildcard_constraints:
         filename="|".join(re.escape(e.filename) for e in MANIFEST.values()),
     retries: 2
@@ -47,11 +47,11 @@ rule clinical_table:
     input:
         cdr=raw("clinical"),
     output:
-        "results/clinical/cdr.parquet",
+        paths.clinical("cdr"),
     log:
-        "results/logs/clinical_table.log",
+        paths.log("clinical_table"),
     benchmark:
-        "results/benchmarks/clinical_table.tsv"
+        paths.benchmark("clinical_table")
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -66,11 +66,11 @@ rule outcomes_table:
     input:
         table=lambda wc: raw("outcomes"),
     output:
-        "results/clinical/outcomes.parquet",
+        paths.clinical("outcomes"),
     log:
-        "results/logs/outcomes_table.log",
+        paths.log("outcomes_table"),
     benchmark:
-        "results/benchmarks/outcomes_table.tsv"
+        paths.benchmark("outcomes_table")
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -89,15 +89,11 @@ rule layer_features:
     input:
         unpack(layer_inputs),
     output:
-        matrix="results/features/{layer}.parquet",
-        labels="results/features/{layer}.labels.tsv",
-        samples="results/features/{layer}.samples.tsv",
-        qc="results/features/{layer}.qc.tsv",
-        dropped="results/features/{layer}.dropped_features.tsv",
+        **paths.feature_files(),
     log:
-        "results/logs/features/{layer}.log",
+        paths.log("features/{layer}"),
     benchmark:
-        "results/benchmarks/features/{layer}.tsv"
+        paths.benchmark("features/{layer}")
     wildcard_constraints:
         layer="|".join(TABLE_LAYERS),
     conda:
@@ -117,15 +113,11 @@ rule methylation_features:
     input:
         unpack(lambda wc: {"table": raw("methylation"), **labelling_inputs()}),
     output:
-        matrix="results/features/methylation.parquet",
-        labels="results/features/methylation.labels.tsv",
-        samples="results/features/methylation.samples.tsv",
-        qc="results/features/methylation.qc.tsv",
-        stats="results/features/methylation.cpg_stats.tsv",
+        **paths.feature_files("methylation", ("matrix", "labels", "samples", "qc", "stats")),
     log:
-        "results/logs/features/methylation.log",
+        paths.log("features/methylation"),
     benchmark:
-        "results/benchmarks/features/methylation.tsv"
+        paths.benchmark("features/methylation")
     conda:
         "../../envs/data.yaml"
     threads: 1

@@ -7,31 +7,18 @@ IG_EXPLAIN = {k: v for k, v in IG.items() if k != "de_top_k"}
 
 rule integrated_gradients:
     input:
-        model="results/pancancer/{layout}/{backbone}/model.keras",
-        layout="results/pancancer/{layout}/{backbone}/layout.parquet",
-        scaling="results/pancancer/{layout}/{backbone}/scaling.parquet",
-        meta="results/pancancer/{layout}/{backbone}/checkpoint.json",
-        predictions="results/pancancer/{layout}/{backbone}/predictions.parquet",
-        test="results/pancancer/{layout}/images/test.npy",
-        train="results/pancancer/{layout}/images/train.npy",
-        index="results/pancancer/{layout}/images/index.tsv",
-        matrix=f"results/features/{PC['matrix']}.parquet",
+        **{k: p for k, p in paths.checkpoint_files(paths.SINGLE).items() if k != "history"},
+        **{k: p for k, p in paths.image_files(paths.SINGLE).items() if k != "val"},
+        predictions=paths.evaluation_files(paths.SINGLE)["predictions"],
+        matrix=paths.features(PC["matrix"]),
     output:
-        genes="results/pancancer/{layout}/{backbone}/ig/genes.parquet",
-        genes_tsv="results/pancancer/{layout}/{backbone}/ig/genes.tsv",
-        top="results/pancancer/{layout}/{backbone}/ig/top_genes.tsv",
-        completeness="results/pancancer/{layout}/{backbone}/ig/completeness.tsv",
-        attributions="results/pancancer/{layout}/{backbone}/ig/attributions.npy",
-        grid=annotated(
-            "results/pancancer/{layout}/{backbone}/ig/grid.png",
-            "ig_grid",
-            labels={"layout": "{layout}", "model": "{backbone}"},
-        ),
-        classes=directory("results/pancancer/{layout}/{backbone}/ig/classes"),
+        **{k: p for k, p in paths.ig_files().items() if k not in ("grid", "classes", "de_agreement")},
+        grid=annotated(paths.ig_files()["grid"], "ig_grid", labels={"layout": "{layout}", "model": "{backbone}"}),
+        classes=directory(paths.ig_files()["classes"]),
     log:
-        "results/logs/pancancer/{layout}/{backbone}/ig.log",
+        paths.log("pancancer/{layout}/{backbone}/ig"),
     benchmark:
-        "results/benchmarks/pancancer/{layout}/{backbone}/ig.tsv"
+        paths.benchmark("pancancer/{layout}/{backbone}/ig")
     conda:
         "../../envs/dl.yaml"
     threads: TF_THREADS
@@ -49,15 +36,14 @@ rule integrated_gradients:
 # gene ranking, the same for every checkpoint.
 rule de_ranking:
     input:
-        matrix=f"results/features/{PC['matrix']}.parquet",
-        split="results/pancancer/split.tsv",
+        matrix=paths.features(PC["matrix"]),
+        split=paths.split(),
     output:
-        genes="results/pancancer/de/genes.parquet",
-        top="results/pancancer/de/top_genes.tsv",
+        **paths.DE_FILES,
     log:
-        "results/logs/pancancer/de_ranking.log",
+        paths.log("pancancer/de_ranking"),
     benchmark:
-        "results/benchmarks/pancancer/de_ranking.tsv"
+        paths.benchmark("pancancer/de_ranking")
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -72,14 +58,14 @@ rule de_ranking:
 
 rule ig_de_agreement:
     input:
-        ig="results/pancancer/{layout}/{backbone}/ig/genes.parquet",
-        de="results/pancancer/de/genes.parquet",
+        ig=paths.ig_files()["genes"],
+        de=paths.DE_FILES["genes"],
     output:
-        agreement="results/pancancer/{layout}/{backbone}/ig/de_agreement.tsv",
+        agreement=paths.ig_files()["de_agreement"],
     log:
-        "results/logs/pancancer/{layout}/{backbone}/ig_de_agreement.log",
+        paths.log("pancancer/{layout}/{backbone}/ig_de_agreement"),
     benchmark:
-        "results/benchmarks/pancancer/{layout}/{backbone}/ig_de_agreement.tsv"
+        paths.benchmark("pancancer/{layout}/{backbone}/ig_de_agreement")
     conda:
         "../../envs/data.yaml"
     threads: 1

@@ -1,20 +1,21 @@
 # MOTLAB: multi-omics prognosis, pretrained on EA and adapted to AA patients.
-MOT_LAYERS = expand("results/features/{layer}.parquet", layer=MOT["layers"])
+MOT_LAYERS = [paths.features(layer) for layer in MOT["layers"]]
+# (endpoint, years, scheme) of every cross-validated evaluation.
+MOT_RUNS = [(ep, y, s) for ep in MOT["endpoints"] for y in MOT["years"] for s in MOT["schemes"]]
 
 
 rule motlab_cohort:
     input:
         **raw_inputs("ancestry") if MOT["ancestry_source"] == "eigenstrat" else {},
         layers=MOT_LAYERS,
-        samples=expand("results/features/{layer}.labels.tsv", layer=MOT["layers"]),
-        cdr=MOT_CLINICAL,
+        samples=[paths.features(layer, "labels") for layer in MOT["layers"]],
+        clinical=MOT_CLINICAL,
     output:
-        cohort="results/motlab/cohort.tsv",
-        counts="results/motlab/cohort_counts.tsv",
+        **paths.COHORT_FILES,
     log:
-        "results/logs/motlab/cohort.log",
+        paths.log("motlab/cohort"),
     benchmark:
-        "results/benchmarks/motlab/cohort.tsv"
+        paths.benchmark("motlab/cohort")
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -29,15 +30,14 @@ rule motlab_cohort:
 
 rule motlab_labels:
     input:
-        cohort="results/motlab/cohort.tsv",
-        cdr=MOT_CLINICAL,
+        cohort=paths.COHORT_FILES["cohort"],
+        clinical=MOT_CLINICAL,
     output:
-        labels="results/motlab/{endpoint}_{years}y/labels.tsv",
-        counts="results/motlab/{endpoint}_{years}y/label_counts.tsv",
+        **paths.label_files(),
     log:
-        "results/logs/motlab/{endpoint}_{years}y/labels.log",
+        paths.log("motlab/{endpoint}_{years}y/labels"),
     benchmark:
-        "results/benchmarks/motlab/{endpoint}_{years}y/labels.tsv"
+        paths.benchmark("motlab/{endpoint}_{years}y/labels")
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -52,16 +52,14 @@ rule motlab_labels:
 rule motlab_evaluate:
     input:
         layers=MOT_LAYERS,
-        cohort="results/motlab/cohort.tsv",
-        labels="results/motlab/{endpoint}_{years}y/labels.tsv",
+        cohort=paths.COHORT_FILES["cohort"],
+        labels=paths.label_files()["labels"],
     output:
-        auroc="results/motlab/{endpoint}_{years}y/{scheme}/auroc.tsv",
-        oof="results/motlab/{endpoint}_{years}y/{scheme}/oof_predictions.parquet",
-        weights="results/motlab/{endpoint}_{years}y/{scheme}/omics_weights.tsv",
+        **paths.scheme_files(),
     log:
-        "results/logs/motlab/{endpoint}_{years}y/{scheme}/evaluate.log",
+        paths.log("motlab/{endpoint}_{years}y/{scheme}/evaluate"),
     benchmark:
-        "results/benchmarks/motlab/{endpoint}_{years}y/{scheme}/evaluate.tsv"
+        paths.benchmark("motlab/{endpoint}_{years}y/{scheme}/evaluate")
     conda:
         "../../envs/dl.yaml"
     threads: 1
@@ -80,19 +78,19 @@ rule motlab_evaluate:
 rule motlab_final_model:
     input:
         layers=MOT_LAYERS,
-        cohort="results/motlab/cohort.tsv",
-        labels="results/motlab/{endpoint}_{years}y/labels.tsv",
+        cohort=paths.COHORT_FILES["cohort"],
+        labels=paths.label_files()["labels"],
     output:
-        models=expand(
-            "results/motlab/{{endpoint}}_{{years}}y/{scheme}_{smote}/model/{file}",
-            scheme=MOT["schemes"],
-            smote=SMOTE_OPTIONS,
-            file=["model.keras", "preprocessing.npz", "preprocessing.json"],
-        ),
+        models=[
+            paths.final_model(scheme=scheme, smote=smote, file=file)
+            for scheme in MOT["schemes"]
+            for smote in SMOTE_OPTIONS
+            for file in paths.FINAL_MODEL_FILES
+        ],
     log:
-        "results/logs/motlab/{endpoint}_{years}y/final_models.log",
+        paths.log("motlab/{endpoint}_{years}y/final_models"),
     benchmark:
-        "results/benchmarks/motlab/{endpoint}_{years}y/final_models.tsv"
+        paths.benchmark("motlab/{endpoint}_{years}y/final_models")
     conda:
         "../../envs/dl.yaml"
     threads: 1
@@ -109,29 +107,16 @@ rule motlab_final_model:
 
 rule motlab_summary:
     input:
-        auroc=expand(
-            "results/motlab/{endpoint}_{years}y/{scheme}/auroc.tsv",
-            endpoint=MOT["endpoints"],
-            years=MOT["years"],
-            scheme=MOT["schemes"],
-        ),
-        oof=expand(
-            "results/motlab/{endpoint}_{years}y/{scheme}/oof_predictions.parquet",
-            endpoint=MOT["endpoints"],
-            years=MOT["years"],
-            scheme=MOT["schemes"],
-        ),
+        auroc=[paths.scheme_files(*run)["auroc"] for run in MOT_RUNS],
+        oof=[paths.scheme_files(*run)["oof"] for run in MOT_RUNS],
     output:
-        table="results/motlab/auroc_summary.tsv",
-        parquet="results/motlab/auroc_summary.parquet",
-        per_repeat="results/motlab/auroc_per_repeat.tsv",
-        paired="results/motlab/auroc_paired.tsv",
-        figure=annotated("results/motlab/auroc_by_scheme.png", "motlab_auroc_by_scheme"),
-        roc=annotated("results/motlab/roc_curves.png", "motlab_roc"),
+        **{k: p for k, p in paths.SUMMARY_FILES.items() if k not in ("figure", "roc")},
+        figure=annotated(paths.SUMMARY_FILES["figure"], "motlab_auroc_by_scheme"),
+        roc=annotated(paths.SUMMARY_FILES["roc"], "motlab_roc"),
     log:
-        "results/logs/motlab/summary.log",
+        paths.log("motlab/summary"),
     benchmark:
-        "results/benchmarks/motlab/summary.tsv"
+        paths.benchmark("motlab/summary")
     conda:
         "../../envs/dl.yaml"
     threads: 1

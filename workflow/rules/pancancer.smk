@@ -1,17 +1,18 @@
 # Pan-cancer tumour-type classification: split -> gene layouts -> image tensors ->
 # fine-tuned ImageNet backbones -> metrics, beside a logistic-regression baseline.
+# Every output path comes from tcgatl.paths.
 
 
 rule pancancer_split:
     input:
-        labels=f"results/features/{PC['matrix']}.labels.tsv",
+        labels=paths.features(PC["matrix"], "labels"),
     output:
-        split="results/pancancer/split.tsv",
-        dropped="results/pancancer/split_dropped_classes.tsv",
+        split=paths.split(),
+        dropped=paths.split_dropped(),
     log:
-        "results/logs/pancancer/split.log",
+        paths.log("pancancer/split"),
     benchmark:
-        "results/benchmarks/pancancer/split.tsv"
+        paths.benchmark("pancancer/split")
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -27,164 +28,151 @@ rule pancancer_split:
         "../scripts/pancancer_split.py"
 
 
-rule gene_layout:
-    input:
-        matrix=f"results/features/{PC['matrix']}.parquet",
-        split="results/pancancer/split.tsv",
-    output:
-        layout="results/pancancer/{layout}/layout.parquet",
-        scaling="results/pancancer/{layout}/scaling.parquet",
-    log:
-        "results/logs/pancancer/{layout}/layout.log",
-    benchmark:
-        "results/benchmarks/pancancer/{layout}/layout.tsv"
-    conda:
-        "../../envs/data.yaml"
-    threads: 2
-    resources:
-        mem_mb=8000,
-        runtime=60,
-    params:
-        seed=config["seed"],
-        scaling=PC["scaling"],
-        # The similarity keys only for the similarity layout: changing them reruns nothing else.
-        method=lambda w: PC["similarity_method"] if w.layout == "similarity" else None,
-        assignment=lambda w: PC["similarity_assignment"] if w.layout == "similarity" else None,
-        grid=lambda w: PC["grid_size"] if w.layout == "similarity" else None,
-    script:
-        "../scripts/gene_layout.py"
+# The models are built once on the single split and, with pancancer.cv_folds, on every
+# cross-validation fold: each fold is a split of its own, and every model is rebuilt on it
+# (layouts and scaling refitted on the fold's training part) under
+# results/pancancer/cv/r<repeat>_f<fold>/ (the partition prefix). The same rules serve both, the
+# fold's named cv_<rule>. Fold images are temporary: at TCGA size each fold's tensors are ~1 GB
+# per layout. IG stays on the single split's models.
+for part, rule_prefix in ((paths.SINGLE, ""), (paths.CV_FOLD, "cv_")):
+    fold_temp = temp if part else str
+
+    rule:
+        name:
+            f"{rule_prefix}gene_layout"
+        input:
+            matrix=paths.features(PC["matrix"]),
+            split=paths.split(part),
+        output:
+            **paths.layout_files(part),
+        log:
+            paths.log(paths.pancancer_step(part, "{layout}/layout")),
+        benchmark:
+            paths.benchmark(paths.pancancer_step(part, "{layout}/layout"))
+        conda:
+            "../../envs/data.yaml"
+        threads: 2
+        resources:
+            mem_mb=8000,
+            runtime=60,
+        params:
+            seed=config["seed"],
+            scaling=PC["scaling"],
+            # The similarity keys only for the similarity layout: changing them reruns nothing else.
+            method=lambda w: PC["similarity_method"] if w.layout == "similarity" else None,
+            assignment=lambda w: PC["similarity_assignment"] if w.layout == "similarity" else None,
+            grid=lambda w: PC["grid_size"] if w.layout == "similarity" else None,
+        script:
+            "../scripts/gene_layout.py"
+
+    rule:
+        name:
+            f"{rule_prefix}gene_images"
+        input:
+            **paths.layout_files(part),
+            matrix=paths.features(PC["matrix"]),
+            split=paths.split(part),
+        output:
+            **{k: p if k == "index" else fold_temp(p) for k, p in paths.image_files(part).items()},
+        log:
+            paths.log(paths.pancancer_step(part, "{layout}/images")),
+        benchmark:
+            paths.benchmark(paths.pancancer_step(part, "{layout}/images"))
+        conda:
+            "../../envs/data.yaml"
+        threads: 1
+        resources:
+            mem_mb=8000,
+            runtime=30,
+        script:
+            "../scripts/gene_images.py"
+
+    rule:
+        name:
+            f"{rule_prefix}train_backbone"
+        input:
+            **{k: p for k, p in paths.image_files(part).items() if k != "test"},
+            **paths.layout_files(part),
+        output:
+            # The checkpoint: the model plus the layout and scaling it needs (tcgatl-classify).
+            **paths.checkpoint_files(part),
+        log:
+            paths.log(paths.pancancer_step(part, "{layout}/{backbone}/train")),
+        benchmark:
+            paths.benchmark(paths.pancancer_step(part, "{layout}/{backbone}/train"))
+        conda:
+            "../../envs/dl.yaml"
+        threads: TF_THREADS
+        resources:
+            mem_mb=16000,
+            runtime=720,
+            gpu=GPU,
+        params:
+            seed=config["seed"],
+            cfg=PC_TRAIN,
+            features=layer_spec(PC["matrix"])["features"],
+        script:
+            "../scripts/train_backbone.py"
+
+    rule:
+        name:
+            f"{rule_prefix}evaluate_backbone"
+        input:
+            **{k: p for k, p in paths.checkpoint_files(part).items() if k != "history"},
+            **{k: p for k, p in paths.image_files(part).items() if k in ("test", "index")},
+        output:
+            **paths.evaluation_files(part),
+        log:
+            paths.log(paths.pancancer_step(part, "{layout}/{backbone}/evaluate")),
+        benchmark:
+            paths.benchmark(paths.pancancer_step(part, "{layout}/{backbone}/evaluate"))
+        conda:
+            "../../envs/dl.yaml"
+        threads: TF_THREADS
+        resources:
+            mem_mb=8000,
+            runtime=60,
+            gpu=GPU,
+        params:
+            seed=config["seed"],
+            bootstrap=PC["bootstrap"],
+        script:
+            "../scripts/evaluate_backbone.py"
+
+    rule:
+        name:
+            f"{rule_prefix}baseline_logreg"
+        input:
+            matrix=paths.features(PC["matrix"]),
+            split=paths.split(part),
+        output:
+            **paths.baseline_files(part),
+        log:
+            paths.log(paths.pancancer_step(part, "baseline")),
+        benchmark:
+            paths.benchmark(paths.pancancer_step(part, "baseline"))
+        conda:
+            "../../envs/data.yaml"
+        threads: 2
+        resources:
+            mem_mb=8000,
+            runtime=60,
+        params:
+            seed=config["seed"],
+            bootstrap=PC["bootstrap"],
+        script:
+            "../scripts/baseline_logreg.py"
 
 
-rule gene_images:
-    input:
-        matrix=f"results/features/{PC['matrix']}.parquet",
-        split="results/pancancer/split.tsv",
-        layout="results/pancancer/{layout}/layout.parquet",
-        scaling="results/pancancer/{layout}/scaling.parquet",
-    output:
-        train="results/pancancer/{layout}/images/train.npy",
-        val="results/pancancer/{layout}/images/val.npy",
-        test="results/pancancer/{layout}/images/test.npy",
-        index="results/pancancer/{layout}/images/index.tsv",
-    log:
-        "results/logs/pancancer/{layout}/images.log",
-    benchmark:
-        "results/benchmarks/pancancer/{layout}/images.tsv"
-    conda:
-        "../../envs/data.yaml"
-    threads: 1
-    resources:
-        mem_mb=8000,
-        runtime=30,
-    script:
-        "../scripts/gene_images.py"
-
-
-rule train_backbone:
-    input:
-        train="results/pancancer/{layout}/images/train.npy",
-        val="results/pancancer/{layout}/images/val.npy",
-        index="results/pancancer/{layout}/images/index.tsv",
-        layout="results/pancancer/{layout}/layout.parquet",
-        scaling="results/pancancer/{layout}/scaling.parquet",
-    output:
-        # The checkpoint: the model plus the layout and scaling it needs (tcgatl-classify).
-        model="results/pancancer/{layout}/{backbone}/model.keras",
-        layout="results/pancancer/{layout}/{backbone}/layout.parquet",
-        scaling="results/pancancer/{layout}/{backbone}/scaling.parquet",
-        meta="results/pancancer/{layout}/{backbone}/checkpoint.json",
-        history="results/pancancer/{layout}/{backbone}/history.tsv",
-    log:
-        "results/logs/pancancer/{layout}/{backbone}/train.log",
-    benchmark:
-        "results/benchmarks/pancancer/{layout}/{backbone}/train.tsv"
-    conda:
-        "../../envs/dl.yaml"
-    threads: TF_THREADS
-    resources:
-        mem_mb=16000,
-        runtime=720,
-        gpu=GPU,
-    params:
-        seed=config["seed"],
-        cfg=PC_TRAIN,
-        features=layer_spec(PC["matrix"])["features"],
-    script:
-        "../scripts/train_backbone.py"
-
-
-rule evaluate_backbone:
-    input:
-        model="results/pancancer/{layout}/{backbone}/model.keras",
-        layout="results/pancancer/{layout}/{backbone}/layout.parquet",
-        scaling="results/pancancer/{layout}/{backbone}/scaling.parquet",
-        meta="results/pancancer/{layout}/{backbone}/checkpoint.json",
-        test="results/pancancer/{layout}/images/test.npy",
-        index="results/pancancer/{layout}/images/index.tsv",
-    output:
-        metrics="results/pancancer/{layout}/{backbone}/metrics.json",
-        table="results/pancancer/{layout}/{backbone}/metrics.tsv",
-        per_class="results/pancancer/{layout}/{backbone}/per_class.tsv",
-        confusion="results/pancancer/{layout}/{backbone}/confusion.tsv",
-        predictions="results/pancancer/{layout}/{backbone}/predictions.parquet",
-    log:
-        "results/logs/pancancer/{layout}/{backbone}/evaluate.log",
-    benchmark:
-        "results/benchmarks/pancancer/{layout}/{backbone}/evaluate.tsv"
-    conda:
-        "../../envs/dl.yaml"
-    threads: TF_THREADS
-    resources:
-        mem_mb=8000,
-        runtime=60,
-        gpu=GPU,
-    params:
-        seed=config["seed"],
-        bootstrap=PC["bootstrap"],
-    script:
-        "../scripts/evaluate_backbone.py"
-
-
-rule baseline_logreg:
-    input:
-        matrix=f"results/features/{PC['matrix']}.parquet",
-        split="results/pancancer/split.tsv",
-    output:
-        metrics="results/pancancer/baseline/metrics.json",
-        table="results/pancancer/baseline/metrics.tsv",
-        per_class="results/pancancer/baseline/per_class.tsv",
-        confusion="results/pancancer/baseline/confusion.tsv",
-        predictions="results/pancancer/baseline/predictions.parquet",
-    log:
-        "results/logs/pancancer/baseline.log",
-    benchmark:
-        "results/benchmarks/pancancer/baseline.tsv"
-    conda:
-        "../../envs/data.yaml"
-    threads: 2
-    resources:
-        mem_mb=8000,
-        runtime=60,
-    params:
-        seed=config["seed"],
-        bootstrap=PC["bootstrap"],
-    script:
-        "../scripts/baseline_logreg.py"
-
-
-# Cross-validation (pancancer.cv_folds > 0): each fold is a split of its own, and every model
-# above is rebuilt on it (layouts and scaling refitted on the fold's training part) under
-# results/pancancer/cv/r<repeat>_f<fold>/. Fold images are temporary: at TCGA size each fold's
-# tensors are ~1 GB per layout. IG stays on the single split's models.
 rule pancancer_cv_folds:
     input:
-        split="results/pancancer/split.tsv",
+        split=paths.split(),
     output:
-        folds="results/pancancer/cv/folds.tsv",
+        folds=paths.CV_FILES["folds"],
     log:
-        "results/logs/pancancer/cv/folds.log",
+        paths.log("pancancer/cv/folds"),
     benchmark:
-        "results/benchmarks/pancancer/cv/folds.tsv"
+        paths.benchmark("pancancer/cv/folds")
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -201,13 +189,13 @@ rule pancancer_cv_folds:
 
 rule pancancer_fold_split:
     input:
-        folds="results/pancancer/cv/folds.tsv",
+        folds=paths.CV_FILES["folds"],
     output:
-        split="results/pancancer/cv/r{repeat}_f{fold}/split.tsv",
+        split=paths.split(paths.CV_FOLD),
     log:
-        "results/logs/pancancer/cv/r{repeat}_f{fold}/split.log",
+        paths.log(paths.pancancer_step(paths.CV_FOLD, "split")),
     benchmark:
-        "results/benchmarks/pancancer/cv/r{repeat}_f{fold}/split.tsv"
+        paths.benchmark(paths.pancancer_step(paths.CV_FOLD, "split"))
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -222,101 +210,16 @@ rule pancancer_fold_split:
         "../scripts/pancancer_fold_split.py"
 
 
-use rule gene_layout as cv_gene_layout with:
-    input:
-        matrix=f"results/features/{PC['matrix']}.parquet",
-        split="results/pancancer/cv/r{repeat}_f{fold}/split.tsv",
-    output:
-        layout="results/pancancer/cv/r{repeat}_f{fold}/{layout}/layout.parquet",
-        scaling="results/pancancer/cv/r{repeat}_f{fold}/{layout}/scaling.parquet",
-    log:
-        "results/logs/pancancer/cv/r{repeat}_f{fold}/{layout}/layout.log",
-    benchmark:
-        "results/benchmarks/pancancer/cv/r{repeat}_f{fold}/{layout}/layout.tsv"
-
-
-use rule gene_images as cv_gene_images with:
-    input:
-        matrix=f"results/features/{PC['matrix']}.parquet",
-        split="results/pancancer/cv/r{repeat}_f{fold}/split.tsv",
-        layout="results/pancancer/cv/r{repeat}_f{fold}/{layout}/layout.parquet",
-        scaling="results/pancancer/cv/r{repeat}_f{fold}/{layout}/scaling.parquet",
-    output:
-        train=temp("results/pancancer/cv/r{repeat}_f{fold}/{layout}/images/train.npy"),
-        val=temp("results/pancancer/cv/r{repeat}_f{fold}/{layout}/images/val.npy"),
-        test=temp("results/pancancer/cv/r{repeat}_f{fold}/{layout}/images/test.npy"),
-        index="results/pancancer/cv/r{repeat}_f{fold}/{layout}/images/index.tsv",
-    log:
-        "results/logs/pancancer/cv/r{repeat}_f{fold}/{layout}/images.log",
-    benchmark:
-        "results/benchmarks/pancancer/cv/r{repeat}_f{fold}/{layout}/images.tsv"
-
-
-use rule train_backbone as cv_train_backbone with:
-    input:
-        train="results/pancancer/cv/r{repeat}_f{fold}/{layout}/images/train.npy",
-        val="results/pancancer/cv/r{repeat}_f{fold}/{layout}/images/val.npy",
-        index="results/pancancer/cv/r{repeat}_f{fold}/{layout}/images/index.tsv",
-        layout="results/pancancer/cv/r{repeat}_f{fold}/{layout}/layout.parquet",
-        scaling="results/pancancer/cv/r{repeat}_f{fold}/{layout}/scaling.parquet",
-    output:
-        model="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/model.keras",
-        layout="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/layout.parquet",
-        scaling="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/scaling.parquet",
-        meta="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/checkpoint.json",
-        history="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/history.tsv",
-    log:
-        "results/logs/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/train.log",
-    benchmark:
-        "results/benchmarks/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/train.tsv"
-
-
-use rule evaluate_backbone as cv_evaluate_backbone with:
-    input:
-        model="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/model.keras",
-        layout="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/layout.parquet",
-        scaling="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/scaling.parquet",
-        meta="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/checkpoint.json",
-        test="results/pancancer/cv/r{repeat}_f{fold}/{layout}/images/test.npy",
-        index="results/pancancer/cv/r{repeat}_f{fold}/{layout}/images/index.tsv",
-    output:
-        metrics="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/metrics.json",
-        table="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/metrics.tsv",
-        per_class="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/per_class.tsv",
-        confusion="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/confusion.tsv",
-        predictions="results/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/predictions.parquet",
-    log:
-        "results/logs/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/evaluate.log",
-    benchmark:
-        "results/benchmarks/pancancer/cv/r{repeat}_f{fold}/{layout}/{backbone}/evaluate.tsv"
-
-
-use rule baseline_logreg as cv_baseline_logreg with:
-    input:
-        matrix=f"results/features/{PC['matrix']}.parquet",
-        split="results/pancancer/cv/r{repeat}_f{fold}/split.tsv",
-    output:
-        metrics="results/pancancer/cv/r{repeat}_f{fold}/baseline/metrics.json",
-        table="results/pancancer/cv/r{repeat}_f{fold}/baseline/metrics.tsv",
-        per_class="results/pancancer/cv/r{repeat}_f{fold}/baseline/per_class.tsv",
-        confusion="results/pancancer/cv/r{repeat}_f{fold}/baseline/confusion.tsv",
-        predictions="results/pancancer/cv/r{repeat}_f{fold}/baseline/predictions.parquet",
-    log:
-        "results/logs/pancancer/cv/r{repeat}_f{fold}/baseline.log",
-    benchmark:
-        "results/benchmarks/pancancer/cv/r{repeat}_f{fold}/baseline.tsv"
-
-
 rule pancancer_cv_summary:
     input:
         metrics=[path for _, path in pancancer_cv_metrics()],
     output:
-        per_fold="results/pancancer/cv/metrics_per_fold.tsv",
-        summary="results/pancancer/cv/summary.tsv",
+        per_fold=paths.CV_FILES["per_fold"],
+        summary=paths.CV_FILES["summary"],
     log:
-        "results/logs/pancancer/cv/summary.log",
+        paths.log("pancancer/cv/summary"),
     benchmark:
-        "results/benchmarks/pancancer/cv/summary.tsv"
+        paths.benchmark("pancancer/cv/summary")
     conda:
         "../../envs/data.yaml"
     threads: 1

@@ -8,9 +8,9 @@ rule metrics_report:
     output:
         **report_outputs(),
     log:
-        "results/logs/report.log",
+        paths.log("report"),
     benchmark:
-        "results/benchmarks/report.tsv"
+        paths.benchmark("report")
     conda:
         "../../envs/report.yaml"
     threads: 1

@@ -48,7 +48,7 @@ def ancestry_from_eigenstrat(calls: pd.DataFrame) -> pd.Series:
 
 def build_cohort(
     layers: dict[str, pd.DataFrame],
-    cdr: pd.DataFrame,
+    clinical: pd.DataFrame,
     cancer_type: str | None = "BRCA",
     ancestry: pd.Series | None = None,
     sources: dict[str, str] | None = None,
@@ -56,19 +56,19 @@ def build_cohort(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cohort table (patient, ancestry, one barcode column per layer) and exclusion counts.
 
-    ``layers`` maps layer name -> samples x features matrix (index barcode); ``cdr`` is indexed
-    by patient with ``type`` and ``race``; ``ancestry`` (index patient, values EA/AA/NaN)
+    ``layers`` maps layer name -> samples x features matrix (index barcode); ``clinical`` (the CDR,
+    or an outcomes table of one's own) is indexed by patient with ``type`` and ``race``; ``ancestry`` (index patient, values EA/AA/NaN)
     overrides the CDR race when given (EIGENSTRAT calls, or an outcomes table's groups with
     ``cancer_type`` None); ``sample_patients`` maps layer -> {sample: patient} for non-TCGA ids.
     """
     sources = sources or {}
     if not layers:
         raise ValueError("no omics layers given")
-    anc = ancestry_from_race(cdr) if ancestry is None else ancestry.reindex(cdr.index)
+    anc = ancestry_from_race(clinical) if ancestry is None else ancestry.reindex(clinical.index)
     # cancer_type None: an outcomes table of one's own is the cohort (motlab.group_column).
-    in_type = cdr.index if cancer_type is None else cdr.index[cdr["type"] == cancer_type]
+    in_type = clinical.index if cancer_type is None else clinical.index[clinical["type"] == cancer_type]
     if len(in_type) == 0:
-        raise InputError(sources.get("cdr"), f"no patient of type {cancer_type!r} in the CDR")
+        raise InputError(sources.get("clinical"), f"no patient of type {cancer_type!r} in the CDR")
     steps = [("cdr_type" if cancer_type else "outcomes_table", len(in_type))]
     patients = pd.Index(in_type)
     per_layer = {}
@@ -83,7 +83,8 @@ def build_cohort(
     keep = patients[a.notna().to_numpy()]
     if len(keep) == 0:
         raise InputError(
-            sources.get("cdr"), f"no {cancer_type} patient with EA/AA ancestry is present in every layer {list(layers)}"
+            sources.get("clinical"),
+            f"no {cancer_type} patient with EA/AA ancestry is present in every layer {list(layers)}",
         )
     cohort = pd.DataFrame({"patient": keep, "ancestry": a.loc[keep].to_numpy()})
     for name, kept in per_layer.items():

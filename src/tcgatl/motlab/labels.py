@@ -15,21 +15,21 @@ POOR, GOOD = 1, 0
 STATUSES = ["poor_outcome", "good_outcome", "censored_before_threshold", "endpoint_missing"]
 
 
-def endpoint_labels(cdr: pd.DataFrame, endpoint: str, years: float) -> pd.DataFrame:
-    """Per patient of ``cdr``: ``event``, ``time`` (days), ``status`` and ``label`` (1/0/NA).
+def endpoint_labels(clinical: pd.DataFrame, endpoint: str, years: float) -> pd.DataFrame:
+    """Per patient of ``clinical`` (the CDR or an outcomes table): ``event``, ``time`` (days), ``status`` and ``label`` (1/0/NA).
 
     - event (1) at or before ``years`` -> 1 (poor outcome);
     - followed beyond ``years`` (event or not, time > threshold) -> 0 (event-free beyond);
     - censored (0) at or before ``years`` -> excluded (``censored_before_threshold``);
     - endpoint or time missing -> excluded (``endpoint_missing``).
     """
-    if endpoint not in cdr.columns:
+    if endpoint not in clinical.columns:
         raise KeyError(f"endpoint {endpoint!r} (and {endpoint}.time) not in the clinical table")
-    if f"{endpoint}.time" not in cdr.columns:  # a ready label (an outcomes table of one's own)
-        return ready_labels(cdr, endpoint)
+    if f"{endpoint}.time" not in clinical.columns:  # a ready label (an outcomes table of one's own)
+        return ready_labels(clinical, endpoint)
     threshold = years * YEAR_DAYS
-    event = pd.to_numeric(cdr[endpoint], errors="coerce").to_numpy(dtype=float)
-    time = pd.to_numeric(cdr[f"{endpoint}.time"], errors="coerce").to_numpy(dtype=float)
+    event = pd.to_numeric(clinical[endpoint], errors="coerce").to_numpy(dtype=float)
+    time = pd.to_numeric(clinical[f"{endpoint}.time"], errors="coerce").to_numpy(dtype=float)
     missing = np.isnan(event) | np.isnan(time)
     within = ~missing & (time <= threshold)
     status = np.select(
@@ -39,7 +39,7 @@ def endpoint_labels(cdr: pd.DataFrame, endpoint: str, years: float) -> pd.DataFr
     )
     label = pd.array(np.where(status == "poor_outcome", POOR, GOOD), dtype="Int64")
     label[~np.isin(status, ["poor_outcome", "good_outcome"])] = pd.NA
-    return pd.DataFrame({"event": event, "time": time, "status": status, "label": label}, index=cdr.index)
+    return pd.DataFrame({"event": event, "time": time, "status": status, "label": label}, index=clinical.index)
 
 
 def ready_labels(table: pd.DataFrame, endpoint: str) -> pd.DataFrame:
@@ -57,9 +57,9 @@ def ready_labels(table: pd.DataFrame, endpoint: str) -> pd.DataFrame:
     )
 
 
-def cohort_labels(cohort: pd.DataFrame, cdr: pd.DataFrame, endpoint: str, years: float) -> pd.DataFrame:
+def cohort_labels(cohort: pd.DataFrame, clinical: pd.DataFrame, endpoint: str, years: float) -> pd.DataFrame:
     """Labels of the cohort's patients (patient, ancestry, event, time, status, label)."""
-    lab = endpoint_labels(cdr.reindex(cohort["patient"]), endpoint, years)
+    lab = endpoint_labels(clinical.reindex(cohort["patient"]), endpoint, years)
     out = cohort[["patient", "ancestry"]].reset_index(drop=True)
     return pd.concat([out, lab.reset_index(drop=True)], axis=1)
 

@@ -21,7 +21,7 @@ def motlab_cohort(job) -> None:
     cfg = job.params.cfg
     paths = dict(zip(cfg["layers"], job.input.layers))
     layers = {name: read_matrix(path) for name, path in paths.items()}
-    table = pd.read_parquet(job.input.cdr)
+    table = pd.read_parquet(job.input.clinical)
     ancestry, cancer_type, patients = None, cfg["cancer_type"], None
     if cfg["group_column"]:  # an outcomes table of one's own: its groups are the domains
         ancestry, cancer_type = table["ancestry"], None
@@ -30,7 +30,12 @@ def motlab_cohort(job) -> None:
     elif cfg["ancestry_source"] == "eigenstrat":
         ancestry = cohort.ancestry_from_eigenstrat(clinical.read_ancestry(job.input.ancestry, cfg["cancer_type"]))
     table, counts = cohort.build_cohort(
-        layers, table, cancer_type, ancestry, sources={**paths, "cdr": job.input.cdr}, sample_patients=patients
+        layers,
+        table,
+        cancer_type,
+        ancestry,
+        sources={**paths, "clinical": job.input.clinical},
+        sample_patients=patients,
     )
     write_table(counts, job.output.counts)
     write_table(table, job.output.cohort)
@@ -44,7 +49,9 @@ def motlab_labels(job) -> None:
     from . import cohort, labels
 
     endpoint, years = job.wildcards.endpoint, int(job.wildcards.years)
-    table = labels.cohort_labels(cohort.read_cohort(job.input.cohort), pd.read_parquet(job.input.cdr), endpoint, years)
+    table = labels.cohort_labels(
+        cohort.read_cohort(job.input.cohort), pd.read_parquet(job.input.clinical), endpoint, years
+    )
     counts = labels.label_counts(table)
     log.info("%s within %d years:\n%s", endpoint, years, counts.to_string(index=False))
     write_table(counts, job.output.counts)

@@ -20,7 +20,7 @@ from ..pancancer.layouts import gene_mask, read_layout
 from ..plots import save_figure
 from . import figures, provenance, tables
 from .document import Code, Details, Document, Figure, Section, Table, Text, to_html, to_markdown
-from .sources import DOCUMENTS, SMOTE_OPTIONS, Sources
+from .sources import DOCUMENTS, SMOTE_OPTIONS, Sources, output_files
 from .sources import slug as _slug
 
 
@@ -33,23 +33,33 @@ def _fmt(x, digits=3) -> str:
 
 
 class _Writer:
-    """Writes figures and tables under the report folder and remembers what it wrote."""
+    """Writes figures and tables under the report folder and remembers what it wrote. It
+    writes only the files :func:`.sources.output_files` declares (tcgatl.paths.REPORT_FILES),
+    so the rule's outputs and what the report writes cannot drift apart."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, declared):
         self.out = out
+        self.declared = set(declared)
         self.data: dict = {}
 
+    def path(self, rel: str) -> Path:
+        if rel not in self.declared:
+            raise ValueError(
+                f"the report writes {rel}, which tcgatl.paths.REPORT_FILES does not declare for this configuration"
+            )
+        return self.out / rel
+
     def figure(self, fig, rel: str, caption: str) -> Figure:
-        save_figure(fig, self.out / rel)
+        save_figure(fig, self.path(rel))
         return Figure(Path(rel), caption)
 
     def copy(self, src, rel: str, caption: str) -> Figure:
-        with atomic_path(self.out / rel) as tmp:
+        with atomic_path(self.path(rel)) as tmp:
             shutil.copyfile(src, tmp)
         return Figure(Path(rel), caption)
 
     def table(self, df: pd.DataFrame, name: str, caption: str, display: pd.DataFrame | None = None) -> Table:
-        write_table(df, self.out / "tables" / name)
+        write_table(df, self.path(f"tables/{name}"))
         self.data[name.removesuffix(".tsv")] = _records(df)
         return Table(df if display is None else display, caption, name)
 
@@ -80,7 +90,7 @@ def _demo_section(src: Sources, w: _Writer) -> Section:
     baseline = tables.read_json(src.baseline_file("metrics"))["metrics"]["accuracy"]
     observed = [f"logistic-regression baseline accuracy {_fmt(baseline)}"]
     summary = tables.read_tsv(
-        src.motlab / "auroc_summary.tsv", ["endpoint", "years", "scheme", "smote", "population", "mean_auroc"]
+        src.motlab_file("table"), ["endpoint", "years", "scheme", "smote", "population", "mean_auroc"]
     )
     for (ep, yrs), sub in summary[summary["smote"] == "nosmote"].groupby(["endpoint", "years"], sort=False):
         aa = sub[sub["population"] == "AA"]
@@ -106,11 +116,11 @@ def _demo_section(src: Sources, w: _Writer) -> Section:
 
 def _data_section(src: Sources, w: _Writer) -> Section:
     pc = src.config["pancancer"]
-    samples = tables.read_tsv(src.feature_file("samples.tsv"), ["label", "status"])
-    qc = tables.read_tsv(src.feature_file("qc.tsv"), ["status", "samples"])
-    dropped = tables.read_tsv(src.feature_file("dropped_features.tsv"), ["feature", "reason"])
-    split = tables.read_tsv(src.pancancer / "split.tsv", ["label", "split"])
-    small = tables.read_tsv(src.pancancer / "split_dropped_classes.tsv", ["label"])
+    samples = tables.read_tsv(src.feature_file("samples"), ["label", "status"])
+    qc = tables.read_tsv(src.feature_file("qc"), ["status", "samples"])
+    dropped = tables.read_tsv(src.feature_file("dropped"), ["feature", "reason"])
+    split = tables.read_tsv(src.split_files["split"], ["label", "split"])
+    small = tables.read_tsv(src.split_files["dropped"], ["label"])
     per_type = tables.samples_per_type(samples, split)
     used = per_type[per_type["in_classifier"]]
     typed = per_type[(per_type["kept_after_qc"] > 0) & (per_type["tumour_type"] != "(no label)")]
@@ -464,7 +474,7 @@ def _ig_de_section(src: Sources, w: _Writer, top_n: int) -> Section:
 def _motlab_section(src: Sources, w: _Writer) -> Section:
     mot = src.config["motlab"]
     summary = tables.read_tsv(
-        src.motlab / "auroc_summary.tsv",
+        src.motlab_file("table"),
         ["endpoint", "years", "scheme", "smote", "population", "mean_auroc", "ci95_low", "ci95_high", "repeats"],
     )
     auroc = tables.motlab_auroc(summary)
@@ -492,7 +502,7 @@ def _motlab_section(src: Sources, w: _Writer) -> Section:
         w.table(auroc, "motlab_auroc.tsv", "AUROC by endpoint, years, scheme and SMOTE option.", display=shown)
     )
     comparisons = tables.read_tsv(
-        src.motlab / "auroc_paired.tsv",
+        src.motlab_file("paired"),
         [
             "endpoint",
             "years",
@@ -517,14 +527,14 @@ def _motlab_section(src: Sources, w: _Writer) -> Section:
     )
     blocks.append(
         w.copy(
-            src.motlab / "auroc_by_scheme.png",
+            src.motlab_file("figure"),
             "figures/motlab_auroc_by_scheme.png",
             "Mean AUROC with 95% CI per scheme and SMOTE option (AA; EA for mixture).",
         )
     )
     blocks.append(
         w.copy(
-            src.motlab / "roc_curves.png",
+            src.motlab_file("roc"),
             "figures/motlab_roc_curves.png",
             "ROC curves of the pooled out-of-fold AA predictions (first repeat); AUROC in the legend.",
         )
@@ -536,7 +546,7 @@ def _motlab_section(src: Sources, w: _Writer) -> Section:
                 final[(ep, yrs, scheme, sm)] = tables.read_json(src.final_model_json(ep, yrs, scheme, sm))
     folds = pd.concat(
         [
-            tables.read_tsv(src.endpoint_dir(ep, yrs) / s / "omics_weights.tsv", ["endpoint", "years", "scheme"])
+            tables.read_tsv(src.omics_weights(ep, yrs, s), ["endpoint", "years", "scheme"])
             for ep, yrs in src.endpoints
             for s in mot["schemes"]
         ],
@@ -554,9 +564,7 @@ def _motlab_section(src: Sources, w: _Writer) -> Section:
     )
     counts = pd.concat(
         [
-            tables.read_tsv(src.endpoint_dir(ep, yrs) / "label_counts.tsv", ["ancestry", "status"]).assign(
-                endpoint=ep, years=yrs
-            )
+            tables.read_tsv(src.label_counts(ep, yrs), ["ancestry", "status"]).assign(endpoint=ep, years=yrs)
             for ep, yrs in src.endpoints
         ],
         ignore_index=True,
@@ -570,7 +578,7 @@ def _motlab_section(src: Sources, w: _Writer) -> Section:
     )
     blocks.append(
         w.table(
-            tables.read_tsv(src.motlab / "cohort_counts.tsv", ["step", "patients"]),
+            tables.read_tsv(src.motlab_file("counts"), ["step", "patients"]),
             "motlab_cohort.tsv",
             "Cohort selection: patients left after each step.",
         )
@@ -597,7 +605,7 @@ def _provenance_section(w: _Writer, config: dict, raw_files: dict, manifest_md5:
         )
     )
     text = yaml.safe_dump(config, sort_keys=False, default_flow_style=None)
-    with atomic_path(w.out / "config.yaml") as tmp:
+    with atomic_path(w.path("config.yaml")) as tmp:
         tmp.write_text(text)
     blocks.append(Details("Configuration (defaults filled in)", [Code(text)]))
     w.data["provenance"] = {"run_date": date, "workflow_version": version}
@@ -618,7 +626,7 @@ def build(
     out = Path(out_dir)
     # index.html is written last: an old one must not stand beside a half-rebuilt report.
     (out / DOCUMENTS["html"]).unlink(missing_ok=True)
-    w = _Writer(out)
+    w = _Writer(out, [rel for rel, _, _ in output_files(src)])
     date = provenance.run_date()
     top_n = top_genes or src.config["ig"]["top_genes"]
     sections = [

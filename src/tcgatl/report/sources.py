@@ -7,21 +7,23 @@ the report builder (which reads them), so the two cannot disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from .. import paths
 from ..inputs.demo import FILES as DEMO_FILES
 from ..motlab.options import SMOTE_OPTIONS
 
-# Per pan-cancer run (layout x backbone); the baseline has the evaluation files only.
+DOCUMENTS = paths.DOCUMENTS
+# Per pan-cancer run (layout x backbone): the files the report reads, by role.
 RUN_FILES = {
-    "metrics": "metrics.json",
-    "history": "history.tsv",
-    "confusion": "confusion.tsv",
-    "per_class": "per_class.tsv",
-    "ig_grid": "ig/grid.png",
-    "ig_top_genes": "ig/top_genes.tsv",
-    "ig_completeness": "ig/completeness.tsv",
-    "ig_de_agreement": "ig/de_agreement.tsv",
+    "metrics": ("evaluation", "metrics"),
+    "history": ("checkpoint", "history"),
+    "confusion": ("evaluation", "confusion"),
+    "per_class": ("evaluation", "per_class"),
+    "ig_grid": ("ig", "grid"),
+    "ig_top_genes": ("ig", "top"),
+    "ig_completeness": ("ig", "completeness"),
+    "ig_de_agreement": ("ig", "de_agreement"),
 }
 BASELINE_FILES = ("metrics", "confusion", "per_class")
 # Category and subcategory in `snakemake --report` of every kind of file the workflow annotates;
@@ -62,8 +64,6 @@ CATEGORIES = {
     "input_checksums": ("5. Provenance", None),
     "config": ("5. Provenance", None),
 }
-# The report's three documents, in the report folder.
-DOCUMENTS = {"html": "index.html", "markdown": "report.md", "json": "report.json"}
 
 
 def slug(*parts) -> str:
@@ -72,16 +72,23 @@ def slug(*parts) -> str:
 
 @dataclass(frozen=True)
 class Sources:
+    """The report's inputs under ``results`` (the workflow's results folder; under a module
+    prefix it is that prefix's), each located by :mod:`tcgatl.paths`."""
+
     config: dict
-    results: Path = Path("results")
+    results: Path = Path(paths.RESULTS)
+
+    def _at(self, path: str) -> Path:
+        """``path`` (a :mod:`tcgatl.paths` path under results/) under this results folder."""
+        return Path(self.results) / PurePosixPath(path).relative_to(paths.RESULTS)
 
     @property
     def pancancer(self) -> Path:
-        return Path(self.results) / "pancancer"
+        return self._at(paths.PANCANCER)
 
     @property
     def motlab(self) -> Path:
-        return Path(self.results) / "motlab"
+        return self._at(paths.MOTLAB)
 
     def has(self, analysis: str) -> bool:
         """Whether the configuration runs ``analysis`` (config ``analyses``: pancancer, motlab)."""
@@ -104,155 +111,119 @@ class Sources:
         return [(ep, int(y)) for ep in mot["endpoints"] for y in mot["years"]]
 
     def run_file(self, layout: str, backbone: str, role: str) -> Path:
-        return self.pancancer / layout / backbone / RUN_FILES[role]
+        group, key = RUN_FILES[role]
+        files = {
+            "evaluation": paths.evaluation_files,
+            "checkpoint": paths.checkpoint_files,
+            "ig": lambda _part, lay, bb: paths.ig_files(lay, bb),
+        }[group](paths.SINGLE, layout, backbone)
+        return self._at(files[key])
 
     @property
     def cv_files(self) -> dict[str, Path]:
         """The cross-validation summary and per-fold metrics; none without pancancer.cv_folds."""
         if not self.config["pancancer"]["cv_folds"]:
             return {}
-        d = self.pancancer / "cv"
-        return {"summary": d / "summary.tsv", "per_fold": d / "metrics_per_fold.tsv"}
+        return {k: self._at(paths.CV_FILES[k]) for k in ("summary", "per_fold")}
 
     def baseline_file(self, role: str) -> Path:
-        return self.pancancer / "baseline" / RUN_FILES[role]
+        return self._at(paths.baseline_files()[RUN_FILES[role][1]])
 
-    def feature_file(self, suffix: str) -> Path:
-        return Path(self.results) / "features" / f"{self.config['pancancer']['matrix']}.{suffix}"
+    def feature_file(self, role: str) -> Path:
+        """A file of the pan-cancer matrix's layer (:data:`tcgatl.paths.FEATURE_FILES` role)."""
+        return self._at(paths.features(self.config["pancancer"]["matrix"], role))
+
+    @property
+    def split_files(self) -> dict[str, Path]:
+        return {"split": self._at(paths.split()), "dropped": self._at(paths.split_dropped())}
 
     def layout_files(self, layout: str) -> dict[str, Path]:
-        d = self.pancancer / layout
+        images = paths.image_files(paths.SINGLE, layout)
         return {
-            "images": d / "images" / "train.npy",
-            "index": d / "images" / "index.tsv",
-            "layout": d / "layout.parquet",
+            "images": self._at(images["train"]),
+            "index": self._at(images["index"]),
+            "layout": self._at(paths.layout_files(paths.SINGLE, layout)["layout"]),
         }
 
     def endpoint_dir(self, endpoint: str, years: int) -> Path:
-        return self.motlab / f"{endpoint}_{years}y"
+        return self._at(paths.endpoint_dir(endpoint, years))
+
+    def label_counts(self, endpoint: str, years: int) -> Path:
+        return self._at(paths.label_files(endpoint, years)["counts"])
+
+    def omics_weights(self, endpoint: str, years: int, scheme: str) -> Path:
+        return self._at(paths.scheme_files(endpoint, years, scheme)["weights"])
+
+    def motlab_file(self, role: str) -> Path:
+        """A MOTLAB summary or cohort file (:data:`tcgatl.paths.SUMMARY_FILES`, ``COHORT_FILES``)."""
+        return self._at((paths.SUMMARY_FILES | paths.COHORT_FILES)[role])
 
     @property
     def de_top_genes(self) -> Path:
         """The top genes per class of the one-vs-rest DE ranking (rule de_ranking)."""
-        return self.pancancer / "de" / "top_genes.tsv"
+        return self._at(paths.DE_FILES["top"])
 
     @property
     def demo_truth(self) -> Path:
-        return Path(self.results) / "demo" / "raw" / DEMO_FILES["truth"]
+        return self._at(paths.demo_raw(DEMO_FILES["truth"]))
 
     @property
     def demo_markers(self) -> Path:
-        return Path(self.results) / "demo" / "raw" / DEMO_FILES["markers"]
+        return self._at(paths.demo_raw(DEMO_FILES["markers"]))
 
     def final_model_json(self, endpoint: str, years: int, scheme: str, smote: str) -> Path:
-        return self.endpoint_dir(endpoint, years) / f"{scheme}_{smote}" / "model" / "preprocessing.json"
+        return self._at(paths.final_model(endpoint, years, scheme, smote, "preprocessing.json"))
 
     def paths(self) -> dict[str, list[str]]:
-        """Every input of the report, grouped by role (the rule's named inputs)."""
+        """Every input of the report, grouped by role (the rule's named inputs); only the roles
+        of the configured analyses."""
         schemes = self.config["motlab"]["schemes"]
-        out = {
-            "samples": [self.feature_file("samples.tsv")],
-            "qc": [self.feature_file("qc.tsv")],
-            "dropped_features": [self.feature_file("dropped_features.tsv")],
-            "split": [self.pancancer / "split.tsv", self.pancancer / "split_dropped_classes.tsv"],
+        pancancer = {
+            "samples": [self.feature_file("samples")],
+            "qc": [self.feature_file("qc")],
+            "dropped_features": [self.feature_file("dropped")],
+            "split": list(self.split_files.values()),
             "layouts": [p for lay in self.config["pancancer"]["layouts"] for p in self.layout_files(lay).values()],
             "runs": [self.run_file(lay, bb, role) for lay, bb in self.runs for role in RUN_FILES],
             "baseline": [self.baseline_file(role) for role in BASELINE_FILES],
             "cv": list(self.cv_files.values()),
             "de": [self.de_top_genes],
-            "motlab": [
-                self.motlab / n
-                for n in (
-                    "auroc_summary.tsv",
-                    "auroc_paired.tsv",
-                    "auroc_by_scheme.png",
-                    "roc_curves.png",
-                    "cohort_counts.tsv",
-                )
-            ],
-            "motlab_labels": [self.endpoint_dir(ep, y) / "label_counts.tsv" for ep, y in self.endpoints],
-            "motlab_weights": [
-                self.endpoint_dir(ep, y) / s / "omics_weights.tsv" for ep, y in self.endpoints for s in schemes
-            ],
+        }
+        motlab = {
+            "motlab": [self.motlab_file(r) for r in ("table", "paired", "figure", "roc", "counts")],
+            "motlab_labels": [self.label_counts(ep, y) for ep, y in self.endpoints],
+            "motlab_weights": [self.omics_weights(ep, y, s) for ep, y in self.endpoints for s in schemes],
             "motlab_models": [
                 self.final_model_json(ep, y, s, sm) for ep, y in self.endpoints for s in schemes for sm in SMOTE_OPTIONS
             ],
         }
-        if self.demo:
-            out["demo_truth"] = [self.demo_truth, self.demo_markers]
-        out = {k: v for k, v in out.items() if (a := analysis_of(k)) is None or self.has(a)}
+        out = {
+            **(pancancer if self.has("pancancer") else {}),
+            **(motlab if self.has("motlab") else {}),
+            **({"demo_truth": [self.demo_truth, self.demo_markers]} if self.demo else {}),
+        }
         return {k: [str(p) for p in v] for k, v in out.items()}
-
-
-def analysis_of(name: str) -> str | None:
-    """The analysis an input role or output file belongs to (None: every report has it)."""
-    if "motlab" in name:
-        return "motlab"
-    if any(k in name for k in ("software_versions", "input_checksums", "config.yaml", "demo_")):
-        return None
-    return "pancancer"
 
 
 def output_files(src: Sources) -> list[tuple[str, str, dict]]:
     """Every file ``build`` writes besides the three documents, as (path in the report folder,
-    kind, labels). The kind names the caption (workflow/report/<kind>.rst) in Snakemake's
+    kind, labels), from :data:`tcgatl.paths.REPORT_FILES` expanded over this configuration's
+    layouts and runs. The kind names the caption (workflow/report/<kind>.rst) in Snakemake's
     report; copies of figures that other rules already put there have kind "copy"."""
-    lays = src.config["pancancer"]["layouts"]
-    files = [
-        *([("tables/demo_markers.tsv", "demo_markers", {})] if src.demo else []),
-        ("figures/samples_per_type.png", "samples_per_type_figure", {}),
-        ("tables/samples_per_type.tsv", "samples_per_type_table", {}),
-        ("tables/qc_samples.tsv", "qc_samples", {}),
-        ("tables/qc_features.tsv", "qc_features", {}),
-        *[(f"figures/example_images_{lay}.png", "example_images", {"layout": lay}) for lay in lays],
-        ("figures/pancancer_summary.png", "pancancer_summary", {}),
-        ("tables/pancancer_metrics.tsv", "pancancer_metrics", {}),
-        *(
-            [
-                ("figures/pancancer_cv.png", "pancancer_cv_figure", {}),
-                ("tables/pancancer_cv.tsv", "pancancer_cv", {}),
-                ("tables/pancancer_cv_per_fold.tsv", "pancancer_cv_per_fold", {}),
+    sections = {"demo": src.demo, "cv": bool(src.cv_files)}
+    files = []
+    for f in paths.REPORT_FILES:
+        if (f.analysis is not None and not src.has(f.analysis)) or not sections.get(f.section, True):
+            continue
+        if "{layout}" in f.path:
+            files += [
+                (f.path.format(layout=lay), f.kind, {"layout": lay}) for lay in src.config["pancancer"]["layouts"]
             ]
-            if src.cv_files
-            else []
-        ),
-        ("figures/training_curves.png", "training_curves", {}),
-        ("tables/training_history.tsv", "training_history", {}),
-        ("figures/per_class_f1.png", "per_class_f1_figure", {}),
-        ("tables/per_class_f1.tsv", "per_class_f1_table", {}),
-        *[
-            (f"figures/confusion_{slug(lay, bb)}.png", "confusion", {"layout": lay, "model": bb})
-            for lay, bb in src.runs
-        ],
-        (
-            "figures/confusion_baseline.png",
-            "confusion",
-            {"layout": "expression vector", "model": "logistic regression"},
-        ),
-        *[
-            (f"tables/confusion_{slug(lay, bb)}.tsv", "confusion_table", {"layout": lay, "model": bb})
-            for lay, bb in src.runs
-        ],
-        (
-            "tables/confusion_baseline.tsv",
-            "confusion_table",
-            {"layout": "expression vector", "model": "logistic regression"},
-        ),
-        ("tables/ig_completeness.tsv", "ig_completeness", {}),
-        ("tables/ig_top_genes.tsv", "ig_top_genes", {}),
-        *[(f"figures/ig_{slug(lay, bb)}.png", "copy", {}) for lay, bb in src.runs],
-        ("tables/ig_de_summary.tsv", "ig_de_summary", {}),
-        ("tables/ig_de_agreement.tsv", "ig_de_agreement", {}),
-        ("tables/de_top_genes.tsv", "de_top_genes", {}),
-        ("tables/motlab_auroc.tsv", "motlab_auroc", {}),
-        ("tables/motlab_paired.tsv", "motlab_paired", {}),
-        ("figures/motlab_auroc_by_scheme.png", "copy", {}),
-        ("figures/motlab_roc_curves.png", "copy", {}),
-        ("tables/motlab_weights.tsv", "motlab_weights", {}),
-        ("tables/motlab_labels.tsv", "motlab_labels", {}),
-        ("tables/motlab_cohort.tsv", "motlab_cohort", {}),
-        ("tables/software_versions.tsv", "software_versions", {}),
-        ("tables/input_checksums.tsv", "input_checksums", {}),
-        ("config.yaml", "config", {}),
-    ]
-    return [f for f in files if (a := analysis_of(f[0])) is None or src.has(a)]
+        elif "{run}" in f.path:
+            files += [
+                (f.path.format(run=slug(lay, bb)), f.kind, {} if f.kind == "copy" else {"layout": lay, "model": bb})
+                for lay, bb in src.runs
+            ]
+        else:
+            files.append((f.path, f.kind, dict(f.labels)))
+    return files
