@@ -5,7 +5,7 @@ CORES  ?= all
 BIN     = $(VENV)/bin
 SNAKEMAKE = $(BIN)/snakemake
 
-.PHONY: run test install install-test lint dry-run lock bench clean
+.PHONY: run test test-fast install install-test lint dry-run lock bench clean
 
 # Creates the venv and installs the exact pins, then the workflow's library (editable, so
 # the rules and the tests import the same code).
@@ -30,6 +30,10 @@ run: install
 ## Install the test tools and run the whole test suite.
 test: install-test
 	$(BIN)/python -m pytest
+
+## The unit tests only (no end-to-end Snakemake runs): the quick loop while editing the library.
+test-fast: install-test
+	$(BIN)/python -m pytest -m "not e2e"
 
 lint: install
 	$(SNAKEMAKE) --lint --configfile config/demo.yaml

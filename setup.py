@@ -1,5 +1,5 @@
 # Metadata lives in pyproject.toml; this only declares the C parser for wide numeric matrices
-# (src/tcgatl/_tsvparse.c). Without a compiler the library falls back to pyarrow's reader.
+# (src/tcgatl/inputs/_tsvparse.c). Without a compiler the library falls back to pyarrow's reader.
 from setuptools import Extension, setup
 
 setup(

@@ -10,6 +10,9 @@ import pytest
 from conftest import ROOT, SNAKEMAKE, run_snakemake
 from test_workflow import DEMO, STAGE_RULES
 
+# Runs Snakemake end to end: left out of `make test-fast`.
+pytestmark = pytest.mark.e2e
+
 # The README's snippet. The check after the module fails if the workflow filled its defaults
 # into the config object the user passed (it validates a copy).
 USER_SNAKEFILE = f"""\

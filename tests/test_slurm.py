@@ -21,6 +21,9 @@ from conftest import ROOT, SNAKEMAKE
 from slurm_cluster import ClusterBusy, ClusterError, SlurmCluster, can_set_up, job_info
 from test_workflow import GDC_IDS, _gdc_setup
 
+# Runs Snakemake end to end: left out of `make test-fast`.
+pytestmark = pytest.mark.e2e
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DEMO = str(ROOT / "config" / "demo.yaml")
 PROFILE = str(ROOT / "workflow" / "profiles" / "slurm")

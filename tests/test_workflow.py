@@ -22,6 +22,9 @@ from tcgatl.inputs import demo
 from tcgatl.inputs.gdc import md5sum
 from tcgatl.io import read_matrix
 
+# Runs Snakemake end to end: left out of `make test-fast`.
+pytestmark = pytest.mark.e2e
+
 DEMO = str(ROOT / "config" / "demo.yaml")
 STAGE_RULES = [
     "demo_data",
