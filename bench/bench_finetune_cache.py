@@ -27,6 +27,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from tcgatl.pancancer import models, training  # noqa: E402
+from tcgatl.tools import finetune_cache  # noqa: E402
 
 
 def main() -> None:
@@ -63,8 +64,10 @@ def main() -> None:
         models.build(a.backbone, (a.grid, a.grid), 6, size=a.size, weights="none", seed=0).save(f"{tmp}/start.keras")
         direct = keras.models.load_model(f"{tmp}/start.keras")
         cached = keras.models.load_model(f"{tmp}/start.keras")
-        h_direct = training.train_finetune_uncached(direct, a.backbone, x[: a.n], y[: a.n], x[a.n :], y[a.n :], cfg)
-        h_cached, cache_s = training.finetune_cached(
+        h_direct = finetune_cache.train_finetune_uncached(
+            direct, a.backbone, x[: a.n], y[: a.n], x[a.n :], y[a.n :], cfg
+        )
+        h_cached, cache_s = finetune_cache.finetune_cached(
             cached, a.backbone, x[: a.n], y[: a.n], x[a.n :], y[a.n :], cfg, tmp
         )
     diff = np.abs(direct.predict(x, verbose=0) - cached.predict(x, verbose=0)).max()

@@ -8,6 +8,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from tcgatl.errors import InputError
 from tcgatl.pancancer import checkpoint, layouts, models, training
+from tcgatl.tools import finetune_cache
 
 GRID = (8, 8)
 CFG = training.TrainConfig(
@@ -77,8 +78,8 @@ def test_cached_finetuning_equals_training_the_whole_model(name, tmp_path):
     start = _model(name)
     start.save(tmp_path / "start.keras")
     direct, cached = (keras.models.load_model(tmp_path / "start.keras") for _ in range(2))
-    h1 = training.train_finetune_uncached(direct, name, x[:36], y[:36], x[36:], y[36:], CFG)
-    h2, _ = training.finetune_cached(cached, name, x[:36], y[:36], x[36:], y[36:], CFG, tmp_path)
+    h1 = finetune_cache.train_finetune_uncached(direct, name, x[:36], y[:36], x[36:], y[36:], CFG)
+    h2, _ = finetune_cache.finetune_cached(cached, name, x[:36], y[:36], x[36:], y[36:], CFG, tmp_path)
     for column in ("loss", "val_loss"):
         np.testing.assert_allclose(h1[column], h2[column], rtol=LOSS_RTOL, err_msg=column)
     p1, p2 = direct.predict(x, verbose=0), cached.predict(x, verbose=0)

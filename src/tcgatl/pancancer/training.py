@@ -217,9 +217,10 @@ def class_weight(y: np.ndarray, n_classes: int) -> dict:
     return {c: len(y) / (n_classes * counts[c]) for c in range(n_classes) if counts[c]}
 
 
-def _fit(model, x, y, xv, yv, epochs, lr, cfg: TrainConfig, phase, rows, weights) -> float:
+def _fit(model, x, y, xv, yv, epochs, lr, cfg: TrainConfig, phase, rows, weights, callbacks=()) -> float:
     """Train with early stopping on validation loss; the best epoch's weights are restored.
-    Returns that best validation loss."""
+    Returns that best validation loss. ``callbacks`` are added after the training's own
+    (tcgatl.tools.timing times the epochs with one)."""
     model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience, restore_best_weights=True)
     sw = None if weights is None else np.array([weights[c] for c in y], np.float32)
@@ -227,7 +228,7 @@ def _fit(model, x, y, xv, yv, epochs, lr, cfg: TrainConfig, phase, rows, weights
         Batches(x, y, cfg.batch_size, shuffle=True, seed=cfg.seed, sample_weight=sw),
         validation_data=Batches(xv, yv, cfg.batch_size, shuffle=False),
         epochs=epochs,
-        callbacks=[stop, EpochLog(phase, rows)],
+        callbacks=[stop, EpochLog(phase, rows), *callbacks],
         verbose=0,
     )
     log.info("%s: best validation loss %.4f at epoch %d", phase, stop.best, stop.best_epoch + 1)
@@ -237,7 +238,9 @@ def _fit(model, x, y, xv, yv, epochs, lr, cfg: TrainConfig, phase, rows, weights
     return float(stop.best)
 
 
-def _finetune(parts: "Parts", x_train, y_train, x_val, y_val, cfg: TrainConfig, rows, weights, on: str) -> float:
+def _finetune(
+    parts: "Parts", x_train, y_train, x_val, y_val, cfg: TrainConfig, rows, weights, on: str, callbacks=()
+) -> float:
     """Phase 2. ``on`` "cache": the last block and the head trained on the cached activations
     (what `train` runs, and what the test and the benchmark compare with the uncached
     reference). "images": the whole model on the gene images, with the last block
@@ -256,7 +259,46 @@ def _finetune(parts: "Parts", x_train, y_train, x_val, y_val, cfg: TrainConfig, 
         "finetune",
         rows,
         weights,
+        callbacks,
     )
+
+
+def pooled_features(parts: Parts, a_train, a_val) -> tuple[np.ndarray, np.ndarray]:
+    """Phase 1's inputs: the last block (``Parts.tail``) over the cached training and
+    validation activations, with only the head left trainable."""
+    parts.freeze_for("head")
+    return forward(parts.tail, a_train, batch_size=256), forward(parts.tail, a_val, batch_size=256)
+
+
+def fit_head(parts: Parts, f_train, y_train, f_val, y_val, cfg: TrainConfig, rows, weights, callbacks=()) -> float:
+    """Phase 1: the head on the pooled features, standardised by the training set's. Returns
+    the best validation loss."""
+    fit_standardisation(parts.norm, f_train)
+    return _fit(
+        parts.on_features(f_train.shape[1:]),
+        f_train,
+        y_train,
+        f_val,
+        y_val,
+        cfg.head_epochs,
+        cfg.head_learning_rate,
+        cfg,
+        "head",
+        rows,
+        weights,
+        callbacks,
+    )
+
+
+def finetune(
+    parts: Parts, x_train, a_train, y_train, x_val, a_val, y_val, cfg: TrainConfig, rows, weights, callbacks=()
+) -> float:
+    """Phase 2 as `train` runs it: the last block and the head on the cached activations
+    ``a_*``, or with ``cfg.trainable`` "all" (nothing is frozen below: no cache) the whole
+    model on the gene images ``x_*``. Returns the best validation loss."""
+    if cfg.trainable == "all":
+        return _finetune(parts, x_train, y_train, x_val, y_val, cfg, rows, weights, "images", callbacks)
+    return _finetune(parts, a_train, y_train, a_val, y_val, cfg, rows, weights, "cache", callbacks)
 
 
 def train(
@@ -279,30 +321,13 @@ def train(
         "activations at %s's input %s cached in %.1f s", BACKBONES[backbone_name].last_block, a_train.shape[1:], seconds
     )
 
-    parts.freeze_for("head")
-    f_train, f_val = forward(parts.tail, a_train, batch_size=256), forward(parts.tail, a_val, batch_size=256)
-    fit_standardisation(parts.norm, f_train)
-    best = _fit(
-        parts.on_features(f_train.shape[1:]),
-        f_train,
-        y_train,
-        f_val,
-        y_val,
-        cfg.head_epochs,
-        cfg.head_learning_rate,
-        cfg,
-        "head",
-        rows,
-        weights,
-    )
+    f_train, f_val = pooled_features(parts, a_train, a_val)
+    best = fit_head(parts, f_train, y_train, f_val, y_val, cfg, rows, weights)
 
     kept = "head"
     if cfg.finetune_epochs:
         after_head = model.get_weights()
-        if cfg.trainable == "all":  # nothing is frozen below: no cache, the whole model on images
-            tuned = _finetune(parts, x_train, y_train, x_val, y_val, cfg, rows, weights, on="images")
-        else:
-            tuned = _finetune(parts, a_train, y_train, a_val, y_val, cfg, rows, weights, on="cache")
+        tuned = finetune(parts, x_train, a_train, y_train, x_val, a_val, y_val, cfg, rows, weights)
         # The best checkpoint over both phases: fine-tuning that never beats the head alone
         # on validation loss is discarded.
         if tuned >= best:
@@ -317,29 +342,6 @@ def train(
     parts.freeze_for("head")  # the saved model's trainable flags are those of phase 1
     del a_train, a_val
     return pd.DataFrame(rows)
-
-
-def train_finetune_uncached(
-    model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val, cfg: TrainConfig
-) -> pd.DataFrame:
-    """Phase 2 the straightforward way (whole model on gene images, same frozen layers,
-    same batches): the reference the benchmark compares the cached path with."""
-    seed_everything(cfg.seed)
-    rows: list[dict] = []
-    _finetune(Parts.of(model, backbone_name), x_train, y_train, x_val, y_val, cfg, rows, None, on="images")
-    return pd.DataFrame(rows)
-
-
-def finetune_cached(
-    model: keras.Model, backbone_name: str, x_train, y_train, x_val, y_val, cfg: TrainConfig, cache_dir: Path
-) -> tuple[pd.DataFrame, float]:
-    """Phase 2 alone on cached activations; returns the history and the caching time."""
-    seed_everything(cfg.seed)
-    parts = Parts.of(model, backbone_name)
-    a_train, a_val, cache_seconds = cache_activations(parts, x_train, x_val, cache_dir, cfg.batch_size)
-    rows: list[dict] = []
-    _finetune(parts, a_train, y_train, a_val, y_val, cfg, rows, None, on="cache")
-    return pd.DataFrame(rows), cache_seconds
 
 
 def label_indices(index: pd.DataFrame, split: str, classes, source=None) -> np.ndarray:

@@ -1,7 +1,11 @@
-"""tcgatl-project: the pure counts behind the projection, and one tiny timing run end to end."""
+"""The cost arithmetic behind the projection (tcgatl.pancancer.costs): pure counts, standard
+library only, in step with the code whose work it counts."""
 
+import inspect
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -10,40 +14,54 @@ import yaml
 from conftest import ROOT
 
 from tcgatl import config
-from tcgatl.pancancer import ig, layouts, projection, splits
-from tcgatl.pancancer.projection import Rates, Sizes, Workload
+from tcgatl.pancancer import checkpoint, costs, ig, layouts, splits
+from tcgatl.pancancer.costs import Rates, Sizes, Workload
+
+
+def test_importing_it_imports_nothing_heavy():
+    """Snakemake imports it to size the rules: no NumPy, pandas or TensorFlow behind it."""
+    code = (
+        "import sys, json, tcgatl.pancancer.costs; "
+        "print(json.dumps([m for m in ('numpy', 'pandas', 'pyarrow', 'tensorflow', 'keras') if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
 
 
 def test_grid_side_is_the_alphabetical_layouts():
-    assert projection.grid_side(20_531) == 144
-    assert projection.grid_side(144 * 144) == 144 and projection.grid_side(144 * 144 + 1) == 145
+    assert costs.grid_side(20_531) == 144
+    assert costs.grid_side(144 * 144) == 144 and costs.grid_side(144 * 144 + 1) == 145
     for n in (1, 2, 10, 64, 65):
         _, shape = layouts.alphabetical([f"G{i}|{i}" for i in range(n)])
-        assert shape == (projection.grid_side(n),) * 2
+        assert shape == (costs.grid_side(n),) * 2
 
 
 def test_split_sizes_are_those_of_the_stratified_split():
-    s = projection.split_sizes(11_000, 33, 0.8, 0.1)
+    s = costs.split_sizes(11_000, 33, 0.8, 0.1)
     assert (s.n_train, s.n_val, s.n_test) == (8800, 1100, 1100)
     assert sum(s.test_per_class) == s.n_test and s.n_classes == 33
     assert max(s.test_per_class) - min(s.test_per_class) <= 1
     for n, k, train, val in ((997, 7, 0.8, 0.1), (250, 5, 0.7, 0.15), (123, 3, 0.6, 0.2)):
         labels = pd.DataFrame({"label": [f"c{i % k}" for i in range(n)]})
         real = splits.stratified_split(labels, train, val, seed=0).value_counts()
-        s = projection.split_sizes(n, k, train, val)
+        s = costs.split_sizes(n, k, train, val)
         assert (s.n_train, s.n_val, s.n_test) == (real["train"], real["val"], real["test"])
 
 
 def test_sizes_from_a_split_table():
     rows = [("a", "train"), ("a", "train"), ("a", "val"), ("a", "test"), ("b", "train"), ("b", "test")]
     rows += [("b", "test"), ("c", "train"), ("c", "test"), ("c", "val")]
-    s = projection.sizes_from_split(pd.DataFrame(rows, columns=["label", "split"]))
+    s = costs.sizes_from_split(pd.DataFrame(rows, columns=["label", "split"]))
     assert (s.n_train, s.n_val, s.n_test) == (4, 2, 4)
     assert s.test_per_class == (1, 2, 1)
+    # the same from plain columns (no pandas), rows in any order
+    rows = rows[::-1]
+    plain = {"label": [r[0] for r in rows], "split": [r[1] for r in rows]}
+    assert costs.sizes_from_split(plain) == s
 
 
 def test_images_per_training_step_count_every_epoch_and_validation():
-    got = projection.training_images(100, 10, head_epochs=3, finetune_epochs=2)
+    got = costs.training_images(100, 10, head_epochs=3, finetune_epochs=2)
     assert got == {
         "frozen_pass": 110,
         "tail_features": 110,
@@ -52,18 +70,27 @@ def test_images_per_training_step_count_every_epoch_and_validation():
         "finetune_train": 200,
         "finetune_val": 20,
     }
-    none = projection.training_images(100, 10, head_epochs=1, finetune_epochs=0)
+    none = costs.training_images(100, 10, head_epochs=1, finetune_epochs=0)
     assert none["finetune_train"] == none["finetune_val"] == 0
 
 
 def test_ig_points_samples_and_padded_evaluations():
-    assert projection.ig_points(64) == 65 and projection.ig_points(64, "gauss_legendre") == 66
+    assert costs.ig_points(64) == 65 and costs.ig_points(64, "gauss_legendre") == 66
     with pytest.raises(ValueError, match="unknown"):
-        projection.ig_points(64, "simpson")
-    assert projection.ig_samples([30, 3, 25, 100], max_per_class=25) == 25 + 3 + 25 + 25
-    assert projection.ig_evaluations(3, 64, "trapezoid", 64) == 256  # 195 wanted, last batch padded
-    assert projection.ig_evaluations(64, 63, "trapezoid", 64) == 64 * 64  # no padding
-    assert projection.ig_evaluations(825, 64, "trapezoid", 64) == math.ceil(825 * 65 / 64) * 64
+        costs.ig_points(64, "simpson")
+    with pytest.raises(ValueError, match="whole number"):
+        costs.ig_points(2.5)
+    assert costs.ig_samples([30, 3, 25, 100], max_per_class=25) == 25 + 3 + 25 + 25
+    assert costs.ig_evaluations(3, 64, "trapezoid", 64) == 256  # 195 wanted, last batch padded
+    assert costs.ig_evaluations(64, 63, "trapezoid", 64) == 64 * 64  # no padding
+    assert costs.ig_evaluations(825, 64, "trapezoid", 64) == math.ceil(825 * 65 / 64) * 64
+
+
+@pytest.mark.parametrize("method", ["trapezoid", "gauss_legendre"])
+def test_ig_points_are_the_quadratures(method):
+    """Counted without NumPy, the points are those of ig.quadrature."""
+    for steps in (1, 4, 16, 64, 65):
+        assert costs.ig_points(steps, method) == ig.evaluations(method, steps) == len(ig.quadrature(method, steps)[0])
 
 
 class _Tensor:
@@ -89,7 +116,12 @@ def test_ig_evaluations_are_the_images_ig_sends_to_the_gradient(monkeypatch, met
     x = np.ones((3, 4, 4), np.float32)
     kwargs = {} if method == "trapezoid" else {"method": method}
     ig.integrated_gradients(None, x, [0, 1, 2], np.zeros_like(x), steps=10, batch_size=8, **kwargs)
-    assert sum(sent) == projection.ig_evaluations(3, 10, method, 8)
+    assert sum(sent) == costs.ig_evaluations(3, 10, method, 8)
+
+
+def test_the_evaluation_batch_is_the_checkpoints():
+    default = inspect.signature(checkpoint.Checkpoint.predict_proba).parameters["batch_size"].default
+    assert costs.EVAL_BATCH_SIZE == default
 
 
 def _rates(**kw):
@@ -114,6 +146,7 @@ def _rates(**kw):
         build_s=3.0,
         save_s=1.0,
         load_s=2.0,
+        trainable="last_block",
         trace_s={"frozen_pass": 5.0, "finetune_train": 7.0, "forward": 4.0, "ig": 9.0},
     )
     return Rates(**(base | kw))
@@ -122,9 +155,28 @@ def _rates(**kw):
 SIZES = Sizes(800, 100, 100, (40, 30, 20, 10))
 
 
+def _work(**kw):
+    """The full config's workload (config/config.yaml) on SIZES, changed by ``kw``."""
+    base = dict(
+        head_epochs=10,
+        finetune_epochs=10,
+        bootstrap=1000,
+        ig_steps=64,
+        ig_method="trapezoid",
+        ig_max_per_class=25,
+        ig_batch_size=64,
+        layouts=1,
+    )
+    return Workload(**({"sizes": SIZES} | base | kw))
+
+
+def test_cache_bytes_are_float32_activations():
+    assert _rates().cache_bytes_per_image == 4 * 7 * 7 * 2048
+
+
 def test_projection_counts_every_part_and_totals_add_up():
-    r, w = _rates(), Workload(SIZES, head_epochs=10, finetune_epochs=5, bootstrap=1000, ig_steps=64, ig_batch_size=64)
-    rows = projection.project(r, w, startup_s=10.0, bootstrap_s=0.002)
+    r, w = _rates(), _work(head_epochs=10, finetune_epochs=5, bootstrap=1000, ig_steps=64, ig_batch_size=64)
+    rows = costs.project(r, w, startup_s=10.0, bootstrap_s=0.002)
     assert [x["rule"] for x in rows] == ["train_backbone", "evaluate_backbone", "integrated_gradients", "total"]
     train, evaluate, ig_row, total = rows
     p = train["parts_s"]
@@ -145,57 +197,35 @@ def test_projection_counts_every_part_and_totals_add_up():
         assert row["cpu_h"] == pytest.approx(row["wall_s"] * 2 / 3600)
     assert total["wall_s"] == pytest.approx(sum(x["wall_s"] for x in rows[:3]))
     assert total["cpu_h"] == pytest.approx(sum(x["cpu_h"] for x in rows[:3]))
-    assert projection.total_row(rows + rows)["wall_s"] == pytest.approx(2 * total["wall_s"])  # totals rows skipped
+    assert costs.total_row(rows + rows)["wall_s"] == pytest.approx(2 * total["wall_s"])  # totals rows skipped
 
 
 def test_layouts_multiply_the_jobs():
-    one = projection.project(_rates(), Workload(SIZES, layouts=1), 10.0)
-    two = projection.project(_rates(), Workload(SIZES, layouts=2), 10.0)
+    one = costs.project(_rates(), _work(layouts=1), 10.0)
+    two = costs.project(_rates(), _work(layouts=2), 10.0)
     for a, b in zip(one, two):
         assert b["jobs"] == 2 * a["jobs"]
         assert b["wall_s"] == pytest.approx(2 * a["wall_s"]) and b["cpu_h"] == pytest.approx(2 * a["cpu_h"])
 
 
 def test_no_finetune_epochs_no_finetune_cost_and_gauss_legendre_costs_a_point_more():
-    rows = projection.project(_rates(), Workload(SIZES, finetune_epochs=0), 0.0)
+    rows = costs.project(_rates(), _work(finetune_epochs=0), 0.0)
     assert not {"finetune_train", "finetune_val"} & set(rows[0]["parts_s"])
-    trap = projection.project(_rates(trace_s={}), Workload(SIZES, ig_batch_size=1), 0.0)[2]
-    gauss = projection.project(_rates(trace_s={}), Workload(SIZES, ig_method="gauss_legendre", ig_batch_size=1), 0.0)[2]
+    trap = costs.project(_rates(trace_s={}), _work(ig_batch_size=1), 0.0)[2]
+    gauss = costs.project(_rates(trace_s={}), _work(ig_method="gauss_legendre", ig_batch_size=1), 0.0)[2]
     assert gauss["parts_s"]["gradients"] - trap["parts_s"]["gradients"] == pytest.approx(80 / 2.0)
 
 
-def test_workload_from_the_full_config():
+def test_workload_from_the_full_config(tmp_path):
     cfg = config.load(ROOT / "config" / "config.yaml")
-    sizes = projection.split_sizes(11_000, 33, cfg["pancancer"]["train_fraction"], cfg["pancancer"]["val_fraction"])
+    sizes = costs.split_sizes(11_000, 33, cfg["pancancer"]["train_fraction"], cfg["pancancer"]["val_fraction"])
     w = Workload.from_config(cfg, sizes)
     assert (w.head_epochs, w.finetune_epochs, w.ig_steps, w.ig_max_per_class, w.layouts) == (10, 10, 64, 25, 1)
-    assert w.ig_method == cfg["ig"].get("method", "trapezoid")
-    cfg["ig"].pop("method", None)  # a library without ig.method: the trapezoid
-    assert Workload.from_config(cfg, sizes).ig_method == "trapezoid"
-
-
-def test_tiny_timing_end_to_end(tmp_path, capsys):
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    cfg["pancancer"] |= {"image_size": 32, "backbones": ["ResNet50"], "layouts": ["alphabetical", "similarity"]}
-    path = tmp_path / "tiny.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    out = tmp_path / "projection.json"
-    argv = ["--configfile", str(path), "--samples", "200", "--classes", "4", "--genes", "64"]
-    argv += ["--batches", "1", "--batch-size", "4", "--startup", "0", "--json", str(out)]
-    assert projection.main(argv) == 0
-    text = capsys.readouterr().out
-    doc = json.loads(out.read_text())
-    (r,) = doc["rates"]
-    assert r["grid"] == [8, 8] and r["image_size"] == 32 and r["batch_size"] == 4
-    for key in ("frozen_ips", "tail_ips", "head_train_ips", "head_val_ips", "finetune_train_ips", "finetune_val_ips"):
-        assert 0 < r[key] < math.inf, key
-    assert 0 < r["forward_ips"] < math.inf and 0 < r["ig_eps"] < math.inf
-    assert r["activation_shape"] == [1, 1, 2048] and r["cache_bytes_per_image"] == 4 * 2048  # 32 px: conv5 is 1x1
-    rules = [(x["backbone"], x["rule"]) for x in doc["projection"]]
-    assert rules == [
-        ("ResNet50", rule) for rule in ("train_backbone", "evaluate_backbone", "integrated_gradients", "total")
-    ]
-    assert all(x["jobs"] == 2 for x in doc["projection"][:3])  # two layouts
-    assert all(0 < x["wall_s"] < math.inf for x in doc["projection"])
-    for rule in ("train_backbone", "evaluate_backbone", "integrated_gradients", "frozen_pass", "finetune_train"):
-        assert rule in text
+    assert w == _work(sizes=sizes) and w.ig_method == cfg["ig"]["method"]
+    assert Workload.from_config(cfg, sizes, layouts=3).layouts == 3
+    # A config without ig.method: the schema's default, the trapezoid.
+    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    raw["ig"].pop("method", None)
+    path = tmp_path / "no_method.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    assert Workload.from_config(config.load(path), sizes).ig_method == "trapezoid"
