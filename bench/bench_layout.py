@@ -1,6 +1,6 @@
 """Similarity layout at EB++ size: the embedding's time beside the two pixel assignments'.
 
-The genes are the real 20,531 EB++ ids (tcgatl.inputs.demo.ebpp_gene_ids); the expression is
+The genes are the real 20,531 EB++ ids (tcgatl.inputs.reference.ebpp_gene_ids); the expression is
 synthetic (``--samples`` samples, genes in co-expression modules of unequal sizes plus
 independent genes), so the embedding is clumpy as a real one is. Prints, from one run:
 
@@ -25,7 +25,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from tcgatl.inputs.demo import ebpp_gene_ids
+from tcgatl.inputs.reference import ebpp_gene_ids
 from tcgatl.pancancer import layouts
 
 

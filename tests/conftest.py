@@ -17,11 +17,13 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 @pytest.fixture(scope="session")
 def demo_raw(tmp_path_factory):
     """Demo raw files with small settings, generated once for the session."""
+    from configured import demo_params
+
     from tcgatl.inputs import demo
 
     out = tmp_path_factory.mktemp("demo_raw")
     # The divergent regime's frequent AA events keep a 160-patient BRCA cohort scorable.
-    params = demo.DemoParams(
+    params = demo_params(
         n_genes=600, patients_per_type=30, brca_patients=160, n_cpg=300, n_mirna=80, regime="divergent"
     )
     paths = demo.generate(out, params)

@@ -16,13 +16,14 @@ def test_shipped_configs_are_valid(name):
 
 def test_scale_config_has_tcga_shapes():
     """config/scale.yaml generates the real sizes it is documented to (README, Full TCGA scale)."""
-    from tcgatl.inputs import demo
+    from tcgatl.inputs import demo_params
+    from tcgatl.inputs.reference import ebpp_gene_ids
 
     d = config.load(ROOT / "config" / "scale.yaml")["demo"]
-    p = demo.DemoParams.from_config(d)
-    assert d["enabled"] and p.n_genes == len(demo.ebpp_gene_ids()) == 20531 and p.n_cpg == 485577
-    assert len(demo.simulated_types(p)) == 33 and p.type_sizes == "tcga"
-    resources = demo.job_resources(d)
+    p = demo_params.DemoParams.from_config(d)
+    assert d["enabled"] and p.n_genes == len(ebpp_gene_ids()) == 20531 and p.n_cpg == 485577
+    assert len(demo_params.simulated_types(p)) == 33 and p.type_sizes == "tcga"
+    resources = demo_params.job_resources(d)
     assert resources["mem_mb"] > 2322 and resources["runtime"] > 10  # measured: 2,322 MB peak, 10 min
 
 

@@ -5,10 +5,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from configured import demo_params, section
 from conftest import DATA, SHARED
 from sklearn.metrics import roc_auc_score
 
+from tcgatl.errors import ConfigError
 from tcgatl.inputs import barcodes, clinical, demo, matrix, qc
+from tcgatl.inputs.demo_params import REGIMES, DemoParams
+from tcgatl.inputs.reference import demo_gene_ids, ebpp_gene_ids, tcga_type_sizes
 
 QC = dict(
     sample_types=["01", "03", "06"], drop_do_not_use=True, drop_pathology_excluded=True, label_source="cdr", types=[]
@@ -81,9 +85,9 @@ SMALL = dict(patients_per_type=12, brca_patients=40, n_cpg=60, n_mirna=30, types
 
 def test_same_seed_same_files_other_seed_other_files(tmp_path):
     small = dict(n_genes=300, **SMALL)
-    a = demo.generate(tmp_path / "a", demo.DemoParams(seed=1, **small))
-    b = demo.generate(tmp_path / "b", demo.DemoParams(seed=1, **small))
-    c = demo.generate(tmp_path / "c", demo.DemoParams(seed=2, **small))
+    a = demo.generate(tmp_path / "a", demo_params(seed=1, **small))
+    b = demo.generate(tmp_path / "b", demo_params(seed=1, **small))
+    c = demo.generate(tmp_path / "c", demo_params(seed=2, **small))
     for key in ("expression", "sample_quality", "mirna", "methylation", "markers", "prognosis"):
         assert a[key].read_bytes() == b[key].read_bytes(), key
     pd.testing.assert_frame_equal(pd.read_excel(a["clinical"]), pd.read_excel(b["clinical"]))
@@ -94,7 +98,7 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path):
 def test_planted_genes_survive_default_qc(tmp_path, seed):
     paths = demo.generate(
         tmp_path,
-        demo.DemoParams(seed=seed, n_genes=400, **SMALL),
+        demo_params(seed=seed, n_genes=400, **SMALL),
     )
     x, _, _ = matrix.build(paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT)
     planted = set(pd.read_csv(paths["markers"], sep="\t")["gene_id"])
@@ -162,7 +166,7 @@ def _signature_auroc(paths):
 
 def test_studies_regime_ancestry_mix_events_and_signature(tmp_path):
     """As TCGA BRCA: ~77% EA, 15-20% AA, few AA events within 3 years; the signature weaker in AA."""
-    p = demo.DemoParams(
+    p = demo_params(
         n_genes=600, patients_per_type=10, types=["BRCA", "LUAD"], brca_patients=1500, n_cpg=300, n_mirna=80
     )
     auc, rate, race = _signature_auroc(demo.generate(tmp_path, p))
@@ -172,7 +176,7 @@ def test_studies_regime_ancestry_mix_events_and_signature(tmp_path):
 
 
 def test_divergent_regime_signature_stronger_in_aa(tmp_path):
-    p = demo.DemoParams(
+    p = demo_params(
         n_genes=600,
         patients_per_type=10,
         types=["BRCA", "LUAD"],
@@ -187,17 +191,34 @@ def test_divergent_regime_signature_stronger_in_aa(tmp_path):
 
 
 def test_regime_values_can_be_overridden_and_unknown_regime_is_refused():
-    assert demo.DemoParams(regime="divergent", effect_aa=2.0).effect_aa == 2.0
-    assert demo.DemoParams().aa_fraction == demo.REGIMES["studies"]["aa_fraction"]
+    assert demo_params(regime="divergent", effect_aa=2.0).effect_aa == 2.0
+    assert demo_params().aa_fraction == REGIMES["studies"]["aa_fraction"]
     with pytest.raises(ValueError, match="demo.regime"):
-        demo.DemoParams(regime="opposite")
+        demo_params(regime="opposite")
+
+
+def test_params_are_read_from_the_whole_config_section():
+    """Every field from the validated ``demo`` section, the regime's values resolved before the
+    object is built; a key the section lacks is an error, keys that are no field are ignored."""
+    cfg = section("demo", enabled=True, regime="divergent", hazard=0.5)
+    p = DemoParams.from_config(cfg)
+    assert (p.aa_fraction, p.effect_ea, p.effect_aa) == tuple(
+        REGIMES["divergent"][k] for k in ("aa_fraction", "effect_ea", "effect_aa")
+    )
+    assert p.hazard == 0.5 and not hasattr(p, "enabled")
+    del cfg["n_cpg"]
+    with pytest.raises(ConfigError, match="DemoParams: the config section lacks the key 'n_cpg'"):
+        DemoParams.from_config(cfg)
+    fields = {**DemoParams.from_config(section("demo")).__dict__, "hazard": None}
+    with pytest.raises(ValueError, match=r"\['hazard'\] unresolved"):
+        DemoParams(**fields)  # built directly, the regime's values are not filled in
 
 
 SHARED_RNASEQ = SHARED / "rnaseq_6cohorts.geneExp.tsv.gz"
 
 
 def test_shipped_gene_ids_are_the_real_ebpp_rows_in_order():
-    ids = demo.ebpp_gene_ids()
+    ids = ebpp_gene_ids()
     assert len(ids) == 20531 and len(set(ids)) == 20531
     excerpt = pd.read_csv(DATA / "rnaseq_excerpt.geneExp.tsv.gz", sep="\t", usecols=[0])
     position = {g: i for i, g in enumerate(ids)}
@@ -205,14 +226,14 @@ def test_shipped_gene_ids_are_the_real_ebpp_rows_in_order():
     assert rows == sorted(rows)
     if SHARED_RNASEQ.exists():  # the full first column, where ../shared is present
         assert pd.read_csv(SHARED_RNASEQ, sep="\t", usecols=[0])["gene_id"].tolist() == ids
-    assert demo.demo_gene_ids() == ids[6::7]
+    assert demo_gene_ids() == ids[6::7]
 
 
 def test_tcga_sizes_types_coverage_and_methylation_width(tmp_path):
     """type_sizes: tcga at the real patient count (small matrices): the CDR's per-type sizes,
     RNA-seq for ~rna_coverage of them, miRNA across all types, methylation capped at the width
     with the whole BRCA cohort kept."""
-    p = demo.DemoParams(
+    p = demo_params(
         types="all",
         type_sizes="tcga",
         rna_coverage=0.92,
@@ -227,7 +248,7 @@ def test_tcga_sizes_types_coverage_and_methylation_width(tmp_path):
         signature_size=12,
     )
     paths = demo.generate(tmp_path, p)
-    sizes = demo.tcga_type_sizes()
+    sizes = tcga_type_sizes()
     assert len(sizes) == 33 and sum(sizes.values()) == 11160 and sizes["BRCA"] == 1097
     cdr = clinical.read_cdr(paths["clinical"])
     assert cdr["type"].value_counts().to_dict() == sizes
@@ -252,7 +273,7 @@ def test_tcga_sizes_types_coverage_and_methylation_width(tmp_path):
 
 
 def test_more_genes_than_the_small_pool_come_from_all_real_ids(tmp_path):
-    p = demo.DemoParams(
+    p = demo_params(
         n_genes=3000,
         types=["BRCA", "LUAD"],
         patients_per_type=12,
@@ -262,8 +283,8 @@ def test_more_genes_than_the_small_pool_come_from_all_real_ids(tmp_path):
         signature_size=12,
     )
     genes = pd.read_csv(demo.generate(tmp_path, p)["expression"], sep="\t", usecols=[0])["gene_id"]
-    assert len(genes) == 3000 and genes.is_unique and set(genes) <= set(demo.ebpp_gene_ids())
-    assert not set(genes) <= set(demo.demo_gene_ids())
+    assert len(genes) == 3000 and genes.is_unique and set(genes) <= set(ebpp_gene_ids())
+    assert not set(genes) <= set(demo_gene_ids())
 
 
 def test_matrix_files_written_by_blocks_parse_back_exactly(tmp_path):
@@ -301,14 +322,14 @@ def test_pancancer_difficulty_baseline_in_range_errors_within_pairs(tmp_path):
     """config/demo.yaml's pan-cancer data over three data seeds: the baseline's test accuracy
     (the workflow's split and logistic regression) lies in [0.80, 0.95], and its errors fall
     within the confusable pairs."""
-    import yaml
     from conftest import ROOT
 
+    from tcgatl import config
     from tcgatl.pancancer import baseline, splits
 
-    cfg = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["demo"]
+    cfg = config.load(ROOT / "config" / "demo.yaml")["demo"]
     for seed in (7, 8, 9):
-        p = demo.DemoParams.from_config({**cfg, "seed": seed, "n_cpg": 60, "n_mirna": 40, "signature_size": 12})
+        p = DemoParams.from_config({**cfg, "seed": seed, "n_cpg": 60, "n_mirna": 40, "signature_size": 12})
         paths = demo.generate(tmp_path / str(seed), p)
         x, samples, _ = matrix.build(
             paths["expression"], cdr=clinical.read_cdr(paths["clinical"]), qc=QC, features=FEAT

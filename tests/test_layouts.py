@@ -219,7 +219,7 @@ def test_positions_from_orgdb_keeps_primary_chromosomes_first_and_smallest_start
 
 
 def test_shipped_gene_positions_cover_the_ebpp_genes():
-    from tcgatl.inputs.demo import ebpp_gene_ids
+    from tcgatl.inputs.reference import ebpp_gene_ids
 
     t = genome.gene_positions()
     assert t["entrez"].is_unique and set(t["chromosome"]) <= set(genome.CHROMOSOMES) and (t["start"] > 0).all()

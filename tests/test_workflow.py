@@ -18,7 +18,7 @@ import yaml
 from conftest import DATA, ROOT, SHARED, SNAKEMAKE, needs_shared, run_snakemake
 from gdc_server import FakeGDC
 
-from tcgatl.inputs import demo
+from tcgatl.inputs.demo_files import FILES as DEMO_FILES
 from tcgatl.inputs.gdc import md5sum
 from tcgatl.io import read_matrix
 
@@ -141,7 +141,7 @@ def test_backbone_learns_the_planted_types_and_classifies_a_raw_table(demo_run):
         "head epoch"
     ) == (history["phase"] == "head").sum()
     # One call from the raw EB++ table (linear scale, every aliquot) to the checkpoint's predictions.
-    raw = demo_run / "results" / "demo" / "raw" / demo.FILES["expression"]
+    raw = demo_run / "results" / "demo" / "raw" / DEMO_FILES["expression"]
     out = demo_run / "classified.tsv"
     r = subprocess.run(
         [str(Path(sys.executable).parent / "tcgatl-classify"), str(run), str(raw), str(out)],
@@ -227,7 +227,7 @@ def test_integrated_gradients_recover_the_planted_markers(demo_run, tmp_path):
         steps=16,
         max_per_class=5,
     )
-    markers = pd.read_csv(demo_run / "results" / "demo" / "raw" / demo.FILES["markers"], sep="\t")
+    markers = pd.read_csv(demo_run / "results" / "demo" / "raw" / DEMO_FILES["markers"], sep="\t")
     # IG explains correctly classified samples only: a type of a confusable pair may have none
     # among its 5 test samples, but every type outside the pairs must be explained.
     explained = set(e.genes["class"])

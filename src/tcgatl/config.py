@@ -161,7 +161,7 @@ def _check_semantics(config: dict, source: str) -> None:
         )
     demo = config["demo"]
     if demo["type_sizes"] == "tcga" and demo["types"] != "all":
-        from .inputs.demo import tcga_type_sizes
+        from .inputs.reference import tcga_type_sizes
 
         unknown = sorted(set(demo["types"]) - set(tcga_type_sizes()))
         if unknown:
@@ -250,6 +250,13 @@ def required_inputs(config: dict) -> list[str]:
     """The inputs that must be given: those read, but sample_quality (without it the Do_not_use
     and pathology filters are skipped)."""
     return [name for name in read_inputs(config) if name != "sample_quality"]
+
+
+def defaults() -> dict:
+    """Every key at its schema default: the validated config of an empty file. Code that builds
+    settings outside a workflow run starts from it (the settings dataclasses have no defaults of
+    their own: :mod:`tcgatl.settings`)."""
+    return validate({})
 
 
 def load(path: str | Path) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import hashlib
 import os
 import tempfile
 import zlib
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import InputError
+from .filecheck import looks_like_html, md5sum  # noqa: F401  (md5sum: re-exported for callers)
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -46,15 +46,6 @@ def atomic_path(path: str | Path):
     finally:
         if tmp.exists():
             tmp.unlink()
-
-
-def md5sum(path: str | Path, block: int = 1 << 23) -> str:
-    """md5 of a file, read in blocks (raw inputs are tens of GB)."""
-    h = hashlib.md5()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(block), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_matrix(df: pd.DataFrame, path: str | Path) -> None:
@@ -103,12 +94,6 @@ def write_table(df: pd.DataFrame, path: str | Path, index: bool = False) -> None
             df.to_csv(tmp, index=index)
         else:
             df.to_csv(tmp, sep="\t", index=index)
-
-
-def looks_like_html(first: bytes) -> bool:
-    """True for the start of an HTML page (what a failed download or a login wall saves)."""
-    head = first.lstrip()[:64].lower()
-    return head.startswith((b"<!doctype html", b"<html"))
 
 
 def check_not_html(path: str | Path) -> None:

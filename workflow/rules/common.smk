@@ -6,8 +6,8 @@ from tcgatl import paths
 from tcgatl import report as tcgatl_report  # only .sources is loaded (light)
 from tcgatl.errors import ConfigError
 from tcgatl.inputs import gdc
-from tcgatl.inputs.demo import FILES as DEMO_FILES
-from tcgatl.inputs.demo import job_resources as demo_job_resources
+from tcgatl.inputs.demo_files import FILES as DEMO_FILES
+from tcgatl.inputs.demo_params import job_resources as demo_job_resources
 from tcgatl.motlab.options import SCHEMES, SMOTE_OPTIONS
 from tcgatl.pancancer.options import BACKBONES, BASELINE, LAYOUTS
 

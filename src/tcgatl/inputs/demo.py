@@ -13,7 +13,13 @@ rules cannot tell them from real downloads. Known signal is planted and written 
   (``private_shift``), so they are partly confusable, as the real ones are;
 - a BRCA prognostic signature (mRNA, miRNA and CpG features loading on one latent factor)
   whose effect on progression hazard is ``effect_ea`` in EA and ``effect_aa`` in AA patients.
-  ``regime`` sets the ancestry mix, the effects and the event rate (:data:`REGIMES`).
+  ``regime`` sets the ancestry mix, the effects and the event rate
+  (:data:`~tcgatl.inputs.demo_params.REGIMES`).
+
+This module is the generator (numpy, pandas, pyarrow). What the workflow reads at parse time
+lives in standard-library modules beside it: the parameters, regimes, expected findings and
+resource estimates in :mod:`.demo_params`, the file names in :mod:`.demo_files`, the real EB++
+gene ids and TCGA type sizes in :mod:`.reference`.
 """
 
 from __future__ import annotations
@@ -21,8 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import string
-from dataclasses import asdict, dataclass, field
-from importlib import resources
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -32,20 +37,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..io import atomic_path
+from .demo_files import FILES
+from .demo_params import OWN_PROFILE, DemoParams, describe, simulated_types, type_size
+from .reference import demo_gene_ids, ebpp_gene_ids
 
 log = logging.getLogger(__name__)
-
-FILES = {
-    "expression": "EBPlusPlusAdjustPANCAN_IlluminaHiSeq_RNASeqV2.geneExp.tsv",
-    "sample_quality": "merged_sample_quality_annotations.tsv",
-    "clinical": "TCGA-CDR-SupplementalTableS1.xlsx",
-    "ancestry": "Genetic_Ancestry.xlsx",
-    "mirna": "pancanMiRs_EBadjOnProtocolPlatformWithoutRepsWithUnCorrectMiRs_08_04_16.csv",
-    "methylation": "jhu-usc.edu_PANCAN_HumanMethylation450.betaValue_whitelisted.tsv",
-    "markers": "ground_truth/markers.tsv",
-    "prognosis": "ground_truth/prognosis.tsv",
-    "truth": "ground_truth/truth.json",
-}
 
 # Real tissue-source-site codes, so barcodes look like the ones users know.
 _TSS = {
@@ -59,130 +55,8 @@ _TSS = {
     "READ": ["AG", "AF", "EI"],
 }
 
-# Real pairs that pan-cancer classifiers confuse most (peers' confusion matrices); a pair is
-# simulated as a family when both of its types are.
-FAMILIES = [["LUAD", "LUSC"], ["COAD", "READ"], ["KIRC", "KIRP"], ["GBM", "LGG"], ["ESCA", "STAD"]]
-# Share of a family member's expression profile that is its own (the rest is the family's).
-_OWN = 0.004
-
-# The MOTLAB settings of each demo regime: fraction of AA among BRCA patients, log-hazard per
-# SD of the signature in EA and in AA, and the baseline progression hazard per year; and what a
-# reader should see (the report prints it from truth.json).
-REGIMES = {
-    # The studies' regime, modelled on TCGA BRCA: ~77% EA and 18% AA patients, ~12% of AA
-    # with a progression within 3 years; one signature drives both ancestries, more weakly in
-    # AA. AA data alone are too few to learn it, so transfer from EA helps (Gao & Cui 2020).
-    "studies": {"aa_fraction": 0.18, "effect_ea": 1.5, "effect_aa": 0.9, "hazard": 0.025},
-    # The opposite: AA a third of the cohort, with frequent events and a signature 3.5x stronger
-    # than in EA. AA data suffice and EA patients teach a weaker effect: transfer does not help.
-    "divergent": {"aa_fraction": 0.35, "effect_ea": 0.4, "effect_aa": 1.4, "hazard": 0.15},
-}
-EXPECTED = {
-    "studies": "transfer from EA (finetune, ccsa) should beat AA-only training (independent) on AA patients, "
-    "and mixture's AA AUROC should sit below its EA AUROC, as in the studies; on average over data seeds "
-    "(tests/test_motlab.py): with ~10 AA events one demo's AA AUROC is uncertain by ~0.1",
-    "divergent": "AA-only training (independent) should match or beat the transfer schemes on AA patients: "
-    "EA patients teach a weaker effect than the AA data hold",
-}
 _ALNUM = np.array(list(string.ascii_uppercase + string.digits))
 YEAR = 365.25
-
-
-@dataclass
-class DemoParams:
-    seed: int = 7
-    n_genes: int = 2000
-    types: list | str = field(default_factory=lambda: ["BRCA", "LUAD", "LUSC", "COAD", "READ", "KIRC", "LAML", "SKCM"])
-    type_sizes: str = "uniform"
-    patients_per_type: int = 50
-    brca_patients: int = 260
-    rna_coverage: float = 1.0
-    markers_per_type: int = 10
-    marker_shift: float = 1.5
-    families: list = field(default_factory=lambda: [list(f) for f in FAMILIES])
-    private_markers: int = 3
-    private_shift: float = 0.5
-    noise_sd: float = 0.6
-    profile_sd: float = 0.1
-    n_mirna: int = 300
-    n_cpg: int = 1500
-    omics_types: list | str = field(default_factory=lambda: ["LUAD"])
-    omics_coverage: float = 0.3
-    methylation_columns: int | None = None
-    signature_size: int = 40
-    signature_loading: float = 0.3
-    regime: str = "studies"
-    # None: the regime's value (REGIMES); a number overrides it.
-    aa_fraction: float | None = None
-    effect_ea: float | None = None
-    effect_aa: float | None = None
-    hazard: float | None = None
-
-    def __post_init__(self):
-        if self.regime not in REGIMES:
-            raise ValueError(f"demo.regime: {self.regime!r} is not one of {sorted(REGIMES)}")
-        for key, value in REGIMES[self.regime].items():
-            if getattr(self, key) is None:
-                setattr(self, key, value)
-
-    @classmethod
-    def from_config(cls, demo: dict) -> "DemoParams":
-        return cls(**{k: v for k, v in demo.items() if k in cls.__dataclass_fields__})
-
-    def simulated_families(self) -> list[list[str]]:
-        """The families whose types are all simulated, in the order of ``families``."""
-        types = set(simulated_types(self))
-        return [list(f) for f in self.families if set(f) <= types]
-
-
-def _package_lines(name: str) -> list[str]:
-    text = resources.files("tcgatl.inputs").joinpath(f"data/{name}").read_text()
-    return [line for line in text.splitlines() if line and not line.startswith("#")]
-
-
-def ebpp_gene_ids() -> list[str]:
-    """The 20,531 gene ids of the real EB++ matrix, in its row order."""
-    return _package_lines("ebpp_gene_ids.txt")
-
-
-def demo_gene_ids() -> list[str]:
-    """Every 7th EB++ id (2,933): the pool small demos draw their genes from."""
-    return ebpp_gene_ids()[6::7]
-
-
-def tcga_type_sizes() -> dict[str, int]:
-    """Patients per tumour type in the TCGA-CDR (33 types, 11,160 patients)."""
-    rows = [line.split("\t") for line in _package_lines("tcga_type_sizes.tsv")[1:]]
-    return {t: int(n) for t, n in rows}
-
-
-def simulated_types(p: DemoParams) -> list[str]:
-    return list(tcga_type_sizes()) if p.types == "all" else list(p.types)
-
-
-def _type_size(p: DemoParams, t: str) -> int:
-    if p.type_sizes == "tcga":
-        sizes = tcga_type_sizes()
-        if t not in sizes:
-            raise ValueError(f"demo.type_sizes: tcga: {t} is not one of the 33 TCGA types")
-        return sizes[t]
-    return p.brca_patients if t == "BRCA" else p.patients_per_type
-
-
-def job_resources(demo: dict) -> dict:
-    """mem_mb and runtime (minutes) for rule demo_data, from the sizes it will write. Measured
-    at full size (config/scale.yaml, 2 cores): 2.3 GB peak (the EB++ values as float64 plus a
-    mask) and 10 min (text writing, ~1.6 million values/s); both with a 1.3x margin."""
-    p = DemoParams.from_config(demo)
-    patients = sum(_type_size(p, t) for t in simulated_types(p))
-    rna = patients * p.rna_coverage * 1.09  # + duplicates and normals
-    brca = _type_size(p, "BRCA") if "BRCA" in simulated_types(p) else 0
-    met = p.methylation_columns or patients
-    values = p.n_genes * rna + p.n_mirna * patients + p.n_cpg * min(met, max(brca, 1) + patients)
-    return {
-        "mem_mb": int(1.3 * (400 + 9 * p.n_genes * rna / 1e6)),
-        "runtime": max(10, int(1.3 * values / 1.6e6 / 60) + 1),
-    }
 
 
 def _code(rng, n, used: set) -> str:
@@ -197,7 +71,7 @@ def _patients(p: DemoParams, rng) -> pd.DataFrame:
     """One row per patient: barcode, type, ancestry, race, latent prognostic factor."""
     rows, used = [], set()
     for t in simulated_types(p):
-        n = _type_size(p, t)
+        n = type_size(p, t)
         tss = _TSS.get(t) or ["".join(rng.choice(_ALNUM, 2)) for _ in range(3)]
         for _ in range(n):
             pid = f"TCGA-{rng.choice(tss)}-{_code(rng, 4, used)}"
@@ -258,9 +132,9 @@ def _expression(p: DemoParams, pat, al, genes, rng):
     family_of = {t: tuple(f) for f in p.simulated_families() for t in f}
     groups = list(dict.fromkeys(family_of.get(t, (t,)) for t in types))
     group_shift = {grp: rng.normal(0, p.profile_sd, g) for grp in groups}
-    # A member's profile is its family's plus a small own part (_OWN of the variance).
+    # A member's profile is its family's plus a small own part (OWN_PROFILE of the variance).
     type_shift = {
-        t: group_shift[family_of[t]] * np.sqrt(1 - _OWN) + rng.normal(0, p.profile_sd * np.sqrt(_OWN), g)
+        t: group_shift[family_of[t]] * np.sqrt(1 - OWN_PROFILE) + rng.normal(0, p.profile_sd * np.sqrt(OWN_PROFILE), g)
         if t in family_of
         else group_shift[(t,)]
         for t in types
@@ -466,34 +340,13 @@ def _ancestry_sheets(pat, rng) -> dict[str, pd.DataFrame]:
     return {t: g.reset_index(drop=True) for t, g in df.groupby("Cancer_type", sort=True)}
 
 
-def describe(p: DemoParams) -> dict[str, str]:
-    """What the demo plants and what a reader of its report should see, in words."""
-    fams = p.simulated_families()
-    pairs = ", ".join("/".join(f) for f in fams)
-    pancancer = f"{len(simulated_types(p))} tumour types with {p.markers_per_type} planted markers each (+{p.marker_shift} log2)"
-    if fams:
-        pancancer += (
-            f"; {pairs} share their markers and {100 * (1 - _OWN):.1f}% of their expression profile and differ by "
-            f"{p.private_markers} weaker markers each (+{p.private_shift} log2): the errors should fall within these "
-            "pairs, the other types should be classified almost perfectly"
-        )
-    motlab = (
-        f"regime `{p.regime}`: {100 * p.aa_fraction:.0f}% of the BRCA patients are AA; one prognostic signature "
-        f"({p.signature_size} features per omics layer) with log-hazard {p.effect_ea} per SD in EA and {p.effect_aa} "
-        f"in AA, baseline hazard {p.hazard} per year: {EXPECTED[p.regime]}"
-    )
-    ig = "Integrated Gradients should rank each type's planted markers (family markers for a pair) at the top"
-    return {"pancancer": pancancer, "ig": ig, "motlab": motlab}
-
-
 def _write_tsv(df, path, **kw):
     with atomic_path(path) as tmp:
         df.to_csv(tmp, **kw)
 
 
-def generate(outdir: str | Path, params: DemoParams | None = None) -> dict[str, Path]:
+def generate(outdir: str | Path, p: DemoParams) -> dict[str, Path]:
     """Write every demo raw file under ``outdir``; returns their paths by input name."""
-    p = params or DemoParams()
     rng = np.random.default_rng(p.seed)
     out = Path(outdir)
     paths = {k: out / v for k, v in FILES.items()}

@@ -17,7 +17,8 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from ..io import (
+# Standard library only (not tcgatl.io): the workflow imports this module at parse time.
+from ..filecheck import (
     looks_like_html,
     md5sum,  # noqa: F401  (callers and tests verify files with gdc.md5sum)
 )

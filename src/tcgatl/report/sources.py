@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .. import paths
-from ..inputs.demo import FILES as DEMO_FILES
+from ..inputs.demo_files import FILES as DEMO_FILES
 from ..motlab.options import SMOTE_OPTIONS
 
 DOCUMENTS = paths.DOCUMENTS

@@ -1,0 +1,49 @@
+"""Settings objects for tests, built as the workflow builds them: from the config schema's
+defaults (:func:`tcgatl.config.defaults`) with a test's overrides, through each dataclass's
+``from_config`` (the dataclasses have no defaults of their own)."""
+
+import copy
+import functools
+
+from tcgatl import config
+
+
+@functools.cache
+def _defaults() -> dict:
+    return config.defaults()
+
+
+def section(name: str, **overrides) -> dict:
+    """Config section ``name`` at the schema's defaults, with ``overrides``."""
+    return {**copy.deepcopy(_defaults()[name]), **overrides}
+
+
+def demo_params(**overrides):
+    from tcgatl.inputs.demo_params import DemoParams
+
+    return DemoParams.from_config(section("demo", **overrides))
+
+
+def hyper(**overrides):
+    from tcgatl.motlab import net
+
+    return net.Hyper.from_config(section("motlab", **overrides))
+
+
+# The target (AA) phase of finetune and ccsa with the source phase's settings and no inner CV
+# (the schema's default tunes the learning rate and the frozen layers by inner CV): the tests'
+# small data and time. A test that wants candidates sets tune_* itself.
+UNTUNED = {"tune_learning_rates": None, "tune_frozen_layers": None}
+
+
+def settings(**overrides):
+    """MOTLAB evaluation settings: the schema's, the target phase :data:`UNTUNED` unless given."""
+    from tcgatl.motlab.evaluate import Settings
+
+    return Settings.from_config(section("motlab", **{**UNTUNED, **overrides}))
+
+
+def train_config(seed: int = 0, **overrides):
+    from tcgatl.pancancer.training import TrainConfig
+
+    return TrainConfig.from_config(section("pancancer", **overrides), seed)
