@@ -1,4 +1,9 @@
 import copy
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -179,3 +184,40 @@ def test_the_schema_lists_come_from_the_library():
     assert mot["schemes"]["items"]["enum"] == list(SCHEMES) == mot["schemes"]["default"]
     raw = (ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()
     assert "VGG19" not in raw and "finetune, ccsa" not in raw  # written once, in the library
+
+
+def test_the_schema_ships_with_the_library_and_the_workflow_links_to_it():
+    """The canonical schema is package data; workflow/schemas/config.schema.yaml, where Snakemake
+    users look for it, is a relative link to it (it survives a copy or a move of the checkout)."""
+    link = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    assert link.is_symlink() and not Path(os.readlink(link)).is_absolute()
+    assert link.resolve() == (ROOT / "src" / "tcgatl" / "config.schema.yaml").resolve() == Path(str(config.SCHEMA))
+
+
+def test_a_non_editable_install_validates_with_its_own_schema(tmp_path):
+    """``pip install`` (not editable) into a folder of its own: the installed library holds the
+    schema and validates a config without this checkout."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, project / name)
+    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__", "*.so"))
+    site = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+    r = subprocess.run([*pip, "--target", str(site), str(project)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (site / "tcgatl" / "config.schema.yaml").read_text() == (
+        ROOT / "src" / "tcgatl" / "config.schema.yaml"
+    ).read_text()
+    probe = "import tcgatl.config as c; print(c.SCHEMA); print(c.defaults()['motlab']['epochs'])"
+    r = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},  # before the editable install's path
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    schema, epochs = r.stdout.split()
+    assert Path(schema).is_relative_to(site) and int(epochs) == config.defaults()["motlab"]["epochs"]

@@ -1,4 +1,8 @@
-"""Config validation against workflow/schemas/config.schema.yaml, with defaults filled in.
+"""Config validation against the config schema, with defaults filled in.
+
+The schema ships with the library (``tcgatl/config.schema.yaml``, package data, read through
+importlib.resources), so an installed tcgatl validates without a checkout;
+``workflow/schemas/config.schema.yaml``, where Snakemake users look for it, links to it.
 
 Snakemake's own ``validate`` prints jsonschema's raw traceback; users get one sentence here:
 which key, which value, what is allowed.
@@ -7,6 +11,7 @@ which key, which value, what is allowed.
 from __future__ import annotations
 
 import copy
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -14,7 +19,7 @@ import yaml
 
 from .errors import ConfigError
 
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = resources.files("tcgatl").joinpath("config.schema.yaml")
 
 
 def choices() -> dict[tuple[str, str], tuple[list, bool]]:
@@ -34,10 +39,10 @@ def choices() -> dict[tuple[str, str], tuple[list, bool]]:
     }
 
 
-def load_schema(path: str | Path = SCHEMA) -> dict:
-    """The config schema, with the allowed values of the lists in :func:`choices` filled in."""
-    with open(path) as fh:
-        schema = yaml.safe_load(fh)
+def load_schema(path: str | Path | None = None) -> dict:
+    """The config schema (the packaged one unless ``path``), with the allowed values of the
+    lists in :func:`choices` filled in."""
+    schema = yaml.safe_load((SCHEMA if path is None else Path(path)).read_text())
     for (section, key), (allowed, all_by_default) in choices().items():
         node = schema["properties"][section]["properties"][key]
         (node["items"] if node.get("type") == "array" else node)["enum"] = allowed  # a list or one name
