@@ -10,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeGDC:
-    """Serves ``files`` (id -> bytes) at /data/<id> and metadata at /files/<id>.
+    """Serves ``files`` (id -> bytes) at /data/<id> and metadata at /files/<id>; an id that
+    starts with "/" is served at that path instead (any host of plain files).
 
     ``faults[id]`` is a list of behaviours consumed one per data request ('ok' once the list
     is empty): 'drop' sends half the body and closes, 'corrupt' flips bytes, 'html' sends a
@@ -38,11 +39,15 @@ class FakeGDC:
                 self.wfile.write(payload)
 
             def do_GET(self):
-                m = re.match(r"^/(data|files)/([^/?]+)", self.path)
-                if not m or m.group(2) not in server.files:
+                path = self.path.split("?")[0]
+                m = re.match(r"^/(data|files)/([^/?]+)", path)
+                if path in server.files:  # a file served at its own path (the Keras weights host)
+                    kind, fid = "data", path
+                elif not m or m.group(2) not in server.files:
                     self.send_error(404, "Not Found")
                     return
-                kind, fid = m.groups()
+                else:
+                    kind, fid = m.groups()
                 body = server.files[fid]
                 if kind == "files":
                     payload = json.dumps(

@@ -6,6 +6,7 @@ from tcgatl import paths
 from tcgatl import report as tcgatl_report  # only .sources is loaded (light)
 from tcgatl.errors import ConfigError
 from tcgatl.inputs import gdc
+from tcgatl.inputs import weights as tcgatl_weights
 from tcgatl.inputs.demo_files import FILES as DEMO_FILES
 from tcgatl.inputs.demo_params import job_resources as demo_job_resources
 from tcgatl.motlab.options import SCHEMES, SMOTE_OPTIONS
@@ -29,7 +30,12 @@ TF_THREADS = config["resources"]["tensorflow_threads"]
 # The settings a job's results depend on, as its params: Snakemake reruns a job whose params
 # changed, so the lists of targets (backbones, layouts, endpoints, schemes) stay out, and adding
 # a backbone or an endpoint does not rerun the others.
-PC_TRAIN = {k: v for k, v in PC.items() if k not in ("layouts", "backbones", "bootstrap", "cv_folds", "cv_repeats")}
+# Where the ImageNet weights come from is not a setting of the model (the file is an input).
+PC_TRAIN = {
+    k: v
+    for k, v in PC.items()
+    if k not in ("layouts", "backbones", "bootstrap", "cv_folds", "cv_repeats", "weights_download", "weights_url")
+}
 MOT_FIT = {k: v for k, v in MOT.items() if k not in ("endpoints", "years", "schemes")}
 
 
@@ -88,6 +94,26 @@ def raw(name):
 def raw_inputs(*names):
     """Named input dict of the raw files that are configured (optional ones may be absent)."""
     return {n: p for n in names if (p := raw(n)) is not None}
+
+
+# The ImageNet weights file of each backbone the pan-cancer stage loads (rule imagenet_weights),
+# and where it must be: pancancer.weights_dir, or the Keras cache.
+IMAGENET_WEIGHTS = (
+    {b: BACKBONES[b].weights_file for b in tcgatl_weights.needed(PC)} if "pancancer" in config["analyses"] else {}
+)
+WEIGHTS_FOLDER = tcgatl_weights.weights_folder(PC["weights_dir"])
+# Offline sites (weights_download: false) place the files by hand: every missing one is listed
+# now, before any job runs.
+if IMAGENET_WEIGHTS and not PC["weights_download"]:
+    if message := tcgatl_weights.missing_message(PC, "the workflow config"):
+        raise WorkflowError(message)
+
+
+def imagenet_weights_input(wildcards):
+    """The training job's weights file ([] with pancancer.weights: none)."""
+    if wildcards.backbone not in IMAGENET_WEIGHTS:
+        return []
+    return [str(WEIGHTS_FOLDER / IMAGENET_WEIGHTS[wildcards.backbone])]
 
 
 # Table layers share one rule (layer_features); methylation is streamed by its own rule.

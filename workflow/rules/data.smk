@@ -1,6 +1,12 @@
 # Raw inputs (demo generator or GDC downloads) -> sample QC -> Parquet feature matrices.
 
 
+# Downloads run on the submitting node: cluster compute nodes often have no internet.
+localrules:
+    download_gdc,
+    imagenet_weights,
+
+
 rule demo_data:
     output:
         **{name: paths.demo_raw(path) for name, path in DEMO_FILES.items()},
@@ -41,6 +47,36 @@ rule download_gdc:
         gdc=config["gdc"],
     script:
         "../scripts/download_gdc.py"
+
+
+# The backbones' ImageNet weights ("notop" files, checked against Keras's md5), fetched on the
+# submitting node before any data stage when missing, so that a machine that cannot reach the
+# weights host fails within seconds, not hours into the run. Offline sites set
+# pancancer.weights_download: false and place the files by hand (validated up front).
+if IMAGENET_WEIGHTS and PC["weights_download"]:
+
+    rule imagenet_weights:
+        output:
+            str(WEIGHTS_FOLDER / "{weights_file}"),
+        log:
+            paths.log("download/{weights_file}"),
+        benchmark:
+            paths.benchmark("download/{weights_file}")
+        wildcard_constraints:
+            weights_file="|".join(re.escape(f) for f in IMAGENET_WEIGHTS.values()),
+        priority: 100
+        conda:
+            "../../envs/data.yaml"
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=60,
+        params:
+            backbone=lambda wc: next(b for b, f in IMAGENET_WEIGHTS.items() if f == wc.weights_file),
+            pancancer=PC,
+            gdc=config["gdc"],
+        script:
+            "../scripts/imagenet_weights.py"
 
 
 rule clinical_table:

@@ -93,6 +93,7 @@ for part, rule_prefix in ((paths.SINGLE, ""), (paths.CV_FOLD, "cv_")):
         input:
             **{k: p for k, p in paths.image_files(part).items() if k != "test"},
             **paths.layout_files(part),
+            weights=imagenet_weights_input,
         output:
             # The checkpoint: the model plus the layout and scaling it needs (tcgatl-classify).
             **paths.checkpoint_files(part),

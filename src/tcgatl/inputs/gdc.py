@@ -3,6 +3,8 @@
 A file is streamed to ``<dest>.part`` (resumed with an HTTP Range request after a dropped
 connection), its size and md5 are checked, and only then is it renamed to ``dest``: an
 interrupted or corrupt transfer never leaves a file that Snakemake would treat as done.
+:func:`fetch` does this for any address (the ImageNet weights use it too); :func:`download`
+for a GDC file id.
 """
 
 from __future__ import annotations
@@ -84,18 +86,28 @@ def file_metadata(file_id: str, base_url: str = GDC_API, timeout: float = 60) ->
         ) from exc
 
 
-def _transfer(url: str, part: Path, size: int, timeout: float, name: str, progress: bool) -> None:
-    """Append the missing bytes of ``url`` to ``part``; raises _Retryable on transfer problems."""
+def _total_size(r) -> int | None:
+    """The whole file's size from a 200's Content-Length or a 206's Content-Range."""
+    if r.status_code == 206:
+        total = r.headers.get("Content-Range", "").rpartition("/")[2]
+        return int(total) if total.isdigit() else None
+    length = r.headers.get("Content-Length", "")
+    return int(length) if length.isdigit() else None
+
+
+def _transfer(url: str, part: Path, size: int | None, timeout: float, name: str, progress: bool) -> int | None:
+    """Append the missing bytes of ``url`` to ``part``; raises _Retryable on transfer problems.
+    ``size`` None: the server's word for it (the md5 still decides). Returns the size."""
     have = part.stat().st_size if part.exists() else 0
-    if have > size:
+    if size is not None and have > size:
         part.unlink()
         have = 0
     headers = {"Range": f"bytes={have}-"} if have else {}
     try:
         with requests.get(url, headers=headers, stream=True, timeout=timeout) as r:
             if r.status_code == 416:
-                if have == size:
-                    return  # already complete
+                if size is None or have == size:
+                    return have  # already complete (the md5 check decides)
                 raise _Retryable("the server refused the resume range; restarting the file", restart=True)
             if r.status_code in (401, 403, 404):
                 raise DownloadError(f"{name}: the server answered {r.status_code} {r.reason} for {url}")
@@ -107,6 +119,8 @@ def _transfer(url: str, part: Path, size: int, timeout: float, name: str, progre
             if have and r.status_code != 206:
                 log.info("%s: server ignored the Range request; restarting from byte 0", name)
                 have = 0
+            if size is None:
+                size = _total_size(r)
             mode = "ab" if have else "wb"
             bar = tqdm(
                 total=size,
@@ -130,10 +144,11 @@ def _transfer(url: str, part: Path, size: int, timeout: float, name: str, progre
         got = part.stat().st_size if part.exists() else 0
         if isinstance(exc, (requests.ConnectionError, requests.Timeout)) and got == have:
             raise _Retryable(f"cannot reach {url}: {type(exc).__name__}") from exc
-        raise _Retryable(f"connection ended after {got} of {size} bytes ({type(exc).__name__})") from exc
+        raise _Retryable(f"connection ended after {got} of {size or '?'} bytes ({type(exc).__name__})") from exc
     got = part.stat().st_size if part.exists() else 0
-    if got < size:
+    if size is not None and got < size:
         raise _Retryable(f"connection ended after {got} of {size} bytes")
+    return size if size is not None else got
 
 
 def _verify(part: Path, size: int, md5: str) -> str:
@@ -145,6 +160,45 @@ def _verify(part: Path, size: int, md5: str) -> str:
     if actual != md5.lower():
         raise _Retryable(f"md5 mismatch: expected {md5}, got {actual}", restart=True)
     return actual
+
+
+def fetch(
+    url: str,
+    dest: str | Path,
+    *,
+    md5: str,
+    size: int | None = None,
+    what: str = "",
+    retries: int = 5,
+    backoff: float = 2.0,
+    timeout: float = 60,
+    progress: bool = True,
+) -> Path:
+    """Download ``url`` to ``dest``, verified by md5 (and by ``size`` when known; otherwise the
+    server's Content-Length). Network errors and truncated bodies are resumed from where they
+    stopped; an HTML page or a checksum mismatch restarts the file. After ``retries`` failed
+    attempts a :class:`DownloadError` names the file, ``what`` it is, and the last problem."""
+    dest = Path(dest)
+    name = dest.name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    problem = ""
+    for attempt in range(1, retries + 1):
+        try:
+            got = _transfer(url, part, size, timeout, name, progress)
+            actual = _verify(part, got if size is None else size, md5)
+            os.replace(part, dest)
+            log.info("%s: %d bytes, md5 %s verified", name, dest.stat().st_size, actual)
+            return dest
+        except _Retryable as exc:
+            problem = str(exc)
+            if exc.restart and part.exists():
+                part.unlink()
+            log.warning("%s: attempt %d/%d failed: %s", name, attempt, retries, problem)
+            if attempt < retries:
+                time.sleep(min(backoff * 2 ** (attempt - 1), 60))
+    what = f" ({what})" if what else ""
+    raise DownloadError(f"{name}{what}: download from {url} failed after {retries} attempt(s): {problem}")
 
 
 def download(
@@ -159,33 +213,22 @@ def download(
     timeout: float = 60,
     progress: bool = True,
 ) -> Path:
-    """Download GDC file ``file_id`` to ``dest``, verified by size and md5.
+    """Download GDC file ``file_id`` to ``dest``, verified by size and md5 (:func:`fetch`).
 
-    Missing md5/size are taken from the GDC files endpoint. Network errors and truncated
-    bodies are resumed from where they stopped; a checksum mismatch restarts the file. After
-    ``retries`` failed attempts a :class:`DownloadError` names the file and the last problem.
+    Missing md5/size are taken from the GDC files endpoint.
     """
-    dest = Path(dest)
-    name = dest.name
     if md5 is None or size is None:
         meta = file_metadata(file_id, base_url, timeout)
         md5, size = md5 or meta["md5"], size if size is not None else meta["size"]
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
     url = f"{base_url.rstrip('/')}/data/{file_id}"
-    problem = ""
-    for attempt in range(1, retries + 1):
-        try:
-            _transfer(url, part, size, timeout, name, progress)
-            actual = _verify(part, size, md5)
-            os.replace(part, dest)
-            log.info("%s: %d bytes, md5 %s verified", name, size, actual)
-            return dest
-        except _Retryable as exc:
-            problem = str(exc)
-            if exc.restart and part.exists():
-                part.unlink()
-            log.warning("%s: attempt %d/%d failed: %s", name, attempt, retries, problem)
-            if attempt < retries:
-                time.sleep(min(backoff * 2 ** (attempt - 1), 60))
-    raise DownloadError(f"{name} (GDC file {file_id}): download failed after {retries} attempt(s): {problem}")
+    return fetch(
+        url,
+        dest,
+        md5=md5,
+        size=size,
+        what=f"GDC file {file_id}",
+        retries=retries,
+        backoff=backoff,
+        timeout=timeout,
+        progress=progress,
+    )

@@ -37,6 +37,22 @@ def download_gdc(job) -> None:
     )
 
 
+def imagenet_weights(job) -> None:
+    """Verified, resumable download of one backbone's ImageNet weights (rule imagenet_weights)."""
+    from . import weights
+
+    backbone, pc, cfg = job.params.backbone, job.params.pancancer, job.params.gdc
+    log.info("downloading the %s ImageNet weights from %s", backbone, pc["weights_url"])
+    weights.fetch(
+        backbone,
+        job.output[0],
+        base_url=pc["weights_url"],
+        retries=cfg["retries"],
+        timeout=cfg["timeout"],
+        backoff=cfg["backoff"],
+    )
+
+
 def clinical_table(job) -> None:
     """TCGA-CDR -> clinical Parquet indexed by patient (rule clinical_table)."""
     from ..io import write_table

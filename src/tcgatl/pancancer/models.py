@@ -7,13 +7,13 @@ directly and Integrated Gradients attributions on its input are gene attribution
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import keras
 from keras import layers
 
 from ..errors import InputError
+from ..inputs import weights
 from .options import BACKBONES, Backbone  # noqa: F401  (re-exported: models.BACKBONES)
 
 
@@ -48,18 +48,13 @@ class GeneImageInput(layers.Layer):
         return super().get_config() | {"backbone": self.backbone, "size": self.size}
 
 
-def keras_cache_dir() -> Path:
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
-
-
 def weights_path(name: str, weights_dir: str | None = None) -> Path:
     """Where the ImageNet weights of ``name`` must be; raises WeightsError if absent."""
     b = BACKBONES[name]
-    folder = Path(weights_dir) if weights_dir else keras_cache_dir()
-    path = folder / b.weights_file
+    path = weights.weights_path(name, weights_dir)
     if not path.exists():
         raise WeightsError(
-            f"ImageNet weights for {name} not found: {path} does not exist. Download {b.weights_url} "
+            f"ImageNet weights for {name} not found: {path} does not exist. Download {b.weights_url()} "
             f"and place it at {path} (or set pancancer.weights_dir to the folder that has it, or "
             f"pancancer.weights: none to train from scratch)."
         )
@@ -97,7 +92,7 @@ def build(
         except Exception as exc:  # h5py/keras raise several types for a mismatching file
             raise WeightsError(
                 f"{path} does not fit {name} ({type(exc).__name__}: {str(exc)[:300]}); "
-                f"expected {b.weights_file} from {b.weights_url}"
+                f"expected {b.weights_file} from {b.weights_url()}"
             ) from exc
     inputs = keras.Input(shape=grid, name="gene_image")
     x = GeneImageInput(name, size, name="to_backbone_input")(inputs)

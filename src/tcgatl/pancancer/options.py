@@ -17,10 +17,15 @@ KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications"
 class Backbone:
     name: str
     module: str  # keras.applications submodule with preprocess_input
-    weights_file: str  # ImageNet weights without the top, as Keras names them
-    weights_url: str
+    weights_file: str  # ImageNet weights without the top ("notop"), as Keras names them
+    weights_folder: str  # its folder on the Keras weights host
+    weights_md5: str  # the file_hash keras.applications checks the file against
     last_block: str  # first layer of the last block in Keras naming (unfrozen in phase 2)
     min_size: int
+
+    def weights_url(self, base: str = KERAS_APPS) -> str:
+        """The address of the weights file on ``base`` (pancancer.weights_url)."""
+        return f"{base.rstrip('/')}/{self.weights_folder}/{self.weights_file}"
 
 
 BACKBONES = {
@@ -30,7 +35,8 @@ BACKBONES = {
             "Xception",
             "xception",
             "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            f"{KERAS_APPS}/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "xception",
+            "b0042744bf5b25fce3cb969f33bebb97",
             "block14_sepconv1",
             71,
         ),
@@ -38,7 +44,8 @@ BACKBONES = {
             "DenseNet169",
             "densenet",
             "densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            f"{KERAS_APPS}/densenet/densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "densenet",
+            "b8c4d4c20dd625c148057b9ff1c1176b",
             "conv5_block32_0_bn",
             32,
         ),
@@ -46,7 +53,8 @@ BACKBONES = {
             "ResNet50",
             "resnet50",
             "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            f"{KERAS_APPS}/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "resnet",
+            "4d473c1dd8becc155b73f8504c6f6626",
             "conv5_block3_1_conv",
             32,
         ),
@@ -54,7 +62,8 @@ BACKBONES = {
             "VGG19",
             "vgg19",
             "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            f"{KERAS_APPS}/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            "vgg19",
+            "253f8cb515780f3b799900260a226db6",
             "block5_conv1",
             32,
         ),
