@@ -75,9 +75,12 @@ def raw(name):
     spec = config["inputs"][name]
     if spec["path"]:
         if not os.path.exists(spec["path"]):
-            hint = ""
-            if spec["gdc_id"] in MANIFEST:
-                hint = (
+            hint = f" Relative paths are read from the working directory, {os.getcwd()}."
+            # The GDC file is suggested only for TCGA data: with a sample sheet or outcomes of
+            # one's own, the file is the user's, and a download would silently swap in TCGA's.
+            own_data = config["qc"]["label_source"] == "sheet" or MOT["group_column"] is not None
+            if spec["gdc_id"] in MANIFEST and not own_data:
+                hint += (
                     f" Fetch {MANIFEST[spec['gdc_id']].filename} from "
                     f"{config['gdc']['base_url']}/data/{spec['gdc_id']} and place it there,"
                     f" or set inputs.{name}.path: null to let the workflow download it."
