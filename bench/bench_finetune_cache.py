@@ -26,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from tcgatl.config import defaults  # noqa: E402
 from tcgatl.pancancer import models, training  # noqa: E402
 from tcgatl.tools import finetune_cache  # noqa: E402
 
@@ -59,7 +60,8 @@ def main() -> None:
             )
 
         training.cache_activations = perturbed
-    cfg = training.TrainConfig(batch_size=32, finetune_epochs=a.epochs, patience=a.epochs, seed=0)
+    pc = {**defaults()["pancancer"], "batch_size": 32, "finetune_epochs": a.epochs, "patience": a.epochs}
+    cfg = training.TrainConfig.from_config(pc, seed=0)
     with tempfile.TemporaryDirectory() as tmp:
         models.build(a.backbone, (a.grid, a.grid), 6, size=a.size, weights="none", seed=0).save(f"{tmp}/start.keras")
         direct = keras.models.load_model(f"{tmp}/start.keras")

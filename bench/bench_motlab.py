@@ -102,7 +102,9 @@ hp = settings.hyper
 KERAS_TRIPLES = """
 # The original's way: every weight triple trains a Keras network on the fold (model.fit) and is
 # scored on an inner validation split of the AA training patients.
-pipe = OmicsPipeline(k=settings.features_per_layer, mode="similarity", inner_folds=2).fit(data.rows(train), data.y[train])
+pipe = OmicsPipeline(features_per_layer=settings.features_per_layer, weighting="similarity", weight_inner_folds=2).fit(
+    data.rows(train), data.y[train]
+)
 z = {{n: pipe.transforms[n](b) for n, b in data.rows(train).items()}}
 aa = data.aa[train]
 inner_tr, inner_va = train_test_split(np.flatnonzero(aa), test_size=0.3, stratify=data.y[train][aa], random_state=0)
@@ -127,7 +129,9 @@ model.fit(x, yy, batch_size=hp.batch_size, epochs=hp.epochs, verbose=0)
 ONE_FIT_OURS = "net.fit(pipe_x, yy, hp, np.random.default_rng(1))"
 
 PREP_ONE = """
-pipe = OmicsPipeline(k=settings.features_per_layer).fit(data.rows(train), data.y[train], inner=data.aa[train])
+pipe = OmicsPipeline(features_per_layer=settings.features_per_layer).fit(
+    data.rows(train), data.y[train], inner=data.aa[train]
+)
 pipe_x, yy = pipe.training_matrix(), data.y[train]
 net.fit(pipe_x[:40], yy[:40], hp, np.random.default_rng(0), epochs=1)  # compile the graph outside the timing
 """

@@ -1,12 +1,17 @@
 """The original-format command line, and a smoke run on the real BRCA mini-set."""
 
+import argparse
+
 import numpy as np
 import pandas as pd
+from configured import section
+from configured import settings as motlab_settings
 from conftest import SHARED, needs_shared
 
 from tcgatl.inputs import clinical
 from tcgatl.motlab import cli, cohort, labels, net
-from tcgatl.motlab.evaluate import Data, Settings, auroc_table, run_scheme
+from tcgatl.motlab.evaluate import Data, auroc_table, run_scheme
+from tcgatl.motlab.schemes import TargetGrid
 
 
 def _original_folder(tmp_path, demo_raw):
@@ -78,6 +83,14 @@ def test_cli_names_a_missing_input(tmp_path, capsys):
     assert "BRCA_RNA.csv: file does not exist" in capsys.readouterr().err
 
 
+def test_cli_settings_are_the_schemas_with_the_command_line_and_the_originals_target_phase():
+    args = argparse.Namespace(features_per_layer=233, weighting="concat", folds=4, repeats=2, epochs=7)
+    s = cli.cli_settings(args)
+    assert (s.features_per_layer, s.weighting, s.folds, s.repeats, s.hyper.epochs) == (233, "concat", 4, 2, 7)
+    assert s.hyper == net.Hyper.from_config({**section("motlab"), "epochs": 7})
+    assert s.target == TargetGrid.fixed(s.hyper, section("motlab")["tune_inner_folds"])  # no inner CV
+
+
 def test_cli_is_a_console_script():
     import tomllib
     from pathlib import Path
@@ -100,7 +113,7 @@ def test_smoke_real_brca_mini_set():
     counts = labels.label_counts(lab)
     assert counts["patients"].sum() == len(table)
     data = Data.from_frames(cohort.patient_frames(layers, table), labels.labelled(lab))
-    settings = Settings(features_per_layer=50, folds=3, repeats=1, hyper=net.Hyper(epochs=10))
+    settings = motlab_settings(features_per_layer=50, folds=3, repeats=1, epochs=10)
     for scheme in ("independent", "finetune"):
         oof, weights = run_scheme(scheme, data, settings, seed=0)
         auc = auroc_table(oof)

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from configured import train_config
 from sklearn.utils.class_weight import compute_class_weight
 
 from tcgatl.errors import InputError
@@ -11,9 +12,7 @@ from tcgatl.pancancer import checkpoint, layouts, models, training
 from tcgatl.tools import finetune_cache
 
 GRID = (8, 8)
-CFG = training.TrainConfig(
-    batch_size=8, head_epochs=4, finetune_epochs=2, patience=2, seed=3, finetune_learning_rate=1e-3
-)
+CFG = train_config(seed=3, batch_size=8, head_epochs=4, finetune_epochs=2, patience=2, finetune_learning_rate=1e-3)
 
 
 def _data(n=48, seed=0):
@@ -206,4 +205,22 @@ def test_whole_network_training_changes_every_block(tmp_path):
         parts.freeze_for("finetune", mode)
         assert parts.backbone.get_layer(first_conv).trainable is expected, mode
     with pytest.raises(ValueError, match="trainable must be one of"):
-        training.TrainConfig(trainable="everything")
+        training.TrainConfig(**{**CFG.__dict__, "trainable": "everything"})
+
+
+def test_train_config_is_read_from_the_pancancer_section():
+    """Every field from the validated section and the job's seed, none defaulted (the schema's
+    defaults are the only ones); a key the section lacks is named."""
+    from dataclasses import MISSING, fields
+
+    from configured import section
+
+    from tcgatl.errors import ConfigError
+
+    assert all(f.default is MISSING and f.default_factory is MISSING for f in fields(training.TrainConfig))
+    pc = section("pancancer")
+    cfg = training.TrainConfig.from_config(pc, seed=5)
+    assert cfg.seed == 5 and cfg.batch_size == pc["batch_size"] and cfg.trainable == pc["trainable"]
+    del pc["patience"]
+    with pytest.raises(ConfigError, match="TrainConfig: the config section lacks the key 'patience'"):
+        training.TrainConfig.from_config(pc, seed=5)

@@ -22,13 +22,30 @@ from ..inputs import clinical
 from ..io import read_table, write_table
 from . import cohort as cohort_mod
 from . import labels as labels_mod
-from . import net, paired, plots
+from . import paired, plots
 from .evaluate import Data, Settings, auroc_table, run_scheme, summarise
 from .options import ENDPOINTS, SCHEMES
 
 log = logging.getLogger("tcgatl.motlab")
 
 ORIGINAL_FILES = {"mrna": "BRCA_RNA.csv", "mirna": "BRCA_miRNA.csv", "methylation": "BRCA_Methyl.csv"}
+
+
+def cli_settings(args) -> Settings:
+    """The workflow's defaults (the config schema's ``motlab`` section) with the command line's
+    values, and the original's target phase: the source phase's settings, no inner CV."""
+    from ..config import defaults
+
+    cfg = {
+        **defaults()["motlab"],
+        "features_per_layer": args.features_per_layer,
+        "weighting": args.weighting,
+        "folds": args.folds,
+        "repeats": args.repeats,
+        "epochs": args.epochs,
+        **dict.fromkeys(Settings.TARGET_KEYS),  # null: the source phase's value
+    }
+    return Settings.from_config(cfg)
 
 
 def read_original_matrix(path: Path) -> pd.DataFrame:
@@ -122,13 +139,7 @@ def main(argv=None) -> int:
         ancestry = None
         if args.ancestry == "eigenstrat":
             ancestry = cohort_mod.ancestry_from_eigenstrat(clinical.read_ancestry(d / "Genetic_Ancestry.xlsx", "BRCA"))
-        settings = Settings(
-            features_per_layer=args.features_per_layer,
-            weighting=args.weighting,
-            folds=args.folds,
-            repeats=args.repeats,
-            hyper=net.Hyper(epochs=args.epochs),
-        )
+        settings = cli_settings(args)
         summary = evaluate_all(
             layers,
             cdr,

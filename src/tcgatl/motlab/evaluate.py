@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from ..settings import from_section, take
 from . import net
 from .options import SCHEMES, network_twin, smote_option
 from .preprocess import OmicsPipeline
@@ -29,19 +30,20 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Settings:
-    """Evaluation settings (the config's ``motlab`` section)."""
+    """Evaluation settings: the config's ``motlab`` section (its defaults are the schema's),
+    built with :meth:`from_config`."""
 
-    features_per_layer: int = 233
-    weighting: str = "similarity"
-    weight_step: float = 0.1
-    weight_positive: bool = True
-    weight_inner_folds: int = 3
-    folds: int = 10
-    repeats: int = 5
-    smote_k_neighbors: int = 5
-    ccsa_pairs: int = 10
-    hyper: net.Hyper = field(default_factory=net.Hyper)
-    target: TargetGrid | None = None  # None: the source's settings, nothing frozen, no inner CV
+    features_per_layer: int
+    weighting: str
+    weight_step: float
+    weight_positive: bool
+    weight_inner_folds: int
+    folds: int
+    repeats: int
+    smote_k_neighbors: int
+    ccsa_pairs: int
+    hyper: net.Hyper
+    target: TargetGrid  # the target phase's candidates (one each: fixed settings, no inner CV)
 
     # config key -> TargetGrid field; null in the config: the source phase's value
     TARGET_KEYS = {
@@ -54,22 +56,25 @@ class Settings:
 
     @classmethod
     def from_config(cls, cfg: dict) -> "Settings":
-        keys = [k for k in cls.__dataclass_fields__ if k not in ("hyper", "target") and k in cfg]
+        """From the config's ``motlab`` section: the network's settings (:meth:`net.Hyper.from_config`)
+        and the target phase's candidates, where a null ``tune_*`` is the source phase's value."""
         hyper = net.Hyper.from_config(cfg)
-        chosen = {name: tuple(cfg[key]) for key, name in cls.TARGET_KEYS.items() if cfg.get(key) is not None}
-        target = replace(TargetGrid.fixed(hyper, cfg.get("tune_inner_folds", TargetGrid.inner_folds)), **chosen)
-        return cls(**{k: cfg[k] for k in keys}, hyper=hyper, target=target)
+        chosen = {
+            name: tuple(value) for key, name in cls.TARGET_KEYS.items() if (value := take(cls, cfg, key)) is not None
+        }
+        target = replace(TargetGrid.fixed(hyper, take(cls, cfg, "tune_inner_folds")), **chosen)
+        return from_section(cls, cfg, hyper=hyper, target=target)
 
     def target_grid(self) -> TargetGrid:
-        return self.target or TargetGrid.fixed(self.hyper)
+        return self.target
 
     def pipeline(self, seed: int) -> OmicsPipeline:
         return OmicsPipeline(
-            k=self.features_per_layer,
-            mode=self.weighting,
-            step=self.weight_step,
-            positive=self.weight_positive,
-            inner_folds=self.weight_inner_folds,
+            features_per_layer=self.features_per_layer,
+            weighting=self.weighting,
+            weight_step=self.weight_step,
+            weight_positive=self.weight_positive,
+            weight_inner_folds=self.weight_inner_folds,
             seed=seed,
         )
 

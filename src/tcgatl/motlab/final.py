@@ -97,7 +97,7 @@ class MotlabModel:
         meta = {
             **self.meta,
             "layers": p.layers,
-            "weighting": p.mode,
+            "weighting": p.weighting,
             "weights": self.weights,
             "features": p.feature_names,
             "hyper": asdict(self.hyper),
@@ -116,7 +116,7 @@ class MotlabModel:
         arrays = np.load(directory / "preprocessing.npz")
         layers = meta["layers"]
         pipe = OmicsPipeline(
-            mode=meta["weighting"],
+            weighting=meta["weighting"],
             layers=layers,
             feature_names={n: meta["features"][n] for n in layers},
             weights=tuple(meta["weights"][n] for n in layers),
@@ -132,7 +132,10 @@ class MotlabModel:
 
         net.tf()
         params = net.from_keras(keras.models.load_model(directory / "model.keras"))
-        return cls(pipe, params, net.Hyper(**meta["hyper"]), meta)
+        hyper = meta["hyper"]
+        if hyper["hidden_layers"] is not None:  # a JSON list
+            hyper = {**hyper, "hidden_layers": tuple(hyper["hidden_layers"])}
+        return cls(pipe, params, net.Hyper(**hyper), meta)
 
 
 def _by_patient(x: pd.DataFrame) -> pd.DataFrame:

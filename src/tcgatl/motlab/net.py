@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..settings import from_section, take
 from .options import NETWORKS
 
 _TF = None
@@ -45,30 +46,46 @@ def configure_threads(n: int) -> None:
         pass
 
 
+# What every named network sets unless its entry in NETWORKS says otherwise: the motlab network,
+# one hidden layer of ``hidden_units``, no penalties, classical momentum.
+ARCHITECTURE = {"hidden_layers": None, "l1": 0.0, "l2": 0.0, "nesterov": False}
+
+
+def architecture(network: str) -> dict:
+    """The architecture fields of :class:`Hyper` that the named ``network`` sets."""
+    if network not in NETWORKS:
+        raise ValueError(f"unknown network {network!r}; expected one of {sorted(NETWORKS)}")
+    return {**ARCHITECTURE, **NETWORKS[network]}
+
+
 @dataclass
 class Hyper:
-    hidden_units: int = 100
-    dropout: float = 0.5
-    learning_rate: float = 0.01
-    momentum: float = 0.9
-    batch_size: int = 20
-    epochs: int = 100
-    alpha: float = 0.3
-    margin: float = 1.0
+    """The network and its training settings: the config's ``motlab`` section (its defaults are
+    the schema's), built with :meth:`from_config`. The architecture fields are the named
+    ``network``'s (:func:`architecture`): built directly, a Hyper whose architecture contradicts
+    its ``network`` is refused, not silently changed."""
+
+    hidden_units: int
+    dropout: float
+    learning_rate: float
+    momentum: float
+    batch_size: int
+    epochs: int
+    alpha: float
+    margin: float
     # Set by the named architecture (``network``); None: one hidden layer of ``hidden_units``.
-    hidden_layers: tuple | None = None
-    l1: float = 0.0
-    l2: float = 0.0
-    nesterov: bool = False
-    network: str = "motlab"
+    hidden_layers: tuple | None
+    l1: float
+    l2: float
+    nesterov: bool
+    network: str
 
     def __post_init__(self):
-        if self.network not in NETWORKS:
-            raise ValueError(f"unknown network {self.network!r}; expected one of {sorted(NETWORKS)}")
-        for k, v in NETWORKS[self.network].items():
-            setattr(self, k, v)
-        if self.hidden_layers is not None:
-            self.hidden_layers = tuple(int(h) for h in self.hidden_layers)
+        for key, value in architecture(self.network).items():
+            if getattr(self, key) != value:
+                raise ValueError(
+                    f"Hyper: {key}={getattr(self, key)!r} contradicts network {self.network!r}, which sets {key}={value!r}"
+                )
 
     @property
     def sizes(self) -> tuple:
@@ -76,8 +93,9 @@ class Hyper:
         return self.hidden_layers or (int(self.hidden_units),)
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "Hyper":
-        return cls(**{k: cfg[k] for k in cls.__dataclass_fields__ if k in cfg})
+    def from_config(cls, cfg: dict) -> Hyper:
+        """From the config's ``motlab`` section, the architecture resolved from its ``network``."""
+        return from_section(cls, cfg, **architecture(take(cls, cfg, "network")))
 
 
 @dataclass

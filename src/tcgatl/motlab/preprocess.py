@@ -156,13 +156,14 @@ def choose_weights(z: dict[str, np.ndarray], y: np.ndarray, mode: str, grid, inn
 
 @dataclass
 class OmicsPipeline:
-    """Per-layer imputation/scaling/selection plus omics weighting, fitted on training rows."""
+    """Per-layer imputation/scaling/selection plus omics weighting, fitted on training rows. The
+    settings carry the config's names (``motlab`` section; :meth:`.evaluate.Settings.pipeline`)."""
 
-    k: int = 233
-    mode: str = "similarity"
-    step: float = 0.1
-    positive: bool = True
-    inner_folds: int = 3
+    features_per_layer: int = 233
+    weighting: str = "similarity"
+    weight_step: float = 0.1
+    weight_positive: bool = True
+    weight_inner_folds: int = 3
     seed: int = 0
     layers: list = field(default_factory=list)
     transforms: dict = field(default_factory=dict)
@@ -176,17 +177,22 @@ class OmicsPipeline:
         are chosen by inner CV on the rows flagged by ``inner`` (default all)."""
         y = np.asarray(y, dtype=int)
         self.layers = list(blocks)
-        self.transforms = {n: fit_layer(b, y, self.k) for n, b in blocks.items()}
+        self.transforms = {n: fit_layer(b, y, self.features_per_layer) for n, b in blocks.items()}
         if names is not None:
             self.feature_names = {n: [str(names[n][i]) for i in self.transforms[n].columns] for n in blocks}
         z = {n: self.transforms[n](b) for n, b in blocks.items()}
-        self.reference = {n: row_normalise(v) for n, v in z.items()} if self.mode == "similarity" else None
+        self.reference = {n: row_normalise(v) for n, v in z.items()} if self.weighting == "similarity" else None
         inner = np.ones(len(y), bool) if inner is None else np.asarray(inner, bool)
-        grid = weight_grid(len(self.layers), self.step, self.positive)
+        grid = weight_grid(len(self.layers), self.weight_step, self.weight_positive)
         self.weights, self.weight_scores = choose_weights(
-            {n: v[inner] for n, v in z.items()}, y[inner], self.mode, grid, self.inner_folds, self.seed
+            {n: v[inner] for n, v in z.items()},
+            y[inner],
+            self.weighting,
+            grid,
+            self.weight_inner_folds,
+            self.seed,
         )
-        self._train = combine(z, self.weights, self.mode, self.reference)
+        self._train = combine(z, self.weights, self.weighting, self.reference)
         return self
 
     def training_matrix(self) -> np.ndarray:
@@ -205,7 +211,7 @@ class OmicsPipeline:
 
     def transform(self, blocks: dict[str, np.ndarray]) -> np.ndarray:
         z = {n: self.transforms[n](blocks[n]) for n in self.layers}
-        return combine(z, self.weights, self.mode, self.reference)
+        return combine(z, self.weights, self.weighting, self.reference)
 
 
 @dataclass

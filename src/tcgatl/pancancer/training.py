@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from ..settings import from_section
 from .models import BACKBONES, GeneImageInput
 from .options import TRAINABLE
 
@@ -30,17 +31,20 @@ log = logging.getLogger("tcgatl.pancancer.training")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    batch_size: int = 32
-    head_epochs: int = 10
-    finetune_epochs: int = 10
-    head_learning_rate: float = 1e-3
-    finetune_learning_rate: float = 1e-5
-    patience: int = 3
-    class_weights: bool = False
+    """Training settings: the config's ``pancancer`` section (its defaults are the schema's) and
+    the job's seed, built with :meth:`from_config`."""
+
+    batch_size: int
+    head_epochs: int
+    finetune_epochs: int
+    head_learning_rate: float
+    finetune_learning_rate: float
+    patience: int
+    class_weights: bool
     # What phase 2 trains: the last convolutional block (on cached activations, the default) or
     # every layer (on gene images; BatchNormalization stays in inference mode either way).
-    trainable: str = "last_block"
-    seed: int = 0
+    trainable: str
+    seed: int
 
     def __post_init__(self):
         if self.trainable not in TRAINABLE:
@@ -48,8 +52,7 @@ class TrainConfig:
 
     @classmethod
     def from_config(cls, pc: dict, seed: int) -> "TrainConfig":
-        keys = [k for k in cls.__dataclass_fields__ if k != "seed"]
-        return cls(seed=seed, **{k: pc[k] for k in keys})
+        return from_section(cls, pc, seed=seed)
 
 
 def seed_everything(seed: int) -> None:
