@@ -4,7 +4,6 @@ sources, the GDC manifest, the option lists) needs neither numpy, pandas nor pya
 deep-learning and plotting stacks. Every ``snakemake`` call (a dry run, ``--list-rules``, each
 cluster job's own parse) pays for what these modules import."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -26,9 +25,11 @@ PARSE_TIME = [
     "tcgatl.inputs.reference",
     "tcgatl.motlab.options",
     "tcgatl.pancancer.options",
+    "tcgatl.paths",
+    "tcgatl.pancancer.costs",
+    "tcgatl.inputs.weights",
+    "tcgatl.settings",
 ]
-# Parse-time modules that not every checkout has (yet).
-OPTIONAL = ["tcgatl.paths", "tcgatl.pancancer.costs", "tcgatl.inputs.weights"]
 
 PARSE = """
 import importlib, json, sys
@@ -91,8 +92,7 @@ def _explain(names, chains) -> str:
 
 
 def test_parse_time_modules_import_no_heavy_library():
-    modules = PARSE_TIME + [m for m in OPTIONAL if importlib.util.find_spec(m) is not None]
-    loaded, chains = _import_alone(modules)
+    loaded, chains = _import_alone(PARSE_TIME)
     found = heavy(loaded)
     assert not found, f"imported at parse time: {_explain(found, chains)}"
 
