@@ -31,7 +31,7 @@ run: install
 test: install-test
 	$(BIN)/python -m pytest
 
-## The unit tests only (no end-to-end Snakemake runs): the quick loop while editing the library.
+## The unit tests only: no end-to-end Snakemake runs, no multi-seed MOTLAB regime tests (marked e2e).
 test-fast: install-test
 	$(BIN)/python -m pytest -m "not e2e"
 

@@ -13,9 +13,11 @@ log = logging.getLogger("tcgatl")
 def demo_data(job) -> None:
     """Generate the embedded demo's raw TCGA-format files (rule demo_data)."""
     from . import demo
+    from .demo_files import FILES
+    from .demo_params import DemoParams
 
-    params = demo.DemoParams.from_config(job.params.demo)
-    paths = demo.generate(job.output.expression.removesuffix(demo.FILES["expression"]), params)
+    params = DemoParams.from_config(job.params.demo)
+    paths = demo.generate(job.output.expression.removesuffix(FILES["expression"]), params)
     log.info("wrote %d demo files", len(paths))
 
 
