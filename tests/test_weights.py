@@ -24,7 +24,9 @@ def resnet(monkeypatch):
 
 
 def _fetch(server, tmp_path):
-    return weights.fetch("ResNet50", tmp_path / "w.h5", base_url=server.url, progress=False, backoff=0, retries=3)
+    return gdc.fetch(
+        dest=tmp_path / "w.h5", **weights.source("ResNet50", server.url), progress=False, backoff=0, retries=3
+    )
 
 
 @pytest.mark.parametrize("name", sorted(BACKBONES))

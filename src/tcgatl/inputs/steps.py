@@ -41,14 +41,13 @@ def download_gdc(job) -> None:
 
 def imagenet_weights(job) -> None:
     """Verified, resumable download of one backbone's ImageNet weights (rule imagenet_weights)."""
-    from . import weights
+    from . import gdc, weights
 
     backbone, pc, cfg = job.params.backbone, job.params.pancancer, job.params.gdc
     log.info("downloading the %s ImageNet weights from %s", backbone, pc["weights_url"])
-    weights.fetch(
-        backbone,
-        job.output[0],
-        base_url=pc["weights_url"],
+    gdc.fetch(
+        dest=job.output[0],
+        **weights.source(backbone, pc["weights_url"]),
         retries=cfg["retries"],
         timeout=cfg["timeout"],
         backoff=cfg["backoff"],

@@ -6,8 +6,8 @@ job), so a machine without access to the Keras weights host fails within seconds
 hours into the run. Offline sites set ``pancancer.weights_download: false`` and place the files
 by hand; validation then lists every missing file at once (:func:`missing_message`).
 
-Standard library only (the download's client is imported when a download runs): the workflow
-imports it at parse time.
+Standard library only: the workflow imports it at parse time (the download itself is
+:func:`tcgatl.inputs.gdc.fetch`, given :func:`source`).
 """
 
 from __future__ import annotations
@@ -62,17 +62,9 @@ def missing_message(pancancer: dict, source: str = "") -> str | None:
     return "\n".join(lines)
 
 
-def fetch(backbone: str, dest, *, base_url: str = KERAS_APPS, progress: bool = True, **kw) -> Path:
-    """Download the weights of ``backbone`` to ``dest``, checked against Keras's md5 for the
-    file, resumable and atomic (:func:`tcgatl.inputs.gdc.fetch`)."""
-    from .gdc import fetch as fetch_url
-
+def source(backbone: str, base_url: str = KERAS_APPS) -> dict:
+    """Where the weights of ``backbone`` come from and how the download is checked: the
+    arguments of :func:`tcgatl.inputs.gdc.fetch` besides the destination (Keras's md5 for the
+    file; the server's Content-Length for its size)."""
     b = BACKBONES[backbone]
-    return fetch_url(
-        b.weights_url(base_url),
-        dest,
-        md5=b.weights_md5,
-        what=f"{backbone} ImageNet weights",
-        progress=progress,
-        **kw,
-    )
+    return {"url": b.weights_url(base_url), "md5": b.weights_md5, "what": f"{backbone} ImageNet weights"}
