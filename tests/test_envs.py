@@ -137,7 +137,8 @@ def test_every_rule_env_has_what_its_script_imports():
             envs[env.name].add("tensorflow")  # the CPU wheel provides the tensorflow module
     pairs = []
     for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
-        for rule in re.split(r"^\s*rule\b", smk.read_text(), flags=re.M)[1:]:  # directives in any order; rules in loops too
+        # Directives in any order; rules defined in loops (indented) too.
+        for rule in re.split(r"^\s*rule\b", smk.read_text(), flags=re.M)[1:]:
             env = re.search(r'conda:\s*\n\s*"\.\./\.\./envs/([^"]+)"', rule)
             script = re.search(r'script:\s*\n\s*"\.\./([^"]+)"', rule)
             if script:
