@@ -229,6 +229,7 @@ def test_shipped_gene_ids_are_the_real_ebpp_rows_in_order():
     assert demo_gene_ids() == ids[6::7]
 
 
+@pytest.mark.slow
 def test_tcga_sizes_types_coverage_and_methylation_width(tmp_path):
     """type_sizes: tcga at the real patient count (small matrices): the CDR's per-type sizes,
     RNA-seq for ~rna_coverage of them, miRNA across all types, methylation capped at the width

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = """
 import os
 from tcgatl.logs import setup
@@ -42,6 +44,7 @@ run_step(types.SimpleNamespace(log=[{log!r}], threads=1), "fake_steps", "busy")
 """
 
 
+@pytest.mark.slow
 def test_a_rule_s_threads_cap_tensorflow(tmp_path):
     """TensorFlow uses every core whatever the rule's ``threads:`` unless told: jobs that
     Snakemake runs side by side (the demo's one-thread TensorFlow jobs on 2 cores) would

@@ -12,6 +12,7 @@ from tcgatl.pancancer import models
 X = np.random.default_rng(0).uniform(size=(3, 12, 12)).astype("float32")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(models.BACKBONES))
 def test_backbone_takes_gene_images_and_preprocesses_inside(name, tmp_path):
     b = models.BACKBONES[name]

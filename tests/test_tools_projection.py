@@ -43,6 +43,7 @@ def test_hms():
     assert projection._hms(None) == "" and projection._hms(math.inf) == ""
 
 
+@pytest.mark.slow
 def test_tiny_timing_end_to_end(tmp_path, capsys, calls):
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     cfg["pancancer"] |= {"image_size": 32, "backbones": ["ResNet50"], "layouts": ["alphabetical", "similarity"]}
@@ -73,6 +74,7 @@ def test_tiny_timing_end_to_end(tmp_path, capsys, calls):
     assert calls == ["cache_activations"] * 2 + ["pooled_features"] * 2 + ["fit_head", "finetune", "_finetune on cache"]
 
 
+@pytest.mark.slow
 def test_trainable_all_times_phase_2_on_the_gene_images(calls):
     pc = config.load(ROOT / "config" / "config.yaml")["pancancer"] | {"batch_size": 4, "trainable": "all"}
     cfg = training.TrainConfig.from_config(pc, seed=1)

@@ -37,6 +37,7 @@ def trained(tmp_path_factory):
     return m, h, x, y
 
 
+@pytest.mark.slow
 def test_history_and_best_checkpoint(trained):
     m, h, x, y = trained
     assert list(h["phase"]) == ["head"] * len(h[h.phase == "head"]) + ["finetune"] * len(h[h.phase == "finetune"])
@@ -48,6 +49,7 @@ def test_history_and_best_checkpoint(trained):
     assert m.evaluate(x[36:], y[36:], verbose=0) == pytest.approx(kept["val_loss"], rel=1e-4)
 
 
+@pytest.mark.slow
 def test_same_seed_same_model(trained, tmp_path):
     m, _, x, y = trained
     again = _model()
@@ -69,6 +71,7 @@ LOSS_RTOL = 1e-2
 PROBA_ATOL = 0.05
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ResNet50", "VGG19"])
 def test_cached_finetuning_equals_training_the_whole_model(name, tmp_path):
     """Phase 2 on cached activations computes what phase 2 on gene images computes, up to
@@ -116,6 +119,7 @@ def test_balanced_class_weights_match_scikit_learn():
     np.testing.assert_allclose([w[c] for c in range(3)], compute_class_weight("balanced", classes=np.arange(3), y=y))
 
 
+@pytest.mark.slow
 def test_class_weights_change_training(tmp_path):
     x, y = _data()
     keep = np.r_[np.flatnonzero(y != 2), np.flatnonzero(y == 2)[:3]]  # class 2 rare
@@ -151,6 +155,7 @@ def test_images_and_labels_must_agree(tmp_path):
         training.train(_model(), "ResNet50", x[:36], y[:35], x[36:], y[36:], CFG, tmp_path)
 
 
+@pytest.mark.slow
 def test_checkpoint_classifies_a_feature_table_in_one_call(trained, tmp_path):
     m, _, x, y = trained
     genes = [f"G{i}|{i}" for i in range(GRID[0] * GRID[1])]
@@ -185,6 +190,7 @@ def test_checkpoint_classifies_a_feature_table_in_one_call(trained, tmp_path):
         checkpoint.Checkpoint.load(tmp_path / "ck")
 
 
+@pytest.mark.slow
 def test_whole_network_training_changes_every_block(tmp_path):
     """pancancer.trainable: all trains the layers below the last block too (last_block leaves
     them as they were, which the cached-training test checks)."""
