@@ -14,16 +14,17 @@ from ..inputs.demo_files import FILES as DEMO_FILES
 from ..motlab.options import SMOTE_OPTIONS
 
 DOCUMENTS = paths.DOCUMENTS
-# Per pan-cancer run (layout x backbone): the files the report reads, by role.
+# Per pan-cancer run (layout x backbone): the files the report reads, by role -> their key in
+# the run's files (Sources.run_files; the baseline has the evaluation files only).
 RUN_FILES = {
-    "metrics": ("evaluation", "metrics"),
-    "history": ("checkpoint", "history"),
-    "confusion": ("evaluation", "confusion"),
-    "per_class": ("evaluation", "per_class"),
-    "ig_grid": ("ig", "grid"),
-    "ig_top_genes": ("ig", "top"),
-    "ig_completeness": ("ig", "completeness"),
-    "ig_de_agreement": ("ig", "de_agreement"),
+    "metrics": "metrics",
+    "history": "history",
+    "confusion": "confusion",
+    "per_class": "per_class",
+    "ig_grid": "ig_grid",
+    "ig_top_genes": "ig_top",
+    "ig_completeness": "ig_completeness",
+    "ig_de_agreement": "ig_de_agreement",
 }
 BASELINE_FILES = ("metrics", "confusion", "per_class")
 # Category and subcategory in `snakemake --report` of every kind of file the workflow annotates;
@@ -111,13 +112,12 @@ class Sources:
         return [(ep, int(y)) for ep in mot["endpoints"] for y in mot["years"]]
 
     def run_file(self, layout: str, backbone: str, role: str) -> Path:
-        group, key = RUN_FILES[role]
-        files = {
-            "evaluation": paths.evaluation_files,
-            "checkpoint": paths.checkpoint_files,
-            "ig": lambda _part, lay, bb: paths.ig_files(lay, bb),
-        }[group](paths.SINGLE, layout, backbone)
-        return self._at(files[key])
+        files = (
+            paths.checkpoint_files(paths.SINGLE, layout, backbone)
+            | paths.evaluation_files(paths.SINGLE, layout, backbone)
+            | {f"ig_{k}": p for k, p in paths.ig_files(layout, backbone).items()}
+        )
+        return self._at(files[RUN_FILES[role]])
 
     @property
     def cv_files(self) -> dict[str, Path]:
@@ -127,7 +127,7 @@ class Sources:
         return {k: self._at(paths.CV_FILES[k]) for k in ("summary", "per_fold")}
 
     def baseline_file(self, role: str) -> Path:
-        return self._at(paths.baseline_files()[RUN_FILES[role][1]])
+        return self._at(paths.baseline_files()[RUN_FILES[role]])
 
     def feature_file(self, role: str) -> Path:
         """A file of the pan-cancer matrix's layer (:data:`tcgatl.paths.FEATURE_FILES` role)."""
