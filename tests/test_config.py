@@ -28,7 +28,9 @@ def test_scale_config_has_tcga_shapes():
     p = demo_params.DemoParams.from_config(d)
     assert d["enabled"] and p.n_genes == len(ebpp_gene_ids()) == 20531 and p.n_cpg == 485577
     assert len(demo_params.simulated_types(p)) == 33 and p.type_sizes == "tcga"
-    resources = demo_params.job_resources(d)
+    from tcgatl.jobs import model, work
+
+    resources = model.load().request("demo_data", work.measure("demo_data", {}, None, config.load(ROOT / "config" / "scale.yaml")))
     assert resources["mem_mb"] > 2322 and resources["runtime"] > 10  # measured: 2,322 MB peak, 10 min
 
 

@@ -1,5 +1,5 @@
 """Parsing the workflow stays light: what the Snakefile and workflow/rules/common.smk import at
-parse time (config validation, the demo's file registry and resource estimates, the report's
+parse time (config validation, the demo's file registry, the job-request model, the report's
 sources, the GDC manifest, the option lists) needs neither numpy, pandas nor pyarrow, nor the
 deep-learning and plotting stacks. Every ``snakemake`` call (a dry run, ``--list-rules``, each
 cluster job's own parse) pays for what these modules import."""
@@ -29,6 +29,9 @@ PARSE_TIME = [
     "tcgatl.pancancer.costs",
     "tcgatl.inputs.weights",
     "tcgatl.settings",
+    "tcgatl.jobs.model",
+    "tcgatl.jobs.work",
+    "tcgatl.jobs.rates",
 ]
 
 PARSE = """
@@ -37,8 +40,10 @@ for name in {modules!r}:
     importlib.import_module(name)
 from tcgatl import config
 from tcgatl.inputs import demo_params
+from tcgatl.jobs import model, rates
+model.load(), rates.load()
 for path in ("config/demo.yaml", "config/config.yaml", "config/scale.yaml"):
-    demo_params.job_resources(config.load(path)["demo"])
+    demo_params.volume(config.load(path)["demo"])
 print(json.dumps(sorted(sys.modules)))
 """
 

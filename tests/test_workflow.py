@@ -249,6 +249,26 @@ def test_integrated_gradients_recover_the_planted_markers(demo_run, tmp_path):
     assert (agree["spearman"] > 0.6).all() and (agree["topk_overlap"] >= 0.5).all(), agree
 
 
+def test_every_job_asked_what_the_cost_model_gives_for_its_inputs(demo_run):
+    """Each job's log records the work measured from its own inputs and what Snakemake asked
+    for it: the cost model's request for that work (tcgatl.jobs), not a constant. The local
+    run shared the machine's memory between its jobs."""
+    from tcgatl.jobs import model
+    from tcgatl.tools.runlog import read_run
+
+    jobs = read_run(demo_run / "results")
+    costs = model.load()
+    assert len(jobs) > 30
+    for job in jobs:
+        assert job.work is not None, job.step
+        assert job.logged_request == costs.request(job.rule, job.work), job.step
+    train = [j for j in jobs if j.rule == "train_backbone"]
+    assert train and all(j.work["cache_mb"] > 0 and j.work["projected_s"] > 0 for j in train)
+    log = min((demo_run / ".snakemake" / "log").glob("*.snakemake.log"), key=os.path.getmtime)  # the fixture's run
+    machine_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1_000_000
+    assert f'Resource("mem_mb", {machine_mb})' in log.read_text() or f"mem_mb={machine_mb}" in log.read_text()
+
+
 def test_rerun_does_nothing(demo_run):
     r = run_snakemake([*DONE_TARGETS, "--cores", "2", "--configfile", DEMO], demo_run)
     assert r.returncode == 0

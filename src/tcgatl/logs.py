@@ -58,6 +58,10 @@ def run_step(job, module: str, step: str) -> None:
     for var in THREAD_VARIABLES:
         os.environ.setdefault(var, threads)
     setup(job.log[0])
+    if getattr(job, "rule", None):
+        from .jobs.record import record
+
+        record(job)
     getattr(importlib.import_module(module), step)(job)
 
 

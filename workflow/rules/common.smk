@@ -8,7 +8,8 @@ from tcgatl.errors import ConfigError
 from tcgatl.inputs import gdc
 from tcgatl.inputs import weights as tcgatl_weights
 from tcgatl.inputs.demo_files import FILES as DEMO_FILES
-from tcgatl.inputs.demo_params import job_resources as demo_job_resources
+from tcgatl.jobs import model as job_model
+from tcgatl.jobs import work as job_work
 from tcgatl.motlab.options import SCHEMES, SMOTE_OPTIONS
 from tcgatl.pancancer.options import BACKBONES, BASELINE, LAYOUTS
 
@@ -21,7 +22,6 @@ try:
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 
-DEMO_RESOURCES = demo_job_resources(config["demo"])
 PC = config["pancancer"]
 IG = config["ig"]
 MOT = config["motlab"]
@@ -66,6 +66,43 @@ def _manifest_path():
 
 
 MANIFEST = gdc.read_manifest(_manifest_path())
+
+
+# ---- job requests ------------------------------------------------------------------------------
+# Every rule's runtime, mem_mb and disk_mb come from tcgatl.jobs: measured from the job's own
+# inputs when it is ready to run (<TBD> in a dry run before its inputs exist), fitted
+# coefficients with a margin, and more on each retry (Snakemake's `attempt`).
+try:
+    JOB_COSTS = job_model.load(config["resources"]["coefficients"])
+except ValueError as exc:
+    raise WorkflowError(f"resources.coefficients: {exc}") from None
+_JOB_WORK = {}
+
+
+def job_requests(rule, **extra):
+    """The resources of `rule`'s jobs (keyword arguments of `resources:`). `extra` holds further
+    facts a measure needs, as values or functions of the wildcards."""
+
+    def work(wildcards, input):
+        facts = {k: v(wildcards) if callable(v) else v for k, v in extra.items()}
+        key = (rule, tuple(job_work._files(input)), tuple(sorted(dict(wildcards.items()).items())))
+        if key not in _JOB_WORK:
+            _JOB_WORK[key] = job_work.measure(rule, input, wildcards, config, **facts)
+        return _JOB_WORK[key]
+
+    def one(resource):
+        return lambda wildcards, input, attempt: JOB_COSTS.request(rule, work(wildcards, input), attempt)[resource]
+
+    return {resource: one(resource) for resource in ("runtime", "mem_mb", "disk_mb")}
+
+
+# A run on this machine (no --jobs/executor: Snakemake's _nodes is unset) shares the machine's
+# memory: jobs start only while their mem_mb fit in it, and a request above it is lowered to it.
+# `--resources mem_mb=N` sets another cap. Cluster runs are limited by the cluster instead.
+if workflow.global_resources["_nodes"].value is None and "mem_mb" not in workflow.global_resources:
+    workflow.global_resources["mem_mb"] = type(workflow.global_resources["_cores"])(
+        "mem_mb", os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1_000_000
+    )
 
 
 def raw(name):

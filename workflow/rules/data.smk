@@ -4,7 +4,6 @@
 # Downloads run on the submitting node: cluster compute nodes often have no internet.
 localrules:
     download_gdc,
-    imagenet_weights,
 
 
 rule demo_data:
@@ -18,8 +17,7 @@ rule demo_data:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=DEMO_RESOURCES["mem_mb"],
-        runtime=DEMO_RESOURCES["runtime"],
+        **job_requests("demo_data"),
     params:
         demo=config["demo"],
     script:
@@ -40,8 +38,9 @@ rule download_gdc:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=240,
+        **job_requests(
+            "download_gdc", size=lambda wc: next(e.size for e in MANIFEST.values() if e.filename == wc.filename)
+        ),
     params:
         entry=lambda wc: next(e for e in MANIFEST.values() if e.filename == wc.filename),
         gdc=config["gdc"],
@@ -54,6 +53,9 @@ rule download_gdc:
 # weights host fails within seconds, not hours into the run. Offline sites set
 # pancancer.weights_download: false and place the files by hand (validated up front).
 if IMAGENET_WEIGHTS and PC["weights_download"]:
+
+    localrules:
+        imagenet_weights,
 
     rule imagenet_weights:
         output:
@@ -69,8 +71,7 @@ if IMAGENET_WEIGHTS and PC["weights_download"]:
             "../../envs/data.yaml"
         threads: 1
         resources:
-            mem_mb=1000,
-            runtime=60,
+            **job_requests("imagenet_weights"),
         params:
             backbone=lambda wc: next(b for b, f in IMAGENET_WEIGHTS.items() if f == wc.weights_file),
             pancancer=PC,
@@ -92,8 +93,7 @@ rule clinical_table:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **job_requests("clinical_table"),
     script:
         "../scripts/clinical_table.py"
 
@@ -111,8 +111,7 @@ rule outcomes_table:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **job_requests("outcomes_table"),
     params:
         group_column=MOT["group_column"],
         source=MOT["source_group"],
@@ -136,8 +135,7 @@ rule layer_features:
         "../../envs/data.yaml"
     threads: 2
     resources:
-        mem_mb=16000,
-        runtime=60,
+        **job_requests("layer_features"),
     params:
         qc=config["qc"],
         spec=lambda wc: layer_spec(wc.layer),
@@ -158,8 +156,7 @@ rule methylation_features:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=8000,
-        runtime=480,
+        **job_requests("methylation_features"),
     params:
         qc=config["qc"],
         cancer_type=None if MOT["group_column"] else MOT["cancer_type"],

@@ -23,8 +23,7 @@ rule integrated_gradients:
         "../../envs/dl.yaml"
     threads: TF_THREADS
     resources:
-        mem_mb=16000,
-        runtime=240,
+        **job_requests("integrated_gradients"),
         gpu=GPU,
     params:
         cfg=IG_EXPLAIN,
@@ -48,8 +47,7 @@ rule de_ranking:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=8000,
-        runtime=30,
+        **job_requests("de_ranking"),
     params:
         top=IG["top_genes"],
     script:
@@ -70,8 +68,7 @@ rule ig_de_agreement:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **job_requests("ig_de_agreement"),
     params:
         top_k=IG["de_top_k"],
     script:

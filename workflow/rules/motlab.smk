@@ -20,8 +20,7 @@ rule motlab_cohort:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=8000,
-        runtime=30,
+        **job_requests("motlab_cohort"),
     params:
         cfg=MOT_FIT,
     script:
@@ -42,8 +41,7 @@ rule motlab_labels:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_requests("motlab_labels"),
     script:
         "../scripts/motlab_labels.py"
 
@@ -64,8 +62,7 @@ rule motlab_evaluate:
         "../../envs/dl.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        **job_requests("motlab_evaluate"),
     params:
         seed=config["seed"],
         cfg=MOT_FIT,
@@ -95,8 +92,7 @@ rule motlab_final_model:
         "../../envs/dl.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        **job_requests("motlab_final_model"),
     params:
         seed=config["seed"],
         cfg=MOT_FIT,
@@ -121,8 +117,7 @@ rule motlab_summary:
         "../../envs/dl.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **job_requests("motlab_summary"),
     params:
         seed=config["seed"],
         n_boot=MOT["paired_bootstrap"],

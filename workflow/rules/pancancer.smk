@@ -17,8 +17,7 @@ rule pancancer_split:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_requests("pancancer_split"),
     params:
         seed=config["seed"],
         train=PC["train_fraction"],
@@ -53,8 +52,7 @@ for part, rule_prefix in ((paths.SINGLE, ""), (paths.CV_FOLD, "cv_")):
             "../../envs/data.yaml"
         threads: 2
         resources:
-            mem_mb=8000,
-            runtime=60,
+            **job_requests(f"{rule_prefix}gene_layout"),
         params:
             seed=config["seed"],
             scaling=PC["scaling"],
@@ -82,8 +80,7 @@ for part, rule_prefix in ((paths.SINGLE, ""), (paths.CV_FOLD, "cv_")):
             "../../envs/data.yaml"
         threads: 1
         resources:
-            mem_mb=8000,
-            runtime=30,
+            **job_requests(f"{rule_prefix}gene_images"),
         script:
             "../scripts/gene_images.py"
 
@@ -105,8 +102,7 @@ for part, rule_prefix in ((paths.SINGLE, ""), (paths.CV_FOLD, "cv_")):
             "../../envs/dl.yaml"
         threads: TF_THREADS
         resources:
-            mem_mb=16000,
-            runtime=720,
+            **job_requests(f"{rule_prefix}train_backbone"),
             gpu=GPU,
         params:
             seed=config["seed"],
@@ -131,8 +127,7 @@ for part, rule_prefix in ((paths.SINGLE, ""), (paths.CV_FOLD, "cv_")):
             "../../envs/dl.yaml"
         threads: TF_THREADS
         resources:
-            mem_mb=8000,
-            runtime=60,
+            **job_requests(f"{rule_prefix}evaluate_backbone"),
             gpu=GPU,
         params:
             seed=config["seed"],
@@ -156,8 +151,7 @@ for part, rule_prefix in ((paths.SINGLE, ""), (paths.CV_FOLD, "cv_")):
             "../../envs/data.yaml"
         threads: 2
         resources:
-            mem_mb=8000,
-            runtime=60,
+            **job_requests(f"{rule_prefix}baseline_logreg"),
         params:
             seed=config["seed"],
             bootstrap=PC["bootstrap"],
@@ -178,8 +172,7 @@ rule pancancer_cv_folds:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_requests("pancancer_cv_folds"),
     params:
         seed=config["seed"],
         folds=PC["cv_folds"],
@@ -201,8 +194,7 @@ rule pancancer_fold_split:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_requests("pancancer_fold_split"),
     params:
         seed=config["seed"],
         train=PC["train_fraction"],
@@ -225,8 +217,7 @@ rule pancancer_cv_summary:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_requests("pancancer_cv_summary"),
     params:
         runs=[list(key) for key, _ in pancancer_cv_metrics()],
         folds=PC["cv_folds"],

@@ -15,8 +15,8 @@ rule metrics_report:
         "../../envs/report.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=30,  # md5 of the raw inputs (tens of GB for the full run) dominates
+        # md5 of the raw inputs (tens of GB for the full run) dominates its time
+        **job_requests("metrics_report"),
     params:
         config=config,
         raw=lambda wc: report_raw_files(),

@@ -113,20 +113,16 @@ def type_size(p: DemoParams, t: str) -> int:
     return p.brca_patients if t == "BRCA" else p.patients_per_type
 
 
-def job_resources(demo: dict) -> dict:
-    """mem_mb and runtime (minutes) for rule demo_data, from the sizes it will write. Measured
-    at full size (config/scale.yaml, 2 cores): 2.3 GB peak (the EB++ values as float64 plus a
-    mask) and 10 min (text writing, ~1.6 million values/s); both with a 1.3x margin."""
+def volume(demo: dict) -> tuple[float, float]:
+    """Values rule demo_data writes: (RNA-seq values, all values), which its time and memory
+    follow (tcgatl.jobs)."""
     p = DemoParams.from_config(demo)
     patients = sum(type_size(p, t) for t in simulated_types(p))
     rna = patients * p.rna_coverage * 1.09  # + duplicates and normals
     brca = type_size(p, "BRCA") if "BRCA" in simulated_types(p) else 0
     met = p.methylation_columns or patients
-    values = p.n_genes * rna + p.n_mirna * patients + p.n_cpg * min(met, max(brca, 1) + patients)
-    return {
-        "mem_mb": int(1.3 * (400 + 9 * p.n_genes * rna / 1e6)),
-        "runtime": max(10, int(1.3 * values / 1.6e6 / 60) + 1),
-    }
+    rna_values = p.n_genes * rna
+    return rna_values, rna_values + p.n_mirna * patients + p.n_cpg * min(met, max(brca, 1) + patients)
 
 
 def describe(p: DemoParams) -> dict[str, str]:
