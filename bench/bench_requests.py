@@ -23,6 +23,7 @@ from pathlib import Path
 from tcgatl.jobs import model
 from tcgatl.tools.runlog import read_run
 
+ROOT = Path(__file__).resolve().parents[1]
 UNITS = {"runtime_s": ("runtime", 60.0, "min"), "mem_mb": ("mem_mb", 1.0, "MB"), "disk_mb": ("disk_mb", 1.0, "MB")}
 # Jobs this large must not ask for more than WASTE times what they used.
 LARGE = {"runtime_s": 300.0, "mem_mb": 1000.0}
@@ -60,12 +61,21 @@ def verdicts(row: dict) -> list[str]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--directory", action="append", required=True, help="a run's working directory (holds results/)")
+    p.add_argument(
+        "--directory",
+        action="append",
+        help="a run's working directory (holds results/); default: ../scale and ../bench224 beside the checkout, "
+        "where the README's runs of config/scale.yaml and bench/requests_224.yaml put them",
+    )
     p.add_argument("--coefficients", help="job-request coefficients (default: the shipped ones)")
     a = p.parse_args(argv)
     coefficients = model.load(a.coefficients)
+    directories = a.directory or [d for d in (ROOT.parent / "scale", ROOT.parent / "bench224") if d.exists()]
+    if not directories:
+        print("bench_requests: no run to read; give --directory (see the docstring)", file=sys.stderr)
+        return 2
     try:
-        rows = [r for d in a.directory for r in rows_of(Path(d), coefficients)]
+        rows = [r for d in directories for r in rows_of(Path(d), coefficients)]
     except (OSError, ValueError) as exc:
         print(f"bench_requests: {exc}", file=sys.stderr)
         return 2
@@ -90,6 +100,24 @@ def main(argv=None) -> int:
         bad = verdicts(row)
         failed += [(row["step"], b) for b in bad]
         print(f"{row['run']:<10} {row['step']:<46} " + " ".join(cells) + ("  " + "; ".join(bad) if bad else "  ok"))
+    print()
+    print("Per rule and run: jobs; the largest use, its request, and the range of used / requested")
+    print(f"{'run':<10} {'rule':<22} {'jobs':>4} {'runtime min':>17} {'ratio':>11} {'peak memory MB':>19} {'ratio':>11} {'disk MB':>17} {'ratio':>11}")
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        if "runtime_s" in row or "mem_mb" in row:
+            groups.setdefault((row["run"], model.rule_key(row["rule"])), []).append(row)
+    for (run, rule), group in sorted(groups.items()):
+        cells = []
+        for resource, (_, scale, _) in UNITS.items():
+            pairs = [r[resource] for r in group if resource in r]
+            if not pairs:
+                cells.append(f"{'':>17} {'':>11}")
+                continue
+            used, asked = max(pairs)
+            ratios = [u / q for u, q in pairs]
+            cells.append(f"{used / scale:>8.1f} /{asked / scale:>7.0f} {min(ratios):>5.2f}-{max(ratios):<5.2f}")
+        print(f"{run:<10} {rule:<22} {len(group):>4} " + " ".join(cells))
     print()
     for resource in UNITS:
         ratios = [row[resource][0] / row[resource][1] for row in rows if resource in row]

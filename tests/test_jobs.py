@@ -254,9 +254,19 @@ def _fake_job(tmp_path, rule="gene_images", rows=20, cols=30):
 
 
 def _run(tmp_path, jobs):
-    """A results folder with a log (request line) and a benchmark per (step, job, used)."""
+    """A results folder with a log (request line), a benchmark and an output (a sparse file of
+    the disk use) per (step, job, used), and Snakemake's log of the run naming the outputs."""
     results = tmp_path / "results"
+    snakemake_log = []
     for step, job, used in jobs:
+        out = results / "out" / f"{step}.bin"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "wb") as fh:
+            fh.truncate(int(used[2] * 1e6))
+        snakemake_log.append(
+            f"rule {job.rule}:\n    input: a\n    output: {out.relative_to(tmp_path)}\n"
+            f"    log: results/logs/{step}.log\n    jobid: 1\n"
+        )
         log = results / "logs" / f"{step}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         entry = {"rule": job.rule, "wildcards": job.wildcards, "request": {}, "work": job.work}
@@ -265,8 +275,10 @@ def _run(tmp_path, jobs):
         bench.parent.mkdir(parents=True, exist_ok=True)
         bench.write_text(
             "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
-            f"{used[0]}\t0:00:01\t{used[1]}\t1\t1\t1\t1\t{used[2]}\t1\t1\n"
+            f"{used[0]}\t0:00:01\t{used[1]}\t1\t1\t1\t1\t0\t1\t1\n"
         )
+    (tmp_path / ".snakemake" / "log").mkdir(parents=True)
+    (tmp_path / ".snakemake" / "log" / "2026-12-03T000000.000000.snakemake.log").write_text("\n".join(snakemake_log))
     return results
 
 
@@ -286,6 +298,7 @@ def test_fit_recovers_a_linear_need_and_covers_every_job(tmp_path):
         jobs.append((f"j{i}", job, (5 + 2 * cells, (300 + 12 * cells) * noise, 10 + 4 * cells)))
     run = runlog.read_run(_run(tmp_path, jobs))
     assert [j.used["mem_mb"] for j in run][:2] == [300 + 0.12, 312]
+    assert [j.used["disk_mb"] for j in run][:2] == pytest.approx([10 + 0.04, 14], abs=1e-6)  # the outputs' MB
     rules, counts = fit_requests.fit(model.load(), run)
     assert counts == {"gene_images": 5}
     mem = rules["gene_images"]["mem_mb"]

@@ -26,9 +26,10 @@ from pathlib import Path
 
 import yaml
 
-# What a request is made of, and the benchmark column that measures each (Snakemake's
-# benchmark files: wall seconds, peak resident memory in MB, MB written).
-RESOURCES = {"runtime_s": "s", "mem_mb": "max_rss", "disk_mb": "io_out"}
+# What a request is made of, and what measures each after the run: the job's benchmark file
+# (wall seconds, peak resident memory in MB) and, for disk, the MB of its outputs plus its
+# scratch (tcgatl.tools.runlog; the benchmark's io_out counts only what reached the disk).
+RESOURCES = {"runtime_s": "s", "mem_mb": "max_rss", "disk_mb": None}
 SHIPPED = Path(__file__).with_name("coefficients.yaml")
 
 

@@ -9,7 +9,8 @@ Quantities (every one is per job):
   gene-gene correlations), 0 for the alphabetical one;
 * ``projected_s``: the TensorFlow rules' seconds as ``tcgatl.pancancer.costs`` projects them
   from the job's image counts (the .npy headers), the config (epochs, IG steps and method,
-  samples per class) and the timed rates of its backbone at its image size (``rates``);
+  samples per class) and the timed rates of its backbone at its image size (``rates``), for
+  the job's TensorFlow threads;
 * ``batch_mpx``: megapixels of one batch at the model's input size (activations in memory);
   ``mapped_mb``: MB of the gene images the job memory-maps (their pages count as resident);
   ``cache_mb``: MB of the activation cache train_backbone writes, memory-maps and deletes;
@@ -108,6 +109,8 @@ def _tensorflow(rule: str, sizes: costs.Sizes, wildcards, config) -> dict:
     work = costs.Workload.from_config(config, sizes, layouts=1)
     rows = costs.project(r, work, timed.startup_s, timed.bootstrap_s)
     seconds = next(row["wall_s_per_job"] for row in rows if row["rule"] == rule)
+    # Timed with r.threads threads; a job with fewer is taken to be proportionally slower.
+    seconds *= max(1.0, r.threads / config["resources"]["tensorflow_threads"])
     return {"projected_s": seconds, "px_m": pc["image_size"] ** 2 / MB, "rates": r}
 
 

@@ -141,7 +141,11 @@ def main(argv=None) -> int:
         type=float,
         help=f"seconds a job takes to import TensorFlow (default: measured; {DEFAULT_STARTUP_S:g} s is typical)",
     )
-    p.add_argument("--json", help="also write rates and projection to this JSON file")
+    p.add_argument(
+        "--json",
+        help="also write rates and projection to this JSON file; `resources: {rates: [FILE]}` in the config then "
+        "sizes the TensorFlow jobs' runtime from these rates (tcgatl.jobs)",
+    )
     a = p.parse_args(argv)
     for name in ("batches", "batch_size", "genes", "samples", "classes", "threads"):
         if getattr(a, name) is not None and getattr(a, name) < 1:
