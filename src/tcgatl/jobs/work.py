@@ -14,6 +14,7 @@ Quantities (every one is per job):
 * ``batch_mpx``: megapixels of one batch at the model's input size (activations in memory);
   ``mapped_mb``: MB of the gene images the job memory-maps (their pages count as resident);
   ``cache_mb``: MB of the activation cache train_backbone writes, memory-maps and deletes;
+  ``explained_mpx``: megapixels of the gene images IG explains (its attribution files);
 * ``fits``: models a MOTLAB job trains (folds x repeats, or schemes x SMOTE choices);
 * ``raw_mb``: MB of the raw inputs the report hashes; ``size_mb``: a download's size.
 
@@ -141,7 +142,9 @@ def integrated_gradients(input, wildcards, config, **extra) -> dict:
     per_class = _test_per_class(input["index"])
     t = _tensorflow("integrated_gradients", costs.Sizes(0, 0, sum(per_class), per_class), wildcards, config)
     mapped = [input["test"]] + ([input["train"]] if config["ig"]["baseline"] == "train_mean" else [])
+    grid = math.prod(npy_shape(input["test"])[1:])
     return {
+        "explained_mpx": costs.ig_samples(per_class, config["ig"]["max_per_class"]) * grid / MB,
         "backbone": wildcards.backbone,
         "projected_s": t["projected_s"],
         "batch_mpx": config["ig"]["batch_size"] * t["px_m"],

@@ -96,6 +96,14 @@ def fit(coefficients: model.Coefficients, jobs: list[Job], not_fitted=(), fixed=
     return rules, counts
 
 
+def _header_lines(text: str) -> int:
+    lines = text.splitlines()
+    n = 0
+    while n < len(lines) and lines[n].startswith("#"):
+        n += 1
+    return n
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="tcgatl-fit-requests", description=__doc__.split("\n\n")[0])
     p.add_argument("results", nargs="+", help="results folders of finished runs")
@@ -119,7 +127,10 @@ def main(argv=None) -> int:
         f"{a.machine}; fitted {datetime.date.today().isoformat()} on {sum(counts.values())} jobs of "
         f"{', '.join(str(r) for r in a.results)}"
     )
-    Path(a.out).write_text(yaml.safe_dump(doc, sort_keys=False, width=110))
+    # The starting file's header comments say what the numbers are: kept.
+    text = Path(start.path).read_text()
+    header = "".join(line for line in text.splitlines(keepends=True)[: _header_lines(text)])
+    Path(a.out).write_text(header + yaml.safe_dump(doc, sort_keys=False, width=110))
     for rule in sorted(counts):
         print(f"{rule}: {counts[rule]} job(s)")
     print(f"-> {a.out}", file=sys.stderr)
