@@ -102,7 +102,9 @@ def main(argv=None) -> int:
         print(f"{row['run']:<10} {row['step']:<46} " + " ".join(cells) + ("  " + "; ".join(bad) if bad else "  ok"))
     print()
     print("Per rule and run: jobs; the largest use, its request, and the range of used / requested")
-    print(f"{'run':<10} {'rule':<22} {'jobs':>4} {'runtime min':>17} {'ratio':>11} {'peak memory MB':>19} {'ratio':>11} {'disk MB':>17} {'ratio':>11}")
+    print(
+        f"{'run':<10} {'rule':<22} {'jobs':>4} {'runtime min':>17} {'ratio':>11} {'peak memory MB':>19} {'ratio':>11} {'disk MB':>17} {'ratio':>11}"
+    )
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         if "runtime_s" in row or "mem_mb" in row:
@@ -122,15 +124,14 @@ def main(argv=None) -> int:
     for resource in UNITS:
         ratios = [row[resource][0] / row[resource][1] for row in rows if resource in row]
         if ratios:
-            print(f"{resource}: used / requested over {len(ratios)} jobs: max {max(ratios):.2f}, median {sorted(ratios)[len(ratios) // 2]:.2f}")
-    large = [
-        row[r][1] / row[r][0]
-        for row in rows
-        for r in LARGE
-        if r in row and row[r][0] > LARGE[r]
-    ]
+            print(
+                f"{resource}: used / requested over {len(ratios)} jobs: max {max(ratios):.2f}, median {sorted(ratios)[len(ratios) // 2]:.2f}"
+            )
+    large = [row[r][1] / row[r][0] for row in rows for r in LARGE if r in row and row[r][0] > LARGE[r]]
     if large:
-        print(f"requested / used of jobs over 5 min or 1 GB: max {max(large):.2f} over {len(large)} (job, resource) pairs")
+        print(
+            f"requested / used of jobs over 5 min or 1 GB: max {max(large):.2f} over {len(large)} (job, resource) pairs"
+        )
     print(f"{counted} jobs checked, {len(failed)} failed check(s)")
     for step, what in failed:
         print(f"  FAIL {step}: {what}")

@@ -30,7 +30,9 @@ def test_scale_config_has_tcga_shapes():
     assert len(demo_params.simulated_types(p)) == 33 and p.type_sizes == "tcga"
     from tcgatl.jobs import model, work
 
-    resources = model.load().request("demo_data", work.measure("demo_data", {}, None, config.load(ROOT / "config" / "scale.yaml")))
+    resources = model.load().request(
+        "demo_data", work.measure("demo_data", {}, None, config.load(ROOT / "config" / "scale.yaml"))
+    )
     assert resources["mem_mb"] > 2322 and resources["runtime"] > 10  # measured: 2,322 MB peak, 10 min
 
 

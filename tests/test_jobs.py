@@ -214,7 +214,9 @@ def test_tensorflow_work_grows_with_images_epochs_size_and_ig_steps(tmp_path):
     assert b["mapped_mb"] > a["mapped_mb"] and a["backbone"] == "ResNet50"
     smaller = work.measure("train_backbone", many, wc, cfg | {"pancancer": cfg["pancancer"] | {"image_size": 128}})
     assert smaller["projected_s"] < b["projected_s"] and smaller["batch_mpx"] < b["batch_mpx"]
-    fewer_epochs = work.measure("train_backbone", many, wc, cfg | {"pancancer": cfg["pancancer"] | {"finetune_epochs": 1}})
+    fewer_epochs = work.measure(
+        "train_backbone", many, wc, cfg | {"pancancer": cfg["pancancer"] | {"finetune_epochs": 1}}
+    )
     assert fewer_epochs["projected_s"] < b["projected_s"]
     cfg["ig"].update(max_per_class=25, steps=64)
     many["matrix"] = _matrix(tmp_path / "m.parquet", 10, 10)
@@ -313,7 +315,13 @@ def test_fit_keeps_fixed_quantities_and_fits_each_backbone(tmp_path):
     jobs = []
     for b, base in (("ResNet50", 1000), ("VGG19", 2500)):
         for i, mapped in enumerate([10, 300, 900]):
-            w = {"backbone": b, "projected_s": 100.0 * (i + 1), "batch_mpx": 1.6, "mapped_mb": mapped, "cache_mb": 2 * mapped}
+            w = {
+                "backbone": b,
+                "projected_s": 100.0 * (i + 1),
+                "batch_mpx": 1.6,
+                "mapped_mb": mapped,
+                "cache_mb": 2 * mapped,
+            }
             job = types.SimpleNamespace(rule="train_backbone", wildcards={"backbone": b}, work=w)
             jobs.append((f"{b}{i}", job, (30 + 1.1 * w["projected_s"], base + 3 * mapped, 50 + 2 * mapped)))
     c = model.load()

@@ -115,4 +115,6 @@ def load(path: str | None = None) -> Coefficients:
         problems.append("retry_growth must be >= 1")
     if problems:
         raise ValueError(f"{where}: " + "; ".join(problems))
-    return Coefficients(doc["rules"], doc["margin"], doc["floor"], float(doc["retry_growth"]), doc["measured"], str(where))
+    return Coefficients(
+        doc["rules"], doc["margin"], doc["floor"], float(doc["retry_growth"]), doc["measured"], str(where)
+    )

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import math
 import datetime
+import math
 import sys
 from pathlib import Path
 
@@ -120,7 +120,10 @@ def main(argv=None) -> int:
         return 2
     unrecorded = sum(j.work is None for j in jobs)
     if unrecorded:
-        print(f"tcgatl-fit-requests: {unrecorded} job(s) without a request line in their log are left out", file=sys.stderr)
+        print(
+            f"tcgatl-fit-requests: {unrecorded} job(s) without a request line in their log are left out",
+            file=sys.stderr,
+        )
     rules, counts = fit(start, jobs, doc.get("not_fitted", ()), doc.get("fixed"))
     doc["rules"] = rules
     doc["measured"] = (
