@@ -3,11 +3,11 @@
     tcgatl-fit-requests results/ [more results folders] --out my_coefficients.yaml \\
         --machine "2-core Xeon, 24 GiB"
 
-reads every job of the runs (tcgatl.tools.runlog: its benchmark and the work its log records),
-fits, per rule and resource, the coefficients of the quantities the starting coefficients
-list (``--coefficients``, default the shipped file) by non-negative least squares
-(scipy.optimize.nnls), separately per backbone where a coefficient is per backbone, and then
-raises each fit until no job it was fitted on uses more than its fitted need. Rules with no
+reads every job of the runs (tcgatl.tools.runlog: its benchmark and the work its log records)
+and fits, per rule and resource, the coefficients of the quantities the starting coefficients
+list (``--coefficients``, default the shipped file) as an upper envelope: no fitted job uses
+more than its need, and the needs sum to the least relative to the uses (fit_terms),
+separately per backbone where a coefficient is per backbone. Rules with no
 measured job, and those listed under ``not_fitted`` (downloads: the network decides), keep
 their coefficients. Point ``resources.coefficients`` at the file to use it.
 """
@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from ..jobs import model
+from ..pancancer.options import BACKBONES
 from .runlog import Job, read_run
 
 
@@ -34,39 +35,35 @@ def _design(jobs: list[Job], quantities: list[str]):
 
 
 def fit_terms(jobs: list[Job], resource: str, quantities: list[str], fixed: dict | None = None) -> dict[str, float]:
-    """Coefficients of ``quantities`` fitted on ``jobs``' use of ``resource``, raised so that
-    every job's use is at most its fitted need. ``fixed``: quantities whose coefficients are
-    kept (their part of the use is taken off before the fit)."""
+    """Coefficients of ``quantities`` fitted on ``jobs``' use of ``resource``: the line that no
+    job's use is above and that asks, summed over the jobs, the least relative to their use (a
+    linear program, scipy.optimize.linprog): an upper envelope, where least squares would leave
+    half the jobs above it. ``fixed``: quantities whose coefficients are kept (their part of the
+    use is taken off first)."""
     import numpy as np
-    from scipy.optimize import nnls
+    from scipy.optimize import linprog
 
     fixed = fixed or {}
     kept = _design(jobs, list(fixed)) @ np.array(list(fixed.values()), float) if fixed else 0.0
     quantities = [q for q in quantities if q not in fixed]
     a = _design(jobs, quantities)
-    y = np.array([j.used[resource] for j in jobs]) - kept
-    # Relative errors: a 10 s job and a 3 h job count alike (rows weighted by 1 / use).
-    weight = 1.0 / np.maximum(y, 1e-3)
-    coef, _ = nnls(a * weight[:, None], y * weight)
-    need = a @ coef
-    if np.any(need <= 0):  # a job none of the fitted quantities covers: the base carries it
-        base = quantities.index("base") if "base" in quantities else None
-        if base is None:
-            raise ValueError(f"{resource}: jobs with no work in {quantities} but a use; add a base")
-        coef[base] += max(0.0, float(np.max(y[need <= 0])))
-        need = a @ coef
-    positive = need > 0
-    if positive.any():
-        coef *= max(1.0, float(np.max(y[positive] / need[positive])))
+    used = np.array([j.used[resource] for j in jobs], float)
+    y = np.maximum(used - kept, 0.0)
+    # Minimise sum(need_i / use_i) subject to need_i >= y_i and coefficients >= 0.
+    objective = (a / np.maximum(used, 1e-3)[:, None]).sum(axis=0) + 1e-9
+    result = linprog(objective, A_ub=-a, b_ub=-y, bounds=[(0, None)] * len(quantities), method="highs")
+    if result.status != 0:
+        raise ValueError(f"{resource} of {jobs[0].rule}: no {quantities} cover every job ({result.message})")
     # Rounded up, so that the written file still covers every job.
-    return {q: math.ceil(float(c) * 1e6) / 1e6 for q, c in zip(quantities, coef)} | dict(fixed)
+    return {q: math.ceil(float(c) * 1e6) / 1e6 for q, c in zip(quantities, result.x)} | dict(fixed)
 
 
 def fit(coefficients: model.Coefficients, jobs: list[Job], not_fitted=(), fixed=None) -> tuple[dict, dict]:
     """New ``rules`` for ``coefficients`` fitted on ``jobs``, and the number of jobs each rule
     was fitted on. ``fixed``: {rule: {resource: [quantities whose coefficients are kept]}}."""
     fixed = fixed or {}
-    rules = copy.deepcopy(coefficients.rules)
+    # One copy per rule: rules that share coefficients in the file (YAML anchors) are fitted apart.
+    rules = {rule: copy.deepcopy(terms) for rule, terms in coefficients.rules.items()}
     counts = {}
     by_rule: dict[str, list[Job]] = {}
     for j in jobs:
@@ -84,7 +81,11 @@ def fit(coefficients: model.Coefficients, jobs: list[Job], not_fitted=(), fixed=
             names = list(quantities)
             keep = {q: quantities[q] for q in fixed.get(rule, {}).get(resource, [])}
             if any(isinstance(c, dict) for q, c in quantities.items() if q not in keep):
-                fitted = {q: dict(c) if isinstance(c, dict) else c for q, c in quantities.items()}
+                # Every fitted quantity becomes per backbone; unmeasured backbones keep the old value.
+                fitted = {
+                    q: c if q in keep else (dict(c) if isinstance(c, dict) else {b: c for b in BACKBONES})
+                    for q, c in quantities.items()
+                }
                 for backbone in sorted({j.backbone for j in jobs_r}):
                     one = fit_terms([j for j in jobs_r if j.backbone == backbone], resource, names, keep)
                     for q in names:
@@ -94,6 +95,13 @@ def fit(coefficients: model.Coefficients, jobs: list[Job], not_fitted=(), fixed=
             else:
                 terms[resource] = fit_terms(jobs_r, resource, names, keep)
     return rules, counts
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Every rule written out in full (no &id001 anchors for equal coefficients)."""
+
+    def ignore_aliases(self, data):
+        return True
 
 
 def _header_lines(text: str) -> int:
@@ -133,7 +141,7 @@ def main(argv=None) -> int:
     # The starting file's header comments say what the numbers are: kept.
     text = Path(start.path).read_text()
     header = "".join(line for line in text.splitlines(keepends=True)[: _header_lines(text)])
-    Path(a.out).write_text(header + yaml.safe_dump(doc, sort_keys=False, width=110))
+    Path(a.out).write_text(header + yaml.dump(doc, Dumper=_NoAliases, sort_keys=False, width=110))
     for rule in sorted(counts):
         print(f"{rule}: {counts[rule]} job(s)")
     print(f"-> {a.out}", file=sys.stderr)
