@@ -31,7 +31,11 @@ from .runlog import Job, read_run
 def _design(jobs: list[Job], quantities: list[str]):
     import numpy as np
 
-    return np.array([[1.0 if q == "base" else float(j.work.get(q, 0.0)) for q in quantities] for j in jobs])
+    missing = [(j.step, q) for j in jobs for q in quantities if q != "base" and q not in j.work]
+    if missing:
+        step, q = missing[0]
+        raise ValueError(f"job {step}: its recorded work has no {q!r} (recorded by older code? rerun it)")
+    return np.array([[1.0 if q == "base" else float(j.work[q]) for q in quantities] for j in jobs])
 
 
 def fit_terms(jobs: list[Job], resource: str, quantities: list[str], fixed: dict | None = None) -> dict[str, float]:
@@ -132,7 +136,11 @@ def main(argv=None) -> int:
             f"tcgatl-fit-requests: {unrecorded} job(s) without a request line in their log are left out",
             file=sys.stderr,
         )
-    rules, counts = fit(start, jobs, doc.get("not_fitted", ()), doc.get("fixed"))
+    try:
+        rules, counts = fit(start, jobs, doc.get("not_fitted", ()), doc.get("fixed"))
+    except ValueError as exc:
+        print(f"tcgatl-fit-requests: {exc}", file=sys.stderr)
+        return 2
     doc["rules"] = rules
     doc["measured"] = (
         f"{a.machine}; fitted {datetime.date.today().isoformat()} on {sum(counts.values())} jobs of "
