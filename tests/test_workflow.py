@@ -258,7 +258,7 @@ def test_every_job_asked_what_the_cost_model_gives_for_its_inputs(demo_run):
 
     jobs = read_run(demo_run / "results")
     costs = model.load()
-    assert len(jobs) > 30
+    assert len(jobs) > 20  # the fixture runs the stages up to IG and MOTLAB (26 jobs)
     for job in jobs:
         assert job.work is not None, job.step
         assert job.logged_request == costs.request(job.rule, job.work), job.step
