@@ -24,7 +24,8 @@ from tcgatl.jobs import model
 from tcgatl.tools.runlog import read_run
 
 ROOT = Path(__file__).resolve().parents[1]
-UNITS = {"runtime_s": ("runtime", 60.0, "min"), "mem_mb": ("mem_mb", 1.0, "MB"), "disk_mb": ("disk_mb", 1.0, "MB")}
+# Each resource's request key and its seconds (MB) per request unit.
+UNITS = {"runtime_s": ("runtime", 60.0), "mem_mb": ("mem_mb", 1.0), "disk_mb": ("disk_mb", 1.0)}
 # Jobs this large must not ask for more than WASTE times what they used.
 LARGE = {"runtime_s": 300.0, "mem_mb": 1000.0}
 WASTE = 3.0
@@ -38,7 +39,7 @@ def rows_of(directory: Path, coefficients: model.Coefficients) -> list[dict]:
             continue
         request = coefficients.request(job.rule, job.work)
         row = {"run": directory.name, "step": job.step, "rule": job.rule}
-        for resource, (key, scale, _) in UNITS.items():
+        for resource, (key, scale) in UNITS.items():
             if resource in job.used:
                 asked = request[key] * scale
                 row[resource] = (job.used[resource], asked)
@@ -91,7 +92,7 @@ def main(argv=None) -> int:
             continue
         counted += 1
         cells = []
-        for resource, (_, scale, _) in UNITS.items():
+        for resource, (_, scale) in UNITS.items():
             if resource in row:
                 used, asked = row[resource]
                 cells.append(f"{used / scale:>11.1f} /{asked / scale:>10.0f} {used / asked:>5.2f}")
@@ -111,7 +112,7 @@ def main(argv=None) -> int:
             groups.setdefault((row["run"], model.rule_key(row["rule"])), []).append(row)
     for (run, rule), group in sorted(groups.items()):
         cells = []
-        for resource, (_, scale, _) in UNITS.items():
+        for resource, (_, scale) in UNITS.items():
             pairs = [r[resource] for r in group if resource in r]
             if not pairs:
                 cells.append(f"{'':>17} {'':>11}")

@@ -1,6 +1,8 @@
 # Helpers shared by every .smk file -- config validation, input resolution, target lists.
 import copy
 
+from snakemake.resources import Resource
+
 from tcgatl import config as tcgatl_config
 from tcgatl import paths
 from tcgatl import report as tcgatl_report  # only .sources is loaded (light)
@@ -68,6 +70,11 @@ def _manifest_path():
 MANIFEST = gdc.read_manifest(_manifest_path())
 
 
+def manifest_entry(wildcards):
+    """The manifest entry of a download job's {filename}."""
+    return next(e for e in MANIFEST.values() if e.filename == wildcards.filename)
+
+
 # ---- job requests ------------------------------------------------------------------------------
 # Every rule's runtime, mem_mb and disk_mb come from tcgatl.jobs: measured from the job's own
 # inputs when it is ready to run (<TBD> in a dry run before its inputs exist), fitted
@@ -100,7 +107,7 @@ def job_requests(rule, **extra):
 # memory: jobs start only while their mem_mb fit in it, and a request above it is lowered to it.
 # `--resources mem_mb=N` sets another cap. Cluster runs are limited by the cluster instead.
 if workflow.global_resources["_nodes"].value is None and "mem_mb" not in workflow.global_resources:
-    workflow.global_resources["mem_mb"] = type(workflow.global_resources["_cores"])(
+    workflow.global_resources["mem_mb"] = Resource(
         "mem_mb", os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1_000_000
     )
 

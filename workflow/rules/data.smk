@@ -38,11 +38,9 @@ rule download_gdc:
         "../../envs/data.yaml"
     threads: 1
     resources:
-        **job_requests(
-            "download_gdc", size=lambda wc: next(e.size for e in MANIFEST.values() if e.filename == wc.filename)
-        ),
+        **job_requests("download_gdc", size=lambda wc: manifest_entry(wc).size),
     params:
-        entry=lambda wc: next(e for e in MANIFEST.values() if e.filename == wc.filename),
+        entry=manifest_entry,
         gdc=config["gdc"],
     script:
         "../scripts/download_gdc.py"

@@ -78,7 +78,7 @@ def _scaled(like: Rates, image_size: int, value) -> Rates:
 
 @lru_cache(maxsize=8)
 def load(files: tuple[str, ...] | None = None) -> Timed:
-    """Every Rates in the tcgatl-project JSON ``files`` (default: the shipped ones)."""
+    """Every Rates in the tcgatl-project JSON ``files`` (none given: the shipped ones)."""
     files = tuple(str(f) for f in (files or SHIPPED))
     rates, startup, bootstrap = [], [], []
     fields = {f.name for f in dataclasses.fields(Rates)}

@@ -32,6 +32,7 @@ from collections import Counter
 
 from ..pancancer import costs
 from . import rates as rates_mod
+from .model import rule_key
 
 MB = 1e6
 
@@ -105,7 +106,7 @@ def gene_layout(input, wildcards, config, **extra) -> dict:
 def _tensorflow(rule: str, sizes: costs.Sizes, wildcards, config) -> dict:
     """projected_s of one TensorFlow job, and the image size's megapixels."""
     pc = config["pancancer"]
-    timed = rates_mod.load(tuple(config["resources"]["rates"] or ()) or None)
+    timed = rates_mod.load(tuple(config["resources"]["rates"] or ()))
     r = timed.at(wildcards.backbone, pc["image_size"])
     work = costs.Workload.from_config(config, sizes, layouts=1)
     rows = costs.project(r, work, timed.startup_s, timed.bootstrap_s)
@@ -149,7 +150,6 @@ def integrated_gradients(input, wildcards, config, **extra) -> dict:
         "projected_s": t["projected_s"],
         "batch_mpx": config["ig"]["batch_size"] * t["px_m"],
         "mapped_mb": size_mb(mapped),
-        "cells_m": _cells_m([input["matrix"]]),
     }
 
 
@@ -215,5 +215,4 @@ MEASURES = {
 def measure(rule: str, input, wildcards, config: dict, **extra) -> dict:
     """The quantities of one job of ``rule`` (its input files must exist; see the module
     docstring)."""
-    name = rule[3:] if rule.startswith("cv_") else rule
-    return MEASURES[name](input, wildcards, config, **extra)
+    return MEASURES[rule_key(rule)](input, wildcards, config, **extra)
