@@ -16,6 +16,7 @@ from conftest import ROOT
 from tcgatl import config
 from tcgatl.pancancer import checkpoint, costs, ig, layouts, splits
 from tcgatl.pancancer.costs import Rates, Sizes, Workload
+from tcgatl.pancancer.options import IG_METHODS
 
 
 def test_importing_it_imports_nothing_heavy():
@@ -80,6 +81,9 @@ def test_ig_points_samples_and_padded_evaluations():
         costs.ig_points(64, "simpson")
     with pytest.raises(ValueError, match="whole number"):
         costs.ig_points(2.5)
+    assert costs.ig_points(64, "adaptive", max_evaluations=24) == 24  # the cap, not a mean
+    with pytest.raises(ValueError, match="max_evaluations"):
+        costs.ig_points(64, "adaptive")
     assert costs.ig_samples([30, 3, 25, 100], max_per_class=25) == 25 + 3 + 25 + 25
     assert costs.ig_evaluations(3, 64, "trapezoid", 64) == 256  # 195 wanted, last batch padded
     assert costs.ig_evaluations(64, 63, "trapezoid", 64) == 64 * 64  # no padding
@@ -101,8 +105,10 @@ class _Tensor:
         return self.a
 
 
-@pytest.mark.parametrize("method", ["trapezoid", "gauss_legendre"])
+@pytest.mark.parametrize("method", IG_METHODS)
 def test_ig_evaluations_are_the_images_ig_sends_to_the_gradient(monkeypatch, method):
+    """The adaptive rule at its cap: a constant output never converges (F(x) = F(baseline)), so
+    every sample refines until it has used max_evaluations, each round padding its last batch."""
     sent = []
 
     def fake_gradient_fn(model):
@@ -114,9 +120,11 @@ def test_ig_evaluations_are_the_images_ig_sends_to_the_gradient(monkeypatch, met
 
     monkeypatch.setattr(ig, "_gradient_fn", fake_gradient_fn)
     x = np.ones((3, 4, 4), np.float32)
-    kwargs = {} if method == "trapezoid" else {"method": method}
-    ig.integrated_gradients(None, x, [0, 1, 2], np.zeros_like(x), steps=10, batch_size=8, **kwargs)
-    assert sum(sent) == costs.ig_evaluations(3, 10, method, 8)
+    res = ig.integrated_gradients(
+        None, x, [0, 1, 2], np.zeros_like(x), steps=10, batch_size=8, method=method, max_evaluations=12
+    )
+    assert sum(sent) == costs.ig_evaluations(3, 10, method, 8, max_evaluations=12)
+    assert (res["evaluations"] == costs.ig_points(10, method, 12)).all()
 
 
 def test_the_evaluation_batch_is_the_checkpoints():
@@ -162,7 +170,8 @@ def _work(**kw):
         finetune_epochs=10,
         bootstrap=1000,
         ig_steps=64,
-        ig_method="trapezoid",
+        ig_method="adaptive",
+        ig_max_evaluations=24,
         ig_max_per_class=25,
         ig_batch_size=64,
         layouts=1,
@@ -175,7 +184,10 @@ def test_cache_bytes_are_float32_activations():
 
 
 def test_projection_counts_every_part_and_totals_add_up():
-    r, w = _rates(), _work(head_epochs=10, finetune_epochs=5, bootstrap=1000, ig_steps=64, ig_batch_size=64)
+    r, w = (
+        _rates(),
+        _work(head_epochs=10, finetune_epochs=5, bootstrap=1000, ig_method="trapezoid", ig_steps=64, ig_batch_size=64),
+    )
     rows = costs.project(r, w, startup_s=10.0, bootstrap_s=0.002)
     assert [x["rule"] for x in rows] == ["train_backbone", "evaluate_backbone", "integrated_gradients", "total"]
     train, evaluate, ig_row, total = rows
@@ -211,21 +223,31 @@ def test_layouts_multiply_the_jobs():
 def test_no_finetune_epochs_no_finetune_cost_and_gauss_legendre_costs_a_point_more():
     rows = costs.project(_rates(), _work(finetune_epochs=0), 0.0)
     assert not {"finetune_train", "finetune_val"} & set(rows[0]["parts_s"])
-    trap = costs.project(_rates(trace_s={}), _work(ig_batch_size=1), 0.0)[2]
+    trap = costs.project(_rates(trace_s={}), _work(ig_method="trapezoid", ig_batch_size=1), 0.0)[2]
     gauss = costs.project(_rates(trace_s={}), _work(ig_method="gauss_legendre", ig_batch_size=1), 0.0)[2]
     assert gauss["parts_s"]["gradients"] - trap["parts_s"]["gradients"] == pytest.approx(80 / 2.0)
+    # The adaptive rule is projected at its cap: 80 samples x 24 evaluations, plus one padded
+    # batch per refinement round ((24 - 3) / 3 = 7 rounds of one block).
+    ada = costs.project(_rates(trace_s={}), _work(ig_batch_size=8), 0.0)[2]
+    assert ada["parts_s"]["gradients"] == pytest.approx((80 * 24 + 7 * 8) / 2.0)
 
 
 def test_workload_from_the_full_config(tmp_path):
     cfg = config.load(ROOT / "config" / "config.yaml")
     sizes = costs.split_sizes(11_000, 33, cfg["pancancer"]["train_fraction"], cfg["pancancer"]["val_fraction"])
     w = Workload.from_config(cfg, sizes)
-    assert (w.head_epochs, w.finetune_epochs, w.ig_steps, w.ig_max_per_class, w.layouts) == (10, 10, 64, 25, 1)
+    assert (w.head_epochs, w.finetune_epochs, w.ig_max_evaluations, w.ig_max_per_class, w.layouts) == (
+        10,
+        10,
+        24,
+        25,
+        1,
+    )
     assert w == _work(sizes=sizes) and w.ig_method == cfg["ig"]["method"]
     assert Workload.from_config(cfg, sizes, layouts=3).layouts == 3
-    # A config without ig.method: the schema's default, the trapezoid.
+    # A config without ig.method: the schema's default, the adaptive rule.
     raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     raw["ig"].pop("method", None)
     path = tmp_path / "no_method.yaml"
     path.write_text(yaml.safe_dump(raw))
-    assert Workload.from_config(config.load(path), sizes).ig_method == "trapezoid"
+    assert Workload.from_config(config.load(path), sizes).ig_method == "adaptive"

@@ -51,13 +51,13 @@ def test_completeness_on_a_small_network_and_batching_does_not_matter():
     m = _cnn()
     targets = np.array([0, 1, 2, 1, 0])
     b = ig.baseline_images("zero", X)
-    res = ig.integrated_gradients(m, X, targets, b, steps=64, batch_size=1000)
+    res = ig.integrated_gradients(m, X, targets, b, steps=64, batch_size=1000, method="trapezoid")
     direct = m.predict(X, verbose=0)[np.arange(5), targets] - m.predict(b, verbose=0)[np.arange(5), targets]
     np.testing.assert_allclose(res["f_x"] - res["f_baseline"], direct, atol=1e-6)
     assert np.all(res["completeness_error"] < 0.01)
-    coarse = ig.integrated_gradients(m, X, targets, b, steps=4, batch_size=1000)
+    coarse = ig.integrated_gradients(m, X, targets, b, steps=4, batch_size=1000, method="trapezoid")
     assert np.median(coarse["completeness_error"]) > np.median(res["completeness_error"])  # the check can fail
-    small = ig.integrated_gradients(m, X, targets, b, steps=64, batch_size=7)
+    small = ig.integrated_gradients(m, X, targets, b, steps=64, batch_size=7, method="trapezoid")
     np.testing.assert_allclose(small["attributions"], res["attributions"], atol=1e-7)
 
 
@@ -135,19 +135,84 @@ def test_invalid_method_or_steps_is_refused(method, steps, message):
     with pytest.raises(ValueError, match=message) as e:
         ig.integrated_gradients(_linear(), X, np.zeros(5, int), X * 0, steps=steps, method=method)
     if method == "simpson":
-        assert "trapezoid, gauss_legendre" in str(e.value)
+        assert "adaptive, trapezoid, gauss_legendre" in str(e.value)
 
 
 def test_the_config_chooses_the_method_from_the_library_list():
-    assert config.validate({})["ig"]["method"] == IG_METHODS[0] == "trapezoid"  # unchanged outputs by default
+    assert config.validate({})["ig"]["method"] == IG_METHODS[0] == "adaptive"
     assert config.validate({"ig": {"method": "gauss_legendre"}})["ig"]["method"] == "gauss_legendre"
     with pytest.raises(ConfigError) as e:
         config.validate({"ig": {"method": "simpson"}}, source="my.yaml")
-    assert "'ig.method' = 'simpson' is not allowed; expected one of ['trapezoid', 'gauss_legendre']" in str(e.value)
+    assert "'ig.method' = 'simpson' is not allowed; expected one of ['adaptive', 'trapezoid', 'gauss_legendre']" in str(
+        e.value
+    )
     node = config.load_schema()["properties"]["ig"]["properties"]["method"]
     assert node["enum"] == list(IG_METHODS) and node["default"] == IG_METHODS[0]
     raw = (ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()
     assert "gauss_legendre" not in raw  # written once, in the library
+
+
+def test_gauss_lobatto_rules_include_both_ends_and_are_exact_to_degree_2m_minus_3():
+    t, w = ig.lobatto(3)
+    np.testing.assert_allclose(t, [0, 0.5, 1]) and np.testing.assert_allclose(w, [1 / 6, 2 / 3, 1 / 6])  # Simpson
+    for m in (3, 4, 5, 7):
+        t, w = ig.lobatto(m)
+        assert t[0] == 0 and t[-1] == 1 and w.sum() == pytest.approx(1)
+        for d in range(2 * m - 2):  # int_0^1 t^d = 1 / (d + 1)
+            assert (w * t**d).sum() == pytest.approx(1 / (d + 1), rel=1e-12), (m, d)
+        assert (w * t ** (2 * m - 2)).sum() != pytest.approx(1 / (2 * m - 1), rel=1e-6)  # and no further
+    with pytest.raises(ValueError, match="at least 3 points"):
+        ig.lobatto(2)
+
+
+def _late_step(sharpness=3000.0, at=0.485):
+    """Class 0's probability is a sigmoid of the image mean that switches within a few
+    thousandth of the path from the zero image, close to its end (X's means are ~0.5): the
+    shape measured on the full-size similarity model, where a fixed rule misses the switch."""
+    inp = keras.Input((6, 6))
+    dense = keras.layers.Dense(2)
+    out = keras.layers.Softmax()(dense(keras.layers.Flatten()(inp)))
+    m = keras.Model(inp, out)
+    k = np.zeros((36, 2), np.float32)
+    k[:, 0] = sharpness / 36
+    dense.set_weights([k, np.array([-sharpness * at, 0], np.float32)])
+    return m
+
+
+def test_adaptive_rule_refines_where_the_output_moves_and_stops_when_converged():
+    m = _late_step()
+    x = (0.5 + 0.1 * (X - 0.5)).astype(np.float32)  # means 0.49-0.51: the switch at alpha ~0.95-0.99
+    b = ig.baseline_images("zero", x)
+    t = np.zeros(5, int)
+    fixed = ig.integrated_gradients(m, x, t, b, steps=64, method="trapezoid")
+    ada = ig.integrated_gradients(m, x, t, b, method="adaptive", tolerance=0.01, max_evaluations=60, batch_size=7)
+    assert np.median(fixed["completeness_error"]) > 0.05 and not fixed["converged"].all()  # 65 points miss it
+    assert ada["converged"].all() and (ada["completeness_error"] <= 0.01).all()
+    assert ((ada["evaluations"] - 3) % 3 == 0).all() and ada["evaluations"].max() <= 60
+    assert (ada["intervals"] == (ada["evaluations"] - 3) // 3 + 1).all()  # one interval more per split
+    assert ada["evaluations"].mean() < 65 / 2
+    # The same samples against a near-exact reference: attributions, not only their sum, agree.
+    fine = ig.integrated_gradients(m, x, t, b, steps=20000, method="trapezoid", batch_size=4096)
+    scale = np.abs(fine["attributions"]).sum((1, 2))[:, None, None]
+    assert (np.abs(ada["attributions"] - fine["attributions"]) / scale).sum((1, 2)).max() < 0.02
+
+
+def test_adaptive_rule_marks_samples_the_cap_leaves_unconverged():
+    m = _late_step()
+    x = (0.5 + 0.1 * (X - 0.5)).astype(np.float32)
+    b = ig.baseline_images("zero", x)
+    capped = ig.integrated_gradients(m, x, np.zeros(5, int), b, method="adaptive", tolerance=1e-4, max_evaluations=9)
+    assert (capped["evaluations"] <= 9).all() and not capped["converged"].any()
+    assert (capped["completeness_error"] > 1e-4).all()
+    with pytest.raises(ValueError, match="below one rule's 3 points"):
+        ig.integrated_gradients(m, x, np.zeros(5, int), b, method="adaptive", max_evaluations=2)
+
+
+def test_adaptive_rule_is_exact_on_a_linear_model_at_the_first_rule():
+    m = _linear()
+    b = ig.baseline_images("zero", X)
+    res = ig.integrated_gradients(m, X, np.array([0, 1, 2, 0, 1]), b, method="adaptive")
+    assert (res["evaluations"] == 3).all() and (res["intervals"] == 1).all() and res["converged"].all()
 
 
 def test_blur_baseline_is_a_smoothed_input():

@@ -202,7 +202,7 @@ def _images(tmp_path, n_train, n_val, per_class_test):
     return {p: str(d / f"{p}.npy") for p in ("train", "val", "test")} | {"index": str(d / "index.tsv")}
 
 
-def test_tensorflow_work_grows_with_images_epochs_size_and_ig_steps(tmp_path):
+def test_tensorflow_work_grows_with_images_epochs_size_and_the_ig_cap(tmp_path):
     timed = _rates_file(tmp_path / "r.json", _rates(size=64, scale=0.25), _rates(size=224))
     cfg = _config(image_size=224, head_epochs=10, finetune_epochs=10)
     cfg["resources"]["rates"] = [timed]
@@ -218,12 +218,14 @@ def test_tensorflow_work_grows_with_images_epochs_size_and_ig_steps(tmp_path):
         "train_backbone", many, wc, cfg | {"pancancer": cfg["pancancer"] | {"finetune_epochs": 1}}
     )
     assert fewer_epochs["projected_s"] < b["projected_s"]
-    cfg["ig"].update(max_per_class=25, steps=64)
+    cfg["ig"].update(max_per_class=25, max_evaluations=24)
     many["matrix"] = _matrix(tmp_path / "m.parquet", 10, 10)
     ig = work.measure("integrated_gradients", many, wc, cfg)
-    cfg["ig"].update(steps=16)
+    cfg["ig"].update(max_evaluations=12)  # the adaptive rule's cap sizes the job
     assert work.measure("integrated_gradients", many, wc, cfg)["projected_s"] < ig["projected_s"]
-    cfg["ig"].update(steps=64, max_per_class=5)
+    cfg["ig"].update(method="trapezoid", steps=16)
+    assert work.measure("integrated_gradients", many, wc, cfg)["projected_s"] < ig["projected_s"]
+    cfg["ig"].update(method="adaptive", max_evaluations=24, max_per_class=5)
     assert work.measure("integrated_gradients", many, wc, cfg)["projected_s"] < ig["projected_s"]
 
 

@@ -34,6 +34,10 @@ TCGA_CLASSES = 33
 TCGA_GENES = 20_531
 # Checkpoint.predict_proba's batch (evaluate_backbone predicts the test set with it).
 EVAL_BATCH_SIZE = 64
+# The adaptive IG rule's Gauss-Lobatto points per interval and samples per block
+# (tcgatl.pancancer.ig imports them from here, the one place they are set).
+ADAPTIVE_POINTS = 3
+ADAPTIVE_BLOCK = 256
 # What a job pays to import TensorFlow and Keras when not measured.
 DEFAULT_STARTUP_S = 10.0
 
@@ -100,11 +104,17 @@ def training_images(n_train: int, n_val: int, head_epochs: int, finetune_epochs:
     }
 
 
-def ig_points(steps: int, method: str = "trapezoid") -> int:
+def ig_points(steps: int, method: str = "trapezoid", max_evaluations: int | None = None) -> int:
     """Gradient evaluations per sample (ig.evaluations, without NumPy): steps + 1 (trapezoid),
-    steps + 2 (Gauss-Legendre: its nodes exclude the ends, appended for F(x) and F(baseline))."""
+    steps + 2 (Gauss-Legendre: its nodes exclude the ends, appended for F(x) and F(baseline)),
+    and for 'adaptive' its cap ``max_evaluations`` (ig.max_evaluations): what a sample may use,
+    which jobs are sized for, not the mean a run happens to need."""
     if method not in IG_METHODS:
         raise ValueError(f"unknown Integrated Gradients method {method!r}; expected one of {', '.join(IG_METHODS)}")
+    if method == "adaptive":
+        if max_evaluations is None or int(max_evaluations) != max_evaluations or max_evaluations < 1:
+            raise ValueError(f"the adaptive rule needs a whole max_evaluations >= 1, got {max_evaluations!r}")
+        return int(max_evaluations)
     if int(steps) != steps or steps < 1:
         raise ValueError(f"Integrated Gradients needs a whole number of steps >= 1, got {steps!r}")
     return int(steps) + (1 if method == "trapezoid" else 2)
@@ -116,12 +126,17 @@ def ig_samples(test_per_class, max_per_class: int) -> int:
     return sum(min(max_per_class, n) for n in test_per_class)
 
 
-def ig_evaluations(n_samples: int, steps: int, method: str, batch_size: int) -> int:
+def ig_evaluations(n_samples: int, steps: int, method: str, batch_size: int, max_evaluations: int | None = None) -> int:
     """Gradient evaluations computed: samples x path points, flattened into batches of
     ``batch_size`` with the last batch padded to full size (ig.integrated_gradients keeps one
-    batch shape)."""
-    wanted = n_samples * ig_points(steps, method)
-    return math.ceil(wanted / batch_size) * batch_size
+    batch shape). The adaptive rule at its cap: every refinement round of every block of
+    samples may pad one batch more."""
+    wanted = n_samples * ig_points(steps, method, max_evaluations)
+    padded = math.ceil(wanted / batch_size) * batch_size
+    if method != "adaptive":
+        return padded
+    rounds = max(0, (int(max_evaluations) - ADAPTIVE_POINTS) // (2 * ADAPTIVE_POINTS - 3))
+    return padded + math.ceil(n_samples / ADAPTIVE_BLOCK) * rounds * batch_size
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,7 @@ class Workload:
     bootstrap: int
     ig_steps: int
     ig_method: str
+    ig_max_evaluations: int
     ig_max_per_class: int
     ig_batch_size: int
     layouts: int
@@ -150,6 +166,7 @@ class Workload:
             bootstrap=pc["bootstrap"],
             ig_steps=ig_cfg["steps"],
             ig_method=ig_cfg["method"],
+            ig_max_evaluations=ig_cfg["max_evaluations"],
             ig_max_per_class=ig_cfg["max_per_class"],
             ig_batch_size=ig_cfg["batch_size"],
             layouts=len(pc["layouts"]) if layouts is None else layouts,
@@ -246,7 +263,7 @@ def project(rates: Rates, work: Workload, startup_s: float, bootstrap_s: float =
     }
     rows.append(_rule(b, "evaluate_backbone", work.layouts, evaluate, t, f"forward {s.n_test} test img"))
     n_ig = ig_samples(s.test_per_class, work.ig_max_per_class)
-    evals = ig_evaluations(n_ig, work.ig_steps, work.ig_method, work.ig_batch_size)
+    evals = ig_evaluations(n_ig, work.ig_steps, work.ig_method, work.ig_batch_size, work.ig_max_evaluations)
     ig_parts = {
         "startup": startup_s,
         "load": rates.load_s,
@@ -259,7 +276,8 @@ def project(rates: Rates, work: Workload, startup_s: float, bootstrap_s: float =
             work.layouts,
             ig_parts,
             t,
-            f"{n_ig} samples x {ig_points(work.ig_steps, work.ig_method)} points ({work.ig_method}) = {evals} grads",
+            f"{n_ig} samples x {ig_points(work.ig_steps, work.ig_method, work.ig_max_evaluations)} points "
+            f"({work.ig_method}{', at most' if work.ig_method == 'adaptive' else ''}) = {evals} grads",
         )
     )
     rows.append(total_row(rows, b))

@@ -25,7 +25,9 @@ def _file_name(name: str) -> str:
 
 @dataclass
 class Explanation:
-    samples: pd.DataFrame  # barcode, class, position, f_x, f_baseline, completeness_error
+    samples: (
+        pd.DataFrame
+    )  # barcode, class, position, f_x, f_baseline, completeness_error, evaluations, intervals, converged
     attributions: np.ndarray  # (n, H, W)
     inputs: np.ndarray  # (n, H, W) the explained gene images
     genes: pd.DataFrame  # ranked genes per class
@@ -35,10 +37,17 @@ class Explanation:
     layout: pd.DataFrame  # gene, symbol, row, col of every gene in the image
 
     def class_means(self):
-        names = sorted(self.samples["class"].unique())
+        """(class, samples, mean image, mean attribution) over the converged samples of each class."""
+        ok = self.samples["converged"].to_numpy(bool)
         cls = self.samples["class"].to_numpy()
+        names = sorted(set(cls[ok]))
         return [
-            (c, int((cls == c).sum()), self.inputs[cls == c].mean(0), self.attributions[cls == c].mean(0))
+            (
+                c,
+                int((ok & (cls == c)).sum()),
+                self.inputs[ok & (cls == c)].mean(0),
+                self.attributions[ok & (cls == c)].mean(0),
+            )
             for c in names
         ]
 
@@ -95,7 +104,9 @@ def explain_checkpoint(
     max_per_class=25,
     batch_size=64,
     blur_sigma=3.0,
-    method="trapezoid",
+    method="adaptive",
+    tolerance=0.05,
+    max_evaluations=24,
 ) -> Explanation:
     ck = Checkpoint.load(checkpoint_dir)
     pred = pd.read_parquet(predictions)
@@ -114,22 +125,41 @@ def explain_checkpoint(
     b = ig.baseline_images(baseline, x, mean, blur_sigma)
     targets = np.array([ck.classes.index(c) for c in chosen["true"]])
     log.info(
-        "explaining %d test samples of %d classes: %s rule with %d steps (%d gradient evaluations per sample), "
-        "baseline %s",
+        "explaining %d test samples of %d classes: %s rule, %s %d gradient evaluations per sample, baseline %s",
         len(x),
         chosen["true"].nunique(),
         method,
-        steps,
-        ig.evaluations(method, steps),
+        "at most" if method == "adaptive" else "",
+        ig.evaluations(method, steps, max_evaluations),
         baseline,
     )
-    res = ig.integrated_gradients(ck.model, x, targets, b, steps=steps, batch_size=batch_size, method=method)
+    res = ig.integrated_gradients(
+        ck.model,
+        x,
+        targets,
+        b,
+        steps=steps,
+        batch_size=batch_size,
+        method=method,
+        tolerance=tolerance,
+        max_evaluations=max_evaluations,
+    )
+    ok = res["converged"]
+    if not ok.all():
+        log.warning(
+            "%d of %d samples above the completeness tolerance %.3g (%s): kept in completeness.tsv and "
+            "attributions.npy, left out of the gene rankings and maps",
+            int((~ok).sum()),
+            len(ok),
+            tolerance,
+            preview(chosen["barcode"].to_numpy()[~ok]),
+        )
 
     genes = ck.layout["gene"]
     values = read_matrix(matrix, columns=list(genes)).loc[chosen["barcode"]]
     scaled = layouts.scale(values, ck.scaling)
     gene_attr = ig.gene_attributions(res["avg_grad"], b, scaled, ck.layout, ck.shape)
-    ranked = ig.rank_genes(pd.DataFrame(gene_attr, columns=list(genes)), chosen["true"].to_numpy(), ck.layout)
+    ranked = ig.rank_genes(pd.DataFrame(gene_attr[ok], columns=list(genes)), chosen["true"].to_numpy()[ok], ck.layout)
 
     mask = layouts.gene_mask(ck.layout, ck.shape)
     samples = pd.DataFrame(
@@ -140,6 +170,9 @@ def explain_checkpoint(
             "f_x": res["f_x"],
             "f_baseline": res["f_baseline"],
             "completeness_error": res["completeness_error"],
+            "evaluations": res["evaluations"],
+            "intervals": res["intervals"],
+            "converged": ok,
         }
     )
     title = f"Integrated Gradients, {ck.meta.get('backbone', '')} on the {ck.meta.get('layout', '')} layout"

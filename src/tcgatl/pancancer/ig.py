@@ -13,6 +13,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from .costs import ADAPTIVE_BLOCK, ADAPTIVE_POINTS
 from .options import IG_METHODS
 
 log = logging.getLogger("tcgatl.pancancer.ig")
@@ -66,8 +67,9 @@ def quadrature(method: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, in
     alpha 0 and alpha 1 are appended with weight 0 (``steps + 2`` points), for F(baseline) and
     F(x) of the completeness error. Every point is one gradient evaluation per sample.
     """
-    if method not in IG_METHODS:
-        raise ValueError(f"unknown Integrated Gradients method {method!r}; expected one of {', '.join(IG_METHODS)}")
+    if method not in IG_METHODS or method == "adaptive":
+        fixed = ", ".join(m for m in IG_METHODS if m != "adaptive")
+        raise ValueError(f"no fixed Integrated Gradients rule {method!r}; expected one of {fixed}")
     if int(steps) != steps or steps < 1:
         raise ValueError(f"Integrated Gradients needs a whole number of steps >= 1, got {steps!r}")
     steps = int(steps)
@@ -82,9 +84,194 @@ def quadrature(method: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, in
     return alphas, weights, 0, steps + 1
 
 
-def evaluations(method: str, steps: int) -> int:
-    """Gradient evaluations per sample: ``steps + 1`` (trapezoid), ``steps + 2`` (Gauss-Legendre)."""
+def evaluations(method: str, steps: int, max_evaluations: int | None = None) -> int:
+    """Gradient evaluations per sample: ``steps + 1`` (trapezoid), ``steps + 2`` (Gauss-Legendre),
+    at most ``max_evaluations`` (adaptive)."""
+    if method == "adaptive":
+        return int(max_evaluations)
     return len(quadrature(method, steps)[0])
+
+
+def lobatto(points: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``points``-point Gauss-Lobatto rule on [0, 1]: nodes (both ends included) and weights
+    (summing to 1), exact for polynomials of degree <= 2 * points - 3.
+
+    Written here because NumPy and SciPy ship Gauss-Legendre but not Lobatto: the interior
+    nodes are the roots of P'_{points-1}, the weights 2 / (m (m - 1) P_{m-1}(t)^2) on [-1, 1].
+    """
+    m = int(points)
+    if m < 3:
+        raise ValueError(f"a Gauss-Lobatto rule needs at least 3 points, got {points!r}")
+    p = np.zeros(m)
+    p[-1] = 1.0  # P_{m-1} in the Legendre basis
+    inner = np.sort(np.polynomial.legendre.legroots(np.polynomial.legendre.legder(p)))
+    t = np.concatenate([[-1.0], inner, [1.0]])
+    w = 2.0 / (m * (m - 1) * np.polynomial.legendre.legval(t, p) ** 2)
+    return (t + 1) / 2, w / 2
+
+
+def _path_gradients(grads, x, baseline, targets, sample, alpha, batch_size, progress=None):
+    """Gradients and outputs at path points: image ``sample[k]`` at ``alpha[k]``, batched."""
+    g_all = np.empty((len(sample), *x.shape[1:]), np.float32)
+    out_all = np.empty(len(sample), np.float32)
+    for start in range(0, len(sample), batch_size):
+        i, a = sample[start : start + batch_size], alpha[start : start + batch_size]
+        batch = baseline[i] + a[:, None, None] * (x[i] - baseline[i])
+        pad = batch_size - len(i)  # a constant batch shape: traced once
+        t = targets[i]
+        if pad:
+            batch = np.concatenate([batch, np.repeat(batch[-1:], pad, 0)])
+            t = np.concatenate([t, np.repeat(t[-1:], pad)])
+        g, out = grads(batch, t)
+        g_all[start : start + len(i)] = g.numpy()[: len(i)]
+        out_all[start : start + len(i)] = out.numpy()[: len(i)]
+        if progress is not None:
+            progress(len(i))
+    return g_all, out_all
+
+
+def _fixed_rule(grads, x, targets, baseline, alphas, weights, at_baseline, at_x, batch_size):
+    n, points = len(x), len(alphas)
+    pairs = np.stack(np.meshgrid(np.arange(n), np.arange(points), indexing="ij"), -1).reshape(-1, 2)
+    avg_grad = np.zeros_like(x)
+    f_x, f_b = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    chunk_size = batch_size * max(1, len(pairs) // batch_size // 10)  # ~10 progress lines
+    for start in range(0, len(pairs), chunk_size):
+        chunk = pairs[start : start + chunk_size]
+        i, j = chunk[:, 0], chunk[:, 1]
+        g, out = _path_gradients(grads, x, baseline, targets, i, alphas[j], batch_size)
+        np.add.at(avg_grad, i, g * weights[j][:, None, None])
+        f_x[i[j == at_x]] = out[j == at_x]
+        f_b[i[j == at_baseline]] = out[j == at_baseline]
+        log.info("integrated gradients: %d/%d interpolated images", start + len(chunk), len(pairs))
+    return avg_grad, f_x, f_b, np.full(n, points, np.int32), np.ones(n, np.int32)
+
+
+class _Path:
+    """One sample's path [0, 1] cut into intervals, each integrated by a Gauss-Lobatto rule.
+
+    Boundaries keep their gradient and output (shared by the two intervals they bound); an
+    interval keeps the weighted sum of its interior gradients, its interior outputs and its
+    local error: the rule's attribution over the interval minus F(b) - F(a), which the
+    fundamental theorem of calculus says it should equal. The sample's completeness error is
+    the sum of the local errors, so they also say where to refine.
+    """
+
+    def __init__(self, diff, nodes, weights):
+        self.diff, self.nodes, self.weights = diff, nodes, weights
+        self.bounds: list[float] = []
+        self.bound_grad: dict[float, np.ndarray] = {}
+        self.bound_out: dict[float, float] = {}
+        self.intervals: list[dict] = []
+        self.evaluations = 0
+
+    def add_interval(self, a, b, inner_grads, inner_out):
+        w = self.weights
+        s = np.tensordot(w[1:-1], inner_grads, axes=1)
+        contrib = (b - a) * (w[0] * (self.bound_grad[a] + self.bound_grad[b]) + s)
+        err = float((self.diff * contrib).sum()) - (self.bound_out[b] - self.bound_out[a])
+        alphas = a + (b - a) * self.nodes
+        outs = np.concatenate([[self.bound_out[a]], inner_out, [self.bound_out[b]]])
+        self.intervals.append({"a": a, "b": b, "contrib": contrib, "error": err, "alphas": alphas, "outs": outs})
+        self.intervals.sort(key=lambda iv: iv["a"])
+
+    def split_point(self, iv) -> float:
+        """Where the output moves: the alpha at which the interval's output, linear between its
+        nodes, has made half its total movement; kept off the ends by 1/16 of the width."""
+        a, b = iv["a"], iv["b"]
+        moved = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(iv["outs"])))])
+        c = (a + b) / 2 if moved[-1] <= 0 else float(np.interp(moved[-1] / 2, moved, iv["alphas"]))
+        return float(np.clip(c, a + (b - a) / 16, b - (b - a) / 16))
+
+    @property
+    def delta(self) -> float:
+        return self.bound_out[1.0] - self.bound_out[0.0]
+
+    def completeness_error(self) -> float:
+        """|sum of the local errors| / |F(x) - F(baseline)|: the sample's completeness error."""
+        return abs(sum(iv["error"] for iv in self.intervals)) / abs(self.delta) if self.delta else np.inf
+
+
+def _adaptive_rule(grads, x, targets, baseline, points, tolerance, max_evaluations, batch_size):
+    """Per sample: a ``points``-point Gauss-Lobatto rule on the whole path; then, while the
+    sum of the intervals' absolute local errors exceeds ``tolerance`` x |F(x) - F(baseline)|,
+    split the worst intervals where the output moves (2 * points - 3 new evaluations per split)
+    as long as the sample stays within ``max_evaluations``. All samples still refining are
+    evaluated together, ``batch_size`` images at a time."""
+    nodes, weights = lobatto(points)
+    n = len(x)
+    diff = x - baseline
+    paths = [_Path(diff[i], nodes, weights) for i in range(n)]
+    per_split = 2 * points - 3
+    done = {"images": 0}
+
+    def progress(k):
+        done["images"] += k
+
+    # Round 0: the whole path of every sample.
+    sample = np.repeat(np.arange(n), points)
+    alpha = np.tile(nodes, n)
+    g, out = _path_gradients(grads, x, baseline, targets, sample, alpha.astype(np.float32), batch_size, progress)
+    g, out = g.reshape(n, points, *x.shape[1:]), out.reshape(n, points)
+    for i, p in enumerate(paths):
+        p.bounds = [0.0, 1.0]
+        p.bound_grad = {0.0: g[i, 0], 1.0: g[i, -1]}
+        p.bound_out = {0.0: float(out[i, 0]), 1.0: float(out[i, -1])}
+        p.add_interval(0.0, 1.0, g[i, 1:-1], out[i, 1:-1])
+        p.evaluations = points
+    del g
+    rounds = 0
+    while True:
+        # Per sample still above the tolerance, split its interval of largest local error
+        # (one per round: a split often fixes the sample, and a second would be wasted).
+        plan = []
+        for i, p in enumerate(paths):
+            if p.completeness_error() > tolerance and p.evaluations + per_split <= max_evaluations:
+                worst = max(p.intervals, key=lambda iv: abs(iv["error"]))
+                plan.append((i, worst, p.split_point(worst)))
+        if not plan:
+            break
+        rounds += 1
+        # New points: the split point and the interior nodes of both halves.
+        sample, alpha = [], []
+        for i, iv, c in plan:
+            for lo, hi in ((iv["a"], c), (c, iv["b"])):
+                sample += [i] * (points - 2)
+                alpha += list(lo + (hi - lo) * nodes[1:-1])
+            sample.append(i)
+            alpha.append(c)
+        sample = np.asarray(sample)
+        g, out = _path_gradients(
+            grads, x, baseline, targets, sample, np.asarray(alpha, np.float32), batch_size, progress
+        )
+        k = 0
+        for i, iv, c in plan:
+            p = paths[i]
+            halves = []
+            for _ in range(2):
+                halves.append((g[k : k + points - 2], out[k : k + points - 2]))
+                k += points - 2
+            p.bound_grad[c], p.bound_out[c] = g[k], float(out[k])
+            k += 1
+            p.intervals.remove(iv)
+            p.add_interval(iv["a"], c, *halves[0])
+            p.add_interval(c, iv["b"], *halves[1])
+            p.evaluations += per_split
+        log.info(
+            "integrated gradients: refinement round %d, %d intervals split in %d samples; %d gradient "
+            "evaluations so far (%.1f per sample)",
+            rounds,
+            len(plan),
+            len({i for i, _, _ in plan}),
+            done["images"],
+            done["images"] / n,
+        )
+    avg_grad = np.stack([sum(iv["contrib"] for iv in p.intervals) for p in paths]).astype(np.float32)
+    f_x = np.array([p.bound_out[1.0] for p in paths], np.float32)
+    f_b = np.array([p.bound_out[0.0] for p in paths], np.float32)
+    evals = np.array([p.evaluations for p in paths], np.int32)
+    intervals = np.array([len(p.intervals) for p in paths], np.int32)
+    return avg_grad, f_x, f_b, evals, intervals
 
 
 def integrated_gradients(
@@ -94,55 +281,83 @@ def integrated_gradients(
     baseline: np.ndarray,
     steps: int = 64,
     batch_size: int = 64,
-    method: str = "trapezoid",
+    method: str = IG_METHODS[0],
+    tolerance: float = 0.05,
+    max_evaluations: int = 24,
+    points: int = ADAPTIVE_POINTS,
+    block: int = ADAPTIVE_BLOCK,
 ) -> dict:
     """IG of output ``targets[i]`` for every input ``x[i]`` (n, H, W) against ``baseline[i]``.
 
-    The path integral is the ``method`` rule of :func:`quadrature`: the trapezoidal rule over
-    ``steps`` intervals or ``steps`` Gauss-Legendre nodes (plus both ends, weightless, for
-    F(x) and F(baseline)). Samples and path points are flattened and processed ``batch_size``
-    interpolated images at a time, so memory is bounded by the batch, not by n x steps.
-    Returns attributions, the path-averaged gradients, F(x), F(baseline) and the completeness
-    error |sum(attr) - (F(x) - F(b))| / |F(x) - F(b)| per sample.
+    The path integral is the ``method`` rule: 'trapezoid' over ``steps`` intervals,
+    'gauss_legendre' on ``steps`` nodes (plus both ends, weightless, for F(x) and F(baseline)),
+    both the same for every sample (:func:`quadrature`); or 'adaptive': per sample, a
+    ``points``-point Gauss-Lobatto rule refined where the output moves until the completeness
+    error is within ``tolerance`` or the sample has used ``max_evaluations`` gradient
+    evaluations. Samples are processed ``block`` at a time and their path points
+    ``batch_size`` images at a time, so memory is bounded by those, not by n x points.
+
+    Returns attributions, the path-averaged gradients, F(x), F(baseline), the completeness
+    error |sum(attr) - (F(x) - F(b))| / |F(x) - F(b)|, the gradient evaluations and path
+    intervals per sample, and ``converged``: completeness error within ``tolerance``.
     """
-    alphas, weights, at_baseline, at_x = quadrature(method, steps)
+    if method not in IG_METHODS:
+        raise ValueError(f"unknown Integrated Gradients method {method!r}; expected one of {', '.join(IG_METHODS)}")
     x = np.asarray(x, np.float32)
     baseline = np.asarray(baseline, np.float32)
     targets = np.asarray(targets, np.int32)
-    n, points = len(x), len(alphas)
-    log.info(
-        "integrated gradients: %s rule, %d %s, %d gradient evaluations per sample, %d samples",
-        method,
-        steps,
-        "intervals" if method == "trapezoid" else "nodes",
-        points,
-        n,
-    )
-    pairs = np.stack(np.meshgrid(np.arange(n), np.arange(points), indexing="ij"), -1).reshape(-1, 2)
+    n = len(x)
     grads = _gradient_fn(model)
-    avg_grad = np.zeros_like(x)
-    f_x, f_b = np.zeros(n, np.float32), np.zeros(n, np.float32)
-    report = max(1, len(pairs) // batch_size // 10)
-    for k, start in enumerate(range(0, len(pairs), batch_size)):
-        chunk = pairs[start : start + batch_size]
-        i, j = chunk[:, 0], chunk[:, 1]
-        a = alphas[j][:, None, None]
-        batch = baseline[i] + a * (x[i] - baseline[i])
-        pad = batch_size - len(chunk)  # a constant batch shape: traced once
-        if pad:
-            batch = np.concatenate([batch, np.repeat(batch[-1:], pad, 0)])
-        g, out = grads(batch, np.concatenate([targets[i], np.repeat(targets[i][-1:], pad)]))
-        g, out = g.numpy()[: len(chunk)], out.numpy()[: len(chunk)]
-        np.add.at(avg_grad, i, g * weights[j][:, None, None])
-        f_x[i[j == at_x]] = out[j == at_x]
-        f_b[i[j == at_baseline]] = out[j == at_baseline]
-        if k % report == 0:
-            log.info("integrated gradients: %d/%d interpolated images", min(start + batch_size, len(pairs)), len(pairs))
+    if method == "adaptive":
+        if not 0 < tolerance:
+            raise ValueError(f"the Integrated Gradients tolerance must be > 0, got {tolerance!r}")
+        if max_evaluations < points:
+            raise ValueError(f"max_evaluations ({max_evaluations}) is below one rule's {points} points")
+        log.info(
+            "integrated gradients: adaptive %d-point Gauss-Lobatto, tolerance %.3g, at most %d gradient "
+            "evaluations per sample, %d samples",
+            points,
+            tolerance,
+            max_evaluations,
+            n,
+        )
+        parts = []
+        for start in range(0, n, block):
+            sl = slice(start, start + block)
+            parts.append(
+                _adaptive_rule(grads, x[sl], targets[sl], baseline[sl], points, tolerance, max_evaluations, batch_size)
+            )
+            log.info("integrated gradients: %d/%d samples", min(n, start + block), n)
+        if not parts:
+            parts = [(np.zeros_like(x), *(np.zeros(0, t) for t in (np.float32, np.float32, np.int32, np.int32)))]
+        avg_grad, f_x, f_b, evals, intervals = (np.concatenate([p[k] for p in parts]) for k in range(5))
+    else:
+        alphas, weights, at_baseline, at_x = quadrature(method, steps)
+        log.info(
+            "integrated gradients: %s rule, %d %s, %d gradient evaluations per sample, %d samples",
+            method,
+            steps,
+            "intervals" if method == "trapezoid" else "nodes",
+            len(alphas),
+            n,
+        )
+        avg_grad, f_x, f_b, evals, intervals = _fixed_rule(
+            grads, x, targets, baseline, alphas, weights, at_baseline, at_x, batch_size
+        )
     attr = (x - baseline) * avg_grad
     delta = f_x - f_b
     with np.errstate(divide="ignore", invalid="ignore"):
         err = np.abs(attr.reshape(n, -1).sum(1) - delta) / np.abs(delta)
-    return {"attributions": attr, "avg_grad": avg_grad, "f_x": f_x, "f_baseline": f_b, "completeness_error": err}
+    return {
+        "attributions": attr,
+        "avg_grad": avg_grad,
+        "f_x": f_x,
+        "f_baseline": f_b,
+        "completeness_error": err,
+        "evaluations": evals,
+        "intervals": intervals,
+        "converged": err <= tolerance,
+    }
 
 
 def gene_attributions(

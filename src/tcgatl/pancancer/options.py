@@ -77,7 +77,7 @@ LAYOUTS = ("alphabetical", "similarity", "chromosome")
 SIMILARITY_ASSIGNMENTS = ("unique", "snap")
 
 # Integrated Gradients path-integral rules (tcgatl.pancancer.ig.quadrature); the first is the default.
-IG_METHODS = ("trapezoid", "gauss_legendre")
+IG_METHODS = ("adaptive", "trapezoid", "gauss_legendre")
 # The logistic-regression baseline's (layout, backbone) in the metrics tables, beside the
 # backbone x layout runs.
 BASELINE = ("(expression vector)", "logistic regression")

@@ -259,6 +259,8 @@ def integrated_gradients(job) -> None:
     """Integrated Gradients of one checkpoint: attribution maps per class and ranked genes (rule integrated_gradients)."""
     import os
 
+    import numpy as np
+
     from ..logs import warn_user
     from . import explain
 
@@ -276,14 +278,33 @@ def integrated_gradients(job) -> None:
         batch_size=cfg["batch_size"],
         blur_sigma=cfg["blur_sigma"],
         method=cfg["method"],
+        tolerance=cfg["tolerance"],
+        max_evaluations=cfg["max_evaluations"],
     )
     median = result.write(dict(job.output.items()), top=cfg["top_genes"])
-    log.info("median completeness error %.2f%% over %d samples", 100 * median, len(result.samples))
-    if median > 0.05:
+    samples = result.samples
+    log.info(
+        "completeness error median %.2f%%, 90th percentile %.2f%% over %d samples; %.1f gradient evaluations "
+        "per sample (at most %d); %d above the tolerance %.3g",
+        100 * median,
+        100 * float(np.nanquantile(samples["completeness_error"], 0.9)) if len(samples) else float("nan"),
+        len(samples),
+        samples["evaluations"].mean() if len(samples) else 0.0,
+        samples["evaluations"].max() if len(samples) else 0,
+        int((~samples["converged"]).sum()),
+        cfg["tolerance"],
+    )
+    stray = int((~samples["converged"]).sum())
+    if stray:
+        advice = (
+            f"raise ig.max_evaluations (now {cfg['max_evaluations']})"
+            if cfg["method"] == "adaptive"
+            else f"increase ig.steps (now {cfg['steps']}, method {cfg['method']}) or use method: adaptive"
+        )
         warn_user(
-            f"Integrated Gradients completeness error: median {100 * median:.1f}% > 5% for "
-            f"{job.wildcards.layout}/{job.wildcards.backbone}; increase ig.steps "
-            f"(now {cfg['steps']}, method {cfg['method']})"
+            f"Integrated Gradients of {job.wildcards.layout}/{job.wildcards.backbone}: {stray} of {len(samples)} "
+            f"samples above the completeness tolerance {cfg['tolerance']:.3g}; they are left out of the gene "
+            f"rankings and maps (listed in {job.output.completeness}); {advice}"
         )
 
 

@@ -333,28 +333,44 @@ def _cv_blocks(src: Sources, w: _Writer, metrics: pd.DataFrame) -> list:
     ]
 
 
+def _ig_rule(ig: dict) -> str:
+    if ig["method"] == "adaptive":
+        return (
+            f"adaptive rule, tolerance {ig['tolerance']:g}, at most {ig['max_evaluations']} gradient evaluations "
+            "per sample"
+        )
+    return f"{ig['method']} rule, {ig['steps']} steps"
+
+
 def _ig_section(src: Sources, w: _Writer, top_n: int) -> Section:
     ig = src.config["ig"]
     blocks = [
         Text(
-            f"Integrated Gradients (baseline `{ig['baseline']}`, {ig['steps']} steps) on correctly classified test samples "
-            f"(at most {ig['max_per_class']} per type). One pixel is one gene, so pixel attributions are gene "
+            f"Integrated Gradients (baseline `{ig['baseline']}`, {_ig_rule(ig)}) on correctly classified test "
+            f"samples (at most {ig['max_per_class']} per type). One pixel is one gene, so pixel attributions are gene "
             "attributions; genes sharing a pixel of the similarity layout split it by the chain rule. Completeness "
-            "error: |sum of attributions - (F(x) - F(baseline))| relative to |F(x) - F(baseline)|."
+            "error: |sum of attributions - (F(x) - F(baseline))| relative to |F(x) - F(baseline)|; samples above "
+            f"the tolerance ({ig['tolerance']:g}) are left out of the gene rankings and maps (their count below)."
         )
     ]
     tops, comp_rows = [], []
     for lay, bb in src.runs:
         top = tables.read_tsv(src.run_file(lay, bb, "ig_top_genes"), ["class", "rank", "symbol", "n_samples"])
-        comp = tables.read_tsv(src.run_file(lay, bb, "ig_completeness"), ["completeness_error"])
+        comp = tables.read_tsv(
+            src.run_file(lay, bb, "ig_completeness"), ["completeness_error", "evaluations", "converged"]
+        )
+        converged = comp["converged"].astype(str).str.lower().isin(["true", "1"])
         tops.append(top.assign(layout=lay, backbone=bb))
         comp_rows.append(
             {
                 "layout": lay,
                 "backbone": bb,
                 "samples": len(comp),
+                "above_tolerance": int((~converged).sum()),
                 "median_completeness_error": comp["completeness_error"].median(),
+                "p90_completeness_error": comp["completeness_error"].quantile(0.9),
                 "max_completeness_error": comp["completeness_error"].max(),
+                "mean_evaluations": comp["evaluations"].mean(),
             }
         )
         grid = w.copy(
@@ -377,7 +393,9 @@ def _ig_section(src: Sources, w: _Writer, top_n: int) -> Section:
         w.table(
             comp,
             "ig_completeness.tsv",
-            "IG completeness error per model (median and maximum over the explained samples).",
+            "IG completeness error per model (median, 90th percentile and maximum over the explained samples), "
+            "the samples above the tolerance (left out of the gene rankings) and the mean gradient evaluations "
+            "per sample.",
             display=comp.round(4),
         ),
     )
