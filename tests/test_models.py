@@ -69,3 +69,37 @@ def test_weights_of_another_architecture_are_refused(tmp_path):
     (tmp_path / models.BACKBONES["ResNet50"].weights_file).write_bytes(b"<html>not weights</html>")
     with pytest.raises(models.WeightsError, match="does not fit ResNet50"):
         models.build("ResNet50", (12, 12), 4, size=32, weights="imagenet", weights_dir=str(tmp_path))
+
+
+def test_mixed_bfloat16_runs_the_backbone_in_bf16_and_keeps_input_head_and_output_float32(tmp_path):
+    m = models.build("ResNet50", (12, 12), 4, size=32, weights="none", precision="mixed_bfloat16")
+    assert keras.mixed_precision.global_policy().name == "float32"  # the global policy is restored
+    backbone = next(layer for layer in m.layers if isinstance(layer, keras.Model))
+    convs = [layer for layer in backbone.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert convs and all(c.compute_dtype == "bfloat16" and c.kernel.dtype == "float32" for c in convs)
+    for name in ("to_backbone_input", "head_norm", "head_dropout", "head"):
+        assert m.get_layer(name).compute_dtype == "float32", name
+    p = m.predict(X, verbose=0)
+    assert p.dtype == np.float32 and np.allclose(p.sum(axis=1), 1, atol=1e-5)
+    full = models.build("ResNet50", (12, 12), 4, size=32, weights="none", precision="float32")
+    full.set_weights(m.get_weights())  # same weights, float32 compute: close but not equal
+    q = full.predict(X, verbose=0)
+    assert not np.array_equal(p, q) and np.abs(p - q).max() < 0.05
+    m.save(tmp_path / "m.keras")  # a checkpoint keeps its policy
+    again = next(
+        layer for layer in keras.models.load_model(tmp_path / "m.keras").layers if isinstance(layer, keras.Model)
+    )
+    assert {layer.compute_dtype for layer in again.layers if isinstance(layer, keras.layers.Conv2D)} == {"bfloat16"}
+
+
+def test_auto_precision_follows_the_cpu_flags(tmp_path):
+    amx = tmp_path / "amx"
+    amx.write_text("processor : 0\nflags : fpu sse avx512f amx_bf16 amx_tile\n")
+    plain = tmp_path / "plain"
+    plain.write_text("processor : 0\nflags : fpu sse avx2\n")
+    assert models.resolve_precision("auto", str(amx)) == "mixed_bfloat16"
+    assert models.resolve_precision("auto", str(plain)) == "float32"
+    assert models.resolve_precision("auto", str(tmp_path / "absent")) == "float32"
+    assert models.resolve_precision("float32", str(amx)) == "float32"
+    with pytest.raises(ValueError, match="unknown precision 'fp8'; expected one of auto, float32, mixed_bfloat16"):
+        models.resolve_precision("fp8")

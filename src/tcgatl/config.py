@@ -35,6 +35,7 @@ def choices() -> dict[tuple[str, str], tuple[list, bool]]:
         ("motlab", "network"): (list(motlab_options.NETWORKS), False),
         ("ig", "method"): (list(pancancer_options.IG_METHODS), False),
         ("pancancer", "trainable"): (list(pancancer_options.TRAINABLE), False),
+        ("pancancer", "precision"): (list(pancancer_options.PRECISIONS), False),
         ("pancancer", "similarity_assignment"): (list(pancancer_options.SIMILARITY_ASSIGNMENTS), False),
     }
 

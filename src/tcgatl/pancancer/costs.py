@@ -199,6 +199,7 @@ class Rates:
     save_s: float  # checkpoint.save's model (train_backbone's checkpoint)
     load_s: float  # keras.models.load_model (evaluate and IG load the checkpoint)
     trainable: str  # what phase 2 trained (pancancer.trainable)
+    precision: str = "float32"  # the backbone's dtype policy (pancancer.precision, resolved)
     trace_s: dict[str, float] = field(default_factory=dict)  # first call minus a steady batch, per step
     cpu_utilisation: float = 1.0  # process CPU / (wall x threads) over the timed batches: < 1 on a busy machine
 

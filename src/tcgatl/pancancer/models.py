@@ -14,7 +14,7 @@ from keras import layers
 
 from ..errors import InputError
 from ..inputs import weights
-from .options import BACKBONES, Backbone  # noqa: F401  (re-exported: models.BACKBONES)
+from .options import BACKBONES, BF16_CPU_FLAGS, PRECISIONS, Backbone  # noqa: F401  (re-exported: models.BACKBONES)
 
 
 class WeightsError(RuntimeError):
@@ -48,6 +48,26 @@ class GeneImageInput(layers.Layer):
         return super().get_config() | {"backbone": self.backbone, "size": self.size}
 
 
+def cpu_has_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU reports bfloat16 units (options.BF16_CPU_FLAGS) in ``cpuinfo``."""
+    try:
+        flags = set(Path(cpuinfo).read_text().split())
+    except OSError:
+        return False
+    return any(f in flags for f in BF16_CPU_FLAGS)
+
+
+def resolve_precision(precision: str, cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The Keras policy for ``precision``: itself, or for 'auto' mixed_bfloat16 where the CPU
+    has bf16 units (measured 1.4x forward, 1.55x input gradients on a 2-core AMD EPYC with
+    avx512_bf16, ResNet50 at 224 px) and float32 elsewhere (emulated bf16 is slower)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return precision
+    return "mixed_bfloat16" if cpu_has_bf16(cpuinfo) else "float32"
+
+
 def weights_path(name: str, weights_dir: str | None = None) -> Path:
     """Where the ImageNet weights of ``name`` must be; raises WeightsError if absent."""
     b = BACKBONES[name]
@@ -70,8 +90,14 @@ def build(
     weights_dir: str | None = None,
     dropout: float = 0.5,
     seed: int = 0,
+    precision: str = "float32",
 ) -> keras.Model:
-    """The classifier: gene image (H, W) -> class probabilities."""
+    """The classifier: gene image (H, W) -> class probabilities.
+
+    ``precision`` (see :func:`resolve_precision`) is the backbone's Keras dtype policy; the
+    gene-image input layer (resizing, ``preprocess_input``) and the head (standardisation,
+    dropout, softmax) are float32 whatever it is, so inputs, probabilities and the loss keep
+    full precision and only the convolutions run in bfloat16."""
     if name not in BACKBONES:
         raise ValueError(f"unknown backbone {name!r}; expected one of {sorted(BACKBONES)}")
     b = BACKBONES[name]
@@ -82,9 +108,16 @@ def build(
             f"(set pancancer.image_size >= {b.min_size})",
         )
     keras.utils.set_random_seed(seed)
-    backbone = getattr(keras.applications, name)(
-        include_top=False, weights=None, input_shape=(size, size, 3), pooling="avg"
-    )
+    policy = resolve_precision(precision)
+    previous = keras.mixed_precision.global_policy()
+    # keras.applications takes no dtype: the global policy is what its layers are built with.
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        backbone = getattr(keras.applications, name)(
+            include_top=False, weights=None, input_shape=(size, size, 3), pooling="avg"
+        )
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
     if weights == "imagenet":
         path = weights_path(name, weights_dir)
         try:
@@ -95,12 +128,12 @@ def build(
                 f"expected {b.weights_file} from {b.weights_url()}"
             ) from exc
     inputs = keras.Input(shape=grid, name="gene_image")
-    x = GeneImageInput(name, size, name="to_backbone_input")(inputs)
+    x = GeneImageInput(name, size, name="to_backbone_input", dtype="float32")(inputs)
     x = backbone(x)
     # Standardises the pooled features with statistics adapted on the training set (training.
     # train): without ImageNet weights their spread is tiny next to their mean, and a head on
     # raw features barely moves in a few epochs.
-    x = layers.Normalization(name="head_norm")(x)
-    x = layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", name="head")(x)
+    x = layers.Normalization(name="head_norm", dtype="float32")(x)
+    x = layers.Dropout(dropout, seed=seed, name="head_dropout", dtype="float32")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="head", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=f"{name}_gene_image_classifier")

@@ -83,3 +83,10 @@ IG_METHODS = ("adaptive", "trapezoid", "gauss_legendre")
 BASELINE = ("(expression vector)", "logistic regression")
 # What phase 2 of training unfreezes besides the head (pancancer.trainable).
 TRAINABLE = ("last_block", "all")
+
+# Numerical precision of the backbone (pancancer.precision; tcgatl.pancancer.models.build): Keras
+# mixed-precision policies, and 'auto' (the first, the default): mixed_bfloat16 where the CPU has
+# bf16 units, float32 elsewhere. The gene-image input layer and the head stay in float32.
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+# /proc/cpuinfo flags of CPUs whose oneDNN kernels run bfloat16 natively.
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")

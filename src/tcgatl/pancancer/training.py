@@ -24,7 +24,7 @@ import tensorflow as tf
 
 from ..settings import from_section
 from .models import BACKBONES, GeneImageInput
-from .options import TRAINABLE
+from .options import PRECISIONS, TRAINABLE
 
 log = logging.getLogger("tcgatl.pancancer.training")
 
@@ -44,11 +44,15 @@ class TrainConfig:
     # What phase 2 trains: the last convolutional block (on cached activations, the default) or
     # every layer (on gene images; BatchNormalization stays in inference mode either way).
     trainable: str
+    # The backbone's Keras dtype policy or 'auto' (options.PRECISIONS; models.resolve_precision).
+    precision: str
     seed: int
 
     def __post_init__(self):
         if self.trainable not in TRAINABLE:
             raise ValueError(f"trainable must be one of {TRAINABLE}, got {self.trainable!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
 
     @classmethod
     def from_config(cls, pc: dict, seed: int) -> "TrainConfig":

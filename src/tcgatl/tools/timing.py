@@ -151,7 +151,7 @@ def time_backbone(
 
     log.info("%s: building (grid %dx%d, %d classes, weights none)", say, *grid, n_classes)
     t0 = time.perf_counter()
-    model = models.build(backbone, grid, n_classes, size=size, weights="none", seed=seed)
+    model = models.build(backbone, grid, n_classes, size=size, weights="none", seed=seed, precision=cfg.precision)
     parts = training.Parts.of(model, backbone)
     build_s = time.perf_counter() - t0
 
@@ -244,10 +244,13 @@ def time_backbone(
         zero = np.zeros_like(xi)
         targets = rng.integers(0, n_classes, batches)
         t0 = time.perf_counter()
-        ig.integrated_gradients(model, xi[:1], targets[:1], zero[:1], steps=steps, batch_size=ig_batch_size)
+        # The fixed trapezoid: every path point one evaluation, the rate whatever the rule.
+        ig.integrated_gradients(
+            model, xi[:1], targets[:1], zero[:1], steps=steps, batch_size=ig_batch_size, method="trapezoid"
+        )
         first = time.perf_counter() - t0
         t0, c0 = time.perf_counter(), time.process_time()
-        ig.integrated_gradients(model, xi, targets, zero, steps=steps, batch_size=ig_batch_size)
+        ig.integrated_gradients(model, xi, targets, zero, steps=steps, batch_size=ig_batch_size, method="trapezoid")
         seconds = time.perf_counter() - t0
         clock["wall"] += seconds
         clock["cpu"] += time.process_time() - c0
@@ -279,6 +282,7 @@ def time_backbone(
         save_s=save_s,
         load_s=load_s,
         trainable=cfg.trainable,
+        precision=models.resolve_precision(cfg.precision),
         trace_s=traces,
         cpu_utilisation=clock["cpu"] / (clock["wall"] * threads),
     )
