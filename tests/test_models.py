@@ -103,3 +103,12 @@ def test_auto_precision_follows_the_cpu_flags(tmp_path):
     assert models.resolve_precision("float32", str(amx)) == "float32"
     with pytest.raises(ValueError, match="unknown precision 'fp8'; expected one of auto, float32, mixed_bfloat16"):
         models.resolve_precision("fp8")
+
+
+def test_float32_twin_has_the_weights_and_computes_in_float32():
+    m = models.build("ResNet50", (12, 12), 4, size=32, weights="none", precision="mixed_bfloat16", seed=3)
+    twin = models.float32_twin(m, "ResNet50", 32)
+    backbone = next(layer for layer in twin.layers if isinstance(layer, keras.Model))
+    assert {layer.compute_dtype for layer in backbone.layers if isinstance(layer, keras.layers.Conv2D)} == {"float32"}
+    assert all(np.array_equal(a, b) for a, b in zip(m.get_weights(), twin.get_weights()))
+    assert np.abs(twin.predict(X, verbose=0) - m.predict(X, verbose=0)).max() < 0.05

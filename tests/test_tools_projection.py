@@ -75,6 +75,35 @@ def test_tiny_timing_end_to_end(tmp_path, capsys, calls):
 
 
 @pytest.mark.slow
+def test_against_projects_other_settings_in_the_same_run(tmp_path, capsys):
+    """The former defaults beside the config's: the IG counts follow each config (the adaptive
+    rule at its cap, the trapezoid at its steps), both timed in this run."""
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg["pancancer"] |= {"image_size": 32, "backbones": ["ResNet50"], "precision": "mixed_bfloat16"}
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "projection.json"
+    argv = ["--configfile", str(path), "--samples", "200", "--classes", "4", "--genes", "64", "--batches", "1"]
+    argv += ["--batch-size", "4", "--startup", "0", "--json", str(out), "--against", "pancancer.precision=float32"]
+    argv += ["ig.method=trapezoid", "ig.steps=64"]
+    assert projection.main(argv) == 0
+    text = capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    ours = {r["rule"]: r for r in doc["projection"]}
+    theirs = {r["rule"]: r for r in doc["against"]["projection"]}
+    assert "24 points (adaptive, at most)" in ours["integrated_gradients"]["work"]
+    assert "65 points (trapezoid)" in theirs["integrated_gradients"]["work"]
+    assert doc["rates"][0]["precision"] == "mixed_bfloat16"
+    ratio = sum(r["cpu_h"] for r in ours.values() if r["rule"] != "total") / sum(
+        r["cpu_h"] for r in theirs.values() if r["rule"] != "total"
+    )
+    assert f"ratio {ratio:.3f}" in text and "Against pancancer.precision=float32 ig.method=trapezoid" in text
+    assert projection.main(argv[:-3] + ["ig.nosuchkey=1"]) == 2
+    assert projection.main(argv[:-3] + ["precision=float32"]) == 2
+    assert "expected SECTION.KEY=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_trainable_all_times_phase_2_on_the_gene_images(calls):
     pc = config.load(ROOT / "config" / "config.yaml")["pancancer"] | {"batch_size": 4, "trainable": "all"}
     cfg = training.TrainConfig.from_config(pc, seed=1)

@@ -133,8 +133,14 @@ def explain_checkpoint(
         ig.evaluations(method, steps, max_evaluations),
         baseline,
     )
+    model = ck.model
+    if ck.meta.get("precision", "float32") != "float32":
+        from . import models
+
+        log.info("Integrated Gradients in float32 on the weights of the %s checkpoint", ck.meta["precision"])
+        model = models.float32_twin(ck.model, ck.meta["backbone"], ck.meta["image_size"])
     res = ig.integrated_gradients(
-        ck.model,
+        model,
         x,
         targets,
         b,

@@ -95,6 +95,22 @@ def format_projection(rows: list[dict], breakdown: bool = True) -> str:
     return "\n".join(lines)
 
 
+def _changed(cfg: dict, settings: list[str], config_mod) -> dict:
+    """A copy of the validated ``cfg`` with ``SECTION.KEY=VALUE`` settings (YAML values), validated."""
+    import copy
+
+    import yaml
+
+    raw = copy.deepcopy(cfg)
+    for item in settings:
+        key, sep, value = item.partition("=")
+        section, dot, name = key.partition(".")
+        if not sep or not dot or section not in raw or not isinstance(raw[section], dict):
+            raise ValueError(f"expected SECTION.KEY=VALUE with a config section, got {item!r}")
+        raw[section][name] = yaml.safe_load(value)
+    return config_mod.validate(raw, source="--against")
+
+
 def main(argv=None) -> int:
     from .. import config as config_mod
     from ..errors import ConfigError
@@ -146,6 +162,14 @@ def main(argv=None) -> int:
         help="also write rates and projection to this JSON file; `resources: {rates: [FILE]}` in the config then "
         "sizes the TensorFlow jobs' runtime from these rates (tcgatl.jobs)",
     )
+    p.add_argument(
+        "--against",
+        nargs="+",
+        metavar="SECTION.KEY=VALUE",
+        help="also project the config with these settings changed (YAML values), timed in the same run, and "
+        "print its totals beside the config's with their ratio: e.g. the former defaults, "
+        "--against pancancer.precision=float32 ig.method=trapezoid ig.steps=64",
+    )
     a = p.parse_args(argv)
     for name in ("batches", "batch_size", "genes", "samples", "classes", "threads"):
         if getattr(a, name) is not None and getattr(a, name) < 1:
@@ -158,7 +182,12 @@ def main(argv=None) -> int:
     except (ConfigError, OSError) as exc:
         print(f"tcgatl-project: {exc}", file=sys.stderr)
         return 2
-    pc, ig_cfg = cfg["pancancer"], cfg["ig"]
+    try:
+        other = _changed(cfg, a.against, config_mod) if a.against else None
+    except (ConfigError, ValueError) as exc:
+        print(f"tcgatl-project: --against: {exc}", file=sys.stderr)
+        return 2
+    pc = cfg["pancancer"]
     if a.split:
         import pandas as pd
 
@@ -205,22 +234,35 @@ def main(argv=None) -> int:
     if a.batch_size:
         train_cfg = dataclasses.replace(train_cfg, batch_size=a.batch_size)
 
-    all_rates, rows = [], []
-    for name in backbones:
+    def timed(name, tcfg, c):
         t0 = time.perf_counter()
         r = time_backbone(
             name,
             (side, side),
             sizes.n_classes,
-            train_cfg,
-            size=pc["image_size"],
+            tcfg,
+            size=c["pancancer"]["image_size"],
             eval_batch_size=a.batch_size or EVAL_BATCH_SIZE,
-            ig_batch_size=a.batch_size or ig_cfg["batch_size"],
+            ig_batch_size=a.batch_size or c["ig"]["batch_size"],
             batches=a.batches,
         )
-        log.info("%s timed in %.0f s", name, time.perf_counter() - t0)
+        log.info("%s (%s) timed in %.0f s", name, r.precision, time.perf_counter() - t0)
+        return r
+
+    all_rates, rows, other_rows = [], [], []
+    if other is not None:
+        other_train = training.TrainConfig.from_config(other["pancancer"], other["seed"])
+        if a.batch_size:
+            other_train = dataclasses.replace(other_train, batch_size=a.batch_size)
+        other_work = Workload.from_config(other, sizes)
+        same_timing = other_train == train_cfg and other["pancancer"]["image_size"] == pc["image_size"]
+    for name in backbones:
+        r = timed(name, train_cfg, cfg)
         all_rates.append(r)
         rows += project(r, work, startup_s, bootstrap_s)
+        if other is not None:
+            r2 = r if same_timing else timed(name, other_train, other)
+            other_rows += project(r2, other_work, startup_s, bootstrap_s)
     grand = [total_row(rows)] if len(all_rates) > 1 else []
 
     s = sizes
@@ -248,6 +290,23 @@ def main(argv=None) -> int:
         "ig.max_per_class explained; wall as if jobs ran one after another; CPU h = wall x threads)"
     )
     print(format_projection(rows + grand))
+    if other is not None:
+        print()
+        print(f"Against {' '.join(a.against)} (timed in this run)")
+        print(format_projection(other_rows + ([total_row(other_rows)] if len(all_rates) > 1 else [])))
+        new, old = total_row(rows), total_row(other_rows)
+        per_rule = {
+            rule: (
+                sum(r["cpu_h"] for r in rows if r["rule"] == rule),
+                sum(r["cpu_h"] for r in other_rows if r["rule"] == rule),
+            )
+            for rule in dict.fromkeys(r["rule"] for r in rows if r["rule"] != "total")
+        }
+        print(
+            f"\nCPU hours: {new['cpu_h']:.2f} (this config) vs {old['cpu_h']:.2f} (against): ratio "
+            f"{new['cpu_h'] / old['cpu_h']:.3f} (1/{old['cpu_h'] / new['cpu_h']:.2f}); per rule: "
+            + ", ".join(f"{rule} {n:.2f} vs {o:.2f}" for rule, (n, o) in per_rule.items())
+        )
     busy = min(r.cpu_utilisation for r in all_rates)
     if busy < 0.8:
         print(
@@ -266,6 +325,8 @@ def main(argv=None) -> int:
             "rates": [asdict(r) | {"cache_bytes_per_image": r.cache_bytes_per_image} for r in all_rates],
             "projection": rows + grand,
         }
+        if other is not None:
+            doc["against"] = {"settings": a.against, "projection": other_rows}
         Path(a.json).write_text(json.dumps(doc, indent=2, default=float))
         print(f"\n-> {a.json}", file=sys.stderr)
     return 0

@@ -151,7 +151,8 @@ def time_backbone(
 
     log.info("%s: building (grid %dx%d, %d classes, weights none)", say, *grid, n_classes)
     t0 = time.perf_counter()
-    model = models.build(backbone, grid, n_classes, size=size, weights="none", seed=seed, precision=cfg.precision)
+    model_precision = models.resolve_precision(cfg.precision)
+    model = models.build(backbone, grid, n_classes, size=size, weights="none", seed=seed, precision=model_precision)
     parts = training.Parts.of(model, backbone)
     build_s = time.perf_counter() - t0
 
@@ -239,6 +240,8 @@ def time_backbone(
         forward_ips = len(xe) / s
 
         log.info("%s: Integrated Gradients (batch %d)", say, ig_batch_size)
+        # integrated_gradients explains a bf16 checkpoint through its float32 twin (explain.py).
+        ig_model = model if model_precision == "float32" else models.float32_twin(model, backbone, size)
         steps = max(1, ig_batch_size - 1)  # one sample = one batch of path points (two if ig_batch_size is 1)
         xi = rng.uniform(size=(batches, *grid)).astype(np.float32)
         zero = np.zeros_like(xi)
@@ -246,11 +249,11 @@ def time_backbone(
         t0 = time.perf_counter()
         # The fixed trapezoid: every path point one evaluation, the rate whatever the rule.
         ig.integrated_gradients(
-            model, xi[:1], targets[:1], zero[:1], steps=steps, batch_size=ig_batch_size, method="trapezoid"
+            ig_model, xi[:1], targets[:1], zero[:1], steps=steps, batch_size=ig_batch_size, method="trapezoid"
         )
         first = time.perf_counter() - t0
         t0, c0 = time.perf_counter(), time.process_time()
-        ig.integrated_gradients(model, xi, targets, zero, steps=steps, batch_size=ig_batch_size, method="trapezoid")
+        ig.integrated_gradients(ig_model, xi, targets, zero, steps=steps, batch_size=ig_batch_size, method="trapezoid")
         seconds = time.perf_counter() - t0
         clock["wall"] += seconds
         clock["cpu"] += time.process_time() - c0
@@ -282,7 +285,7 @@ def time_backbone(
         save_s=save_s,
         load_s=load_s,
         trainable=cfg.trainable,
-        precision=models.resolve_precision(cfg.precision),
+        precision=model_precision,
         trace_s=traces,
         cpu_utilisation=clock["cpu"] / (clock["wall"] * threads),
     )
