@@ -96,13 +96,23 @@ def main(argv=None) -> int:
 
     igd = config.defaults()["ig"]
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("checkpoints", nargs="+", type=Path)
+    p.add_argument(
+        "checkpoints",
+        nargs="*",
+        type=Path,
+        help="checkpoint folders (default: both layouts of the full-size run, ../scale/results/pancancer/*/ResNet50, "
+        "made by config/scale.yaml as README 'Full TCGA scale' says)",
+    )
     p.add_argument("--per-class", type=int, default=2)
     p.add_argument("--baselines", nargs="+", default=["zero", "train_mean"])
     p.add_argument("--tolerance", type=float, default=igd["tolerance"])
     p.add_argument("--cap", type=int, default=igd["max_evaluations"])
     p.add_argument("--batch", type=int, default=igd["batch_size"])
     a = p.parse_args(argv)
+    a.checkpoints = a.checkpoints or sorted(Path("../scale/results/pancancer").glob("*/ResNet50"))
+    missing = [c for c in a.checkpoints if not (c / "model.keras").exists()]
+    if not a.checkpoints or missing:
+        p.error(f"no checkpoint in {', '.join(map(str, missing)) or '../scale/results/pancancer/*/ResNet50'}")
     rows = []
     for folder in a.checkpoints:
         rows += bench(folder, a.per_class, a.baselines, a.tolerance, a.cap, a.batch)

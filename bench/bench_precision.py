@@ -120,7 +120,16 @@ def run(name, folder, size, precision, a):
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("sets", nargs="+", help="NAME=IMAGES_FOLDER:IMAGE_SIZE")
+    p.add_argument(
+        "sets",
+        nargs="*",
+        default=[
+            "demo=../demo_run/results/pancancer/alphabetical/images:72",
+            "six_cohorts=../bench224/results/pancancer/alphabetical/images:224",
+        ],
+        help="NAME=IMAGES_FOLDER:IMAGE_SIZE (default: the demo run in ../demo_run and the six real cohorts of "
+        "bench/requests_224.yaml in ../bench224)",
+    )
     p.add_argument("--backbone", default="ResNet50")
     p.add_argument("--head-epochs", type=int, default=10)
     p.add_argument("--finetune-epochs", type=int, default=3)
@@ -130,6 +139,8 @@ def main(argv=None) -> int:
     for spec in a.sets:
         name, rest = spec.split("=", 1)
         folder, size = rest.rsplit(":", 1)
+        if not (Path(folder) / "index.tsv").exists():
+            p.error(f"{name}: no gene images in {folder} (run the workflow there first)")
         for precision in ("float32", "mixed_bfloat16"):
             print(f"{name}: {a.backbone} at {size} px, {precision} ...", file=sys.stderr, flush=True)
             rows += run(name, folder, int(size), precision, a)

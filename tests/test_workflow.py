@@ -161,7 +161,16 @@ def test_integrated_gradients_outputs(demo_run):
     genes = pd.read_parquet(ig_dir / "genes.parquet")
     layout = pd.read_parquet(demo_run / "results" / "pancancer" / "alphabetical" / "layout.parquet")
     samples = pd.read_csv(ig_dir / "completeness.tsv", sep="\t")
-    assert set(genes["class"]) == set(samples["class"]) and samples.groupby("class").size().max() <= 3
+    assert samples.groupby("class").size().max() <= 3
+    # The adaptive rule (the default): each sample within the tolerance or at the cap, and only
+    # converged samples in the rankings.
+    ok = samples["converged"].astype(bool)
+    assert (ok == (samples["completeness_error"] <= 0.05)).all() and ok.mean() >= 0.9
+    assert samples["evaluations"].sum() <= 24 * len(samples) and ((samples["evaluations"] - 3) % 3 == 0).all()
+    assert (samples["evaluations"] <= 4 * 24).all()
+    assert set(genes["class"]) == set(samples.loc[ok, "class"])
+    counted = genes.drop_duplicates("class").set_index("class")["n_samples"]
+    assert (counted == samples[ok].groupby("class").size()[counted.index]).all()
     for _, g in genes.groupby("class"):
         assert sorted(g["gene"]) == sorted(layout["gene"])  # every gene once, padding never
         assert g["rank"].tolist() == list(range(1, len(g) + 1))

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .costs import ADAPTIVE_BLOCK, ADAPTIVE_POINTS
+from .costs import ADAPTIVE_BLOCK, ADAPTIVE_POINTS, ADAPTIVE_SAMPLE_FACTOR
 from .options import IG_METHODS
 
 log = logging.getLogger("tcgatl.pancancer.ig")
@@ -193,16 +193,22 @@ class _Path:
 
 
 def _adaptive_rule(grads, x, targets, baseline, points, tolerance, max_evaluations, batch_size):
-    """Per sample: a ``points``-point Gauss-Lobatto rule on the whole path; then, while the
-    sum of the intervals' absolute local errors exceeds ``tolerance`` x |F(x) - F(baseline)|,
-    split the worst intervals where the output moves (2 * points - 3 new evaluations per split)
-    as long as the sample stays within ``max_evaluations``. All samples still refining are
-    evaluated together, ``batch_size`` images at a time."""
+    """Per sample: a ``points``-point Gauss-Lobatto rule on the whole path; then, while its
+    completeness error exceeds ``tolerance``, split its interval of largest local error where
+    the output moves (2 * points - 3 new evaluations per split).
+
+    The samples share a budget of ``max_evaluations`` per sample: most converge in fewer, and
+    what they leave pays for the few whose path needs more (each up to ADAPTIVE_SAMPLE_FACTOR x
+    ``max_evaluations``). When a round cannot pay every split, the samples that have used the
+    fewest evaluations go first. All samples still refining are evaluated together,
+    ``batch_size`` images at a time."""
     nodes, weights = lobatto(points)
     n = len(x)
     diff = x - baseline
     paths = [_Path(diff[i], nodes, weights) for i in range(n)]
     per_split = 2 * points - 3
+    budget = n * max_evaluations
+    sample_cap = ADAPTIVE_SAMPLE_FACTOR * max_evaluations
     done = {"images": 0}
 
     def progress(k):
@@ -224,11 +230,18 @@ def _adaptive_rule(grads, x, targets, baseline, points, tolerance, max_evaluatio
     while True:
         # Per sample still above the tolerance, split its interval of largest local error
         # (one per round: a split often fixes the sample, and a second would be wasted).
+        wanting = [
+            i
+            for i, p in enumerate(paths)
+            if p.completeness_error() > tolerance and p.evaluations + per_split <= sample_cap
+        ]
+        spent = sum(p.evaluations for p in paths)
+        affordable = max(0, (budget - spent) // per_split)
+        wanting = sorted(wanting, key=lambda i: (paths[i].evaluations, -paths[i].completeness_error()))[:affordable]
         plan = []
-        for i, p in enumerate(paths):
-            if p.completeness_error() > tolerance and p.evaluations + per_split <= max_evaluations:
-                worst = max(p.intervals, key=lambda iv: abs(iv["error"]))
-                plan.append((i, worst, p.split_point(worst)))
+        for i in sorted(wanting):
+            worst = max(paths[i].intervals, key=lambda iv: abs(iv["error"]))
+            plan.append((i, worst, paths[i].split_point(worst)))
         if not plan:
             break
         rounds += 1
