@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 # Multiples of the trapezoid's 90th-percentile error tried as the matched tolerance, loosest first.
-MATCH = (2.0, 1.4, 1.0, 0.7, 0.5, 0.35)
+MATCH = (2.0, 1.7, 1.4, 1.2, 1.0, 0.85, 0.7, 0.5, 0.35)
 TRAPEZOID_STEPS = 64
 
 
