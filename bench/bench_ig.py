@@ -25,14 +25,14 @@ m = models.build({backbone!r}, ({grid}, {grid}), 6, size={size}, weights="none",
 x = np.random.default_rng(0).uniform(size=({samples}, {grid}, {grid})).astype("float32")
 t = np.arange({samples}) % 6
 b = ig.baseline_images("zero", x)
-ig.integrated_gradients(m, x[:1], t[:1], b[:1], steps=2, batch_size={batch})  # trace once, outside the timing
-ig.integrated_gradients(m, x[:1], t[:1], b[:1], steps={steps}, batch_size={steps} + 1)
+ig.integrated_gradients(m, x[:1], t[:1], b[:1], steps=2, batch_size={batch}, method="trapezoid")  # trace once, outside the timing
+ig.integrated_gradients(m, x[:1], t[:1], b[:1], steps={steps}, batch_size={steps} + 1, method="trapezoid")
 """
 
-BATCHED = "r = ig.integrated_gradients(m, x, t, b, steps={steps}, batch_size={batch})"
+BATCHED = "r = ig.integrated_gradients(m, x, t, b, steps={steps}, batch_size={batch}, method='trapezoid')"
 PER_SAMPLE = """
 for i in range(len(x)):
-    r = ig.integrated_gradients(m, x[i:i + 1], t[i:i + 1], b[i:i + 1], steps={steps}, batch_size={steps} + 1)
+    r = ig.integrated_gradients(m, x[i:i + 1], t[i:i + 1], b[i:i + 1], steps={steps}, batch_size={steps} + 1, method="trapezoid")
 """
 
 

@@ -40,7 +40,8 @@ convergence needs a smooth integrand, while a ReLU network's gradient jumps wher
 switches along the path: its error curve is erratic (not monotone in the nodes), so a
 measured ratio above 1 is partly luck. Measured: Gauss-Legendre helps little or loses, with
 the trained or the random head and with ``--activation gelu``; it wins by orders of magnitude
-on the smooth, gently curved paths of tests/test_ig.py. The trapezoid stays the default; the
+on the smooth, gently curved paths of tests/test_ig.py. Neither fixed rule is the default now: the
+adaptive rule refines each sample where its output moves (bench_ig_adaptive.py); the
 completeness error per sample tells whether a rule suffices.
 
 Relative errors are float32 numbers: below ~1e-6 they are rounding, not quadrature error.
@@ -157,7 +158,9 @@ def main() -> None:
         f"  model: target-class probability median {np.median(p[np.arange(len(y)), y]):.3f}, "
         f"max probability median {np.median(p.max(1)):.3f}, accuracy {np.mean(p.argmax(1) == y):.2f}"
     )
-    ig.integrated_gradients(m, x[:1], y[:1], x[:1] * 0, steps=2, batch_size=a.batch)  # trace outside the timing
+    ig.integrated_gradients(
+        m, x[:1], y[:1], x[:1] * 0, steps=2, batch_size=a.batch, method="trapezoid"
+    )  # trace outside the timing
 
     for kind in a.baselines:
         b = ig.baseline_images(kind, x, train_mean=x_train.mean(0))
