@@ -3,7 +3,6 @@ library only, in step with the code whose work it counts."""
 
 import inspect
 import json
-import math
 import subprocess
 import sys
 
@@ -75,7 +74,7 @@ def test_images_per_training_step_count_every_epoch_and_validation():
     assert none["finetune_train"] == none["finetune_val"] == 0
 
 
-def test_ig_points_samples_and_padded_evaluations():
+def test_ig_points_samples_evaluations_and_traces():
     assert costs.ig_points(64) == 65 and costs.ig_points(64, "gauss_legendre") == 66
     with pytest.raises(ValueError, match="unknown"):
         costs.ig_points(64, "simpson")
@@ -85,9 +84,11 @@ def test_ig_points_samples_and_padded_evaluations():
     with pytest.raises(ValueError, match="max_evaluations"):
         costs.ig_points(64, "adaptive")
     assert costs.ig_samples([30, 3, 25, 100], max_per_class=25) == 25 + 3 + 25 + 25
-    assert costs.ig_evaluations(3, 64, "trapezoid", 64) == 256  # 195 wanted, last batch padded
-    assert costs.ig_evaluations(64, 63, "trapezoid", 64) == 64 * 64  # no padding
-    assert costs.ig_evaluations(825, 64, "trapezoid", 64) == math.ceil(825 * 65 / 64) * 64
+    assert costs.ig_evaluations(3, 64, "trapezoid") == 195  # a short last batch is not padded
+    assert costs.ig_evaluations(825, 0, "adaptive", max_evaluations=24) == 825 * 24
+    # A short batch traces the gradient function once more; the adaptive rule's rounds always may.
+    assert costs.ig_traces(3, 64, "trapezoid", 64) == 2 and costs.ig_traces(64, 63, "trapezoid", 64) == 1
+    assert costs.ig_traces(64, 0, "adaptive", 64, max_evaluations=24) == 2
 
 
 @pytest.mark.parametrize("method", ["trapezoid", "gauss_legendre"])
@@ -108,7 +109,7 @@ class _Tensor:
 @pytest.mark.parametrize("method", IG_METHODS)
 def test_ig_evaluations_are_the_images_ig_sends_to_the_gradient(monkeypatch, method):
     """The adaptive rule at its cap: a constant output never converges (F(x) = F(baseline)), so
-    every sample refines until it has used max_evaluations, each round padding its last batch."""
+    every sample refines until it has used max_evaluations; short batches go unpadded."""
     sent = []
 
     def fake_gradient_fn(model):
@@ -124,10 +125,11 @@ def test_ig_evaluations_are_the_images_ig_sends_to_the_gradient(monkeypatch, met
         None, x, [0, 1, 2], np.zeros_like(x), steps=10, batch_size=8, method=method, max_evaluations=12
     )
     if method == "adaptive":  # the budget shared: every sample refines to 12 (3 rounds), a bound for the job
-        assert (res["evaluations"] == 12).all() and sum(sent) == 16 + 3 * 16
-        assert sum(sent) <= costs.ig_evaluations(3, 10, method, 8, max_evaluations=12)
+        assert (res["evaluations"] == 12).all() and sent == [8, 1] + [8, 1] * 3
+        assert sum(sent) == costs.ig_evaluations(3, 10, method, max_evaluations=12)
     else:
-        assert sum(sent) == costs.ig_evaluations(3, 10, method, 8)
+        assert sum(sent) == costs.ig_evaluations(3, 10, method)
+        assert len(set(sent)) == costs.ig_traces(3, 10, method, 8)
         assert (res["evaluations"] == costs.ig_points(10, method)).all()
 
 
@@ -206,7 +208,8 @@ def test_projection_counts_every_part_and_totals_add_up():
         {"startup": 10.0, "load": 2.0, "forward": 100 / 6.0 + 4.0, "bootstrap": 2.0}
     )
     n_ig = 25 + 25 + 20 + 10
-    assert ig_row["parts_s"]["gradients"] == pytest.approx(math.ceil(n_ig * 65 / 64) * 64 / 2.0 + 9.0)
+    # 80 x 65 = 5,200 evaluations: 81 full batches and a short one, which traces once more.
+    assert ig_row["parts_s"]["gradients"] == pytest.approx(n_ig * 65 / 2.0 + 2 * 9.0)
     for row in rows[:3]:
         assert row["wall_s_per_job"] == pytest.approx(sum(row["parts_s"].values()))
         assert row["wall_s"] == row["wall_s_per_job"] and row["jobs"] == 1
@@ -230,10 +233,9 @@ def test_no_finetune_epochs_no_finetune_cost_and_gauss_legendre_costs_a_point_mo
     trap = costs.project(_rates(trace_s={}), _work(ig_method="trapezoid", ig_batch_size=1), 0.0)[2]
     gauss = costs.project(_rates(trace_s={}), _work(ig_method="gauss_legendre", ig_batch_size=1), 0.0)[2]
     assert gauss["parts_s"]["gradients"] - trap["parts_s"]["gradients"] == pytest.approx(80 / 2.0)
-    # The adaptive rule is projected at its budget: 80 samples x 24 evaluations, plus one padded
-    # batch per refinement round (at most (4 x 24 - 3) / 3 = 31 rounds of one block).
-    ada = costs.project(_rates(trace_s={}), _work(ig_batch_size=8), 0.0)[2]
-    assert ada["parts_s"]["gradients"] == pytest.approx((80 * 24 + 31 * 8) / 2.0)
+    # The adaptive rule is projected at its budget, 80 samples x 24 evaluations, and two traces.
+    ada = costs.project(_rates(trace_s={"ig": 5.0}), _work(ig_batch_size=8), 0.0)[2]
+    assert ada["parts_s"]["gradients"] == pytest.approx(80 * 24 / 2.0 + 2 * 5.0)
 
 
 def test_workload_from_the_full_config(tmp_path):

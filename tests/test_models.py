@@ -97,10 +97,14 @@ def test_auto_precision_follows_the_cpu_flags(tmp_path):
     amx.write_text("processor : 0\nflags : fpu sse avx512f amx_bf16 amx_tile\n")
     plain = tmp_path / "plain"
     plain.write_text("processor : 0\nflags : fpu sse avx2\n")
-    assert models.resolve_precision("auto", str(amx)) == "mixed_bfloat16"
-    assert models.resolve_precision("auto", str(plain)) == "float32"
-    assert models.resolve_precision("auto", str(tmp_path / "absent")) == "float32"
-    assert models.resolve_precision("float32", str(amx)) == "float32"
+    assert models.resolve_precision("auto", cpuinfo=str(amx)) == "mixed_bfloat16"
+    assert models.resolve_precision("auto", "ResNet50", str(amx)) == "mixed_bfloat16"
+    assert models.resolve_precision("auto", cpuinfo=str(plain)) == "float32"
+    assert models.resolve_precision("auto", cpuinfo=str(tmp_path / "absent")) == "float32"
+    assert models.resolve_precision("float32", cpuinfo=str(amx)) == "float32"
+    # VGG19 trained slower in bf16 than in float32: auto keeps it in float32, asked for it gets it.
+    assert models.resolve_precision("auto", "VGG19", str(amx)) == "float32"
+    assert models.resolve_precision("mixed_bfloat16", "VGG19", str(amx)) == "mixed_bfloat16"
     with pytest.raises(ValueError, match="unknown precision 'fp8'; expected one of auto, float32, mixed_bfloat16"):
         models.resolve_precision("fp8")
 

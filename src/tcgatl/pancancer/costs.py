@@ -129,18 +129,20 @@ def ig_samples(test_per_class, max_per_class: int) -> int:
     return sum(min(max_per_class, n) for n in test_per_class)
 
 
-def ig_evaluations(n_samples: int, steps: int, method: str, batch_size: int, max_evaluations: int | None = None) -> int:
-    """Gradient evaluations computed: samples x path points, flattened into batches of
-    ``batch_size`` with the last batch padded to full size (ig.integrated_gradients keeps one
-    batch shape). The adaptive rule at its budget (``max_evaluations`` per sample, shared by a
-    block of samples): every refinement round of every block may pad one batch more, and a
-    block has at most as many rounds as one sample has splits."""
-    wanted = n_samples * ig_points(steps, method, max_evaluations)
-    padded = math.ceil(wanted / batch_size) * batch_size
-    if method != "adaptive":
-        return padded
-    rounds = max(0, (ADAPTIVE_SAMPLE_FACTOR * int(max_evaluations) - ADAPTIVE_POINTS) // (2 * ADAPTIVE_POINTS - 3))
-    return padded + math.ceil(n_samples / ADAPTIVE_BLOCK) * rounds * batch_size
+def ig_evaluations(n_samples: int, steps: int, method: str, max_evaluations: int | None = None) -> int:
+    """Gradient evaluations computed: samples x path points (short batches are not padded), and
+    for the adaptive rule its budget, ``max_evaluations`` per sample, which a block of samples
+    shares and never exceeds."""
+    return n_samples * ig_points(steps, method, max_evaluations)
+
+
+def ig_traces(n_samples: int, steps: int, method: str, batch_size: int, max_evaluations: int | None = None) -> int:
+    """Times the gradient function is traced: once for full batches, once more for any short
+    one (ig._path_gradients: a relaxed trace serves every batch length); the adaptive rule's
+    refinement rounds send short batches whatever the sizes."""
+    if method == "adaptive":
+        return 2
+    return 1 + bool(ig_evaluations(n_samples, steps, method, max_evaluations) % batch_size)
 
 
 @dataclass(frozen=True)
@@ -268,11 +270,12 @@ def project(rates: Rates, work: Workload, startup_s: float, bootstrap_s: float =
     }
     rows.append(_rule(b, "evaluate_backbone", work.layouts, evaluate, t, f"forward {s.n_test} test img"))
     n_ig = ig_samples(s.test_per_class, work.ig_max_per_class)
-    evals = ig_evaluations(n_ig, work.ig_steps, work.ig_method, work.ig_batch_size, work.ig_max_evaluations)
+    evals = ig_evaluations(n_ig, work.ig_steps, work.ig_method, work.ig_max_evaluations)
+    traces = ig_traces(n_ig, work.ig_steps, work.ig_method, work.ig_batch_size, work.ig_max_evaluations)
     ig_parts = {
         "startup": startup_s,
         "load": rates.load_s,
-        "gradients": evals / rates.ig_eps + rates.trace_s.get("ig", 0.0),
+        "gradients": evals / rates.ig_eps + traces * rates.trace_s.get("ig", 0.0),
     }
     rows.append(
         _rule(

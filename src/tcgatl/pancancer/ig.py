@@ -117,14 +117,12 @@ def _path_gradients(grads, x, baseline, targets, sample, alpha, batch_size, prog
     for start in range(0, len(sample), batch_size):
         i, a = sample[start : start + batch_size], alpha[start : start + batch_size]
         batch = baseline[i] + a[:, None, None] * (x[i] - baseline[i])
-        pad = batch_size - len(i)  # a constant batch shape: traced once
-        t = targets[i]
-        if pad:
-            batch = np.concatenate([batch, np.repeat(batch[-1:], pad, 0)])
-            t = np.concatenate([t, np.repeat(t[-1:], pad)])
-        g, out = grads(batch, t)
-        g_all[start : start + len(i)] = g.numpy()[: len(i)]
-        out_all[start : start + len(i)] = out.numpy()[: len(i)]
+        # A short batch is sent as it is, not padded to batch_size: the gradient function then
+        # traces once more for any batch length (reduce_retracing) and runs that as fast, while
+        # padding cost up to a whole batch in every refinement round.
+        g, out = grads(batch, targets[i])
+        g_all[start : start + len(i)] = g.numpy()
+        out_all[start : start + len(i)] = out.numpy()
         if progress is not None:
             progress(len(i))
     return g_all, out_all

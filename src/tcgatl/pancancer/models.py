@@ -57,14 +57,17 @@ def cpu_has_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
     return any(f in flags for f in BF16_CPU_FLAGS)
 
 
-def resolve_precision(precision: str, cpuinfo: str = "/proc/cpuinfo") -> str:
+def resolve_precision(precision: str, backbone: str | None = None, cpuinfo: str = "/proc/cpuinfo") -> str:
     """The Keras policy for ``precision``: itself, or for 'auto' mixed_bfloat16 where the CPU
     has bf16 units (measured 1.4x forward, 1.55x input gradients on a 2-core AMD EPYC with
-    avx512_bf16, ResNet50 at 224 px) and float32 elsewhere (emulated bf16 is slower)."""
+    avx512_bf16, ResNet50 at 224 px) and float32 elsewhere (emulated bf16 is slower), and
+    float32 for a ``backbone`` that trained slower in bf16 (options.Backbone.bf16_when_auto)."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
     if precision != "auto":
         return precision
+    if backbone is not None and not BACKBONES[backbone].bf16_when_auto:
+        return "float32"
     return "mixed_bfloat16" if cpu_has_bf16(cpuinfo) else "float32"
 
 
@@ -126,7 +129,7 @@ def build(
             f"(set pancancer.image_size >= {b.min_size})",
         )
     keras.utils.set_random_seed(seed)
-    policy = resolve_precision(precision)
+    policy = resolve_precision(precision, name)
     previous = keras.mixed_precision.global_policy()
     # keras.applications takes no dtype: the global policy is what its layers are built with.
     keras.mixed_precision.set_global_policy(policy)

@@ -22,6 +22,11 @@ class Backbone:
     weights_md5: str  # the file_hash keras.applications checks the file against
     last_block: str  # first layer of the last block in Keras naming (unfrozen in phase 2)
     min_size: int
+    # Whether pancancer.precision 'auto' picks mixed_bfloat16 for it on a CPU with bf16 units
+    # (models.resolve_precision): VGG19's last block fine-tuned 1.39x slower in bf16 than in
+    # float32 on a 2-core AMD EPYC with avx512_bf16 (tcgatl-project, 2026-12-04), which cost
+    # more than its 2x faster frozen pass gained; the other three were faster in bf16.
+    bf16_when_auto: bool = True
 
     def weights_url(self, base: str = KERAS_APPS) -> str:
         """The address of the weights file on ``base`` (pancancer.weights_url)."""
@@ -66,6 +71,7 @@ BACKBONES = {
             "253f8cb515780f3b799900260a226db6",
             "block5_conv1",
             32,
+            bf16_when_auto=False,
         ),
     )
 }

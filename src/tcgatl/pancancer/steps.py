@@ -197,7 +197,11 @@ def train_backbone(job) -> None:
         seed=cfg.seed,
         precision=cfg.precision,
     )
-    log.info("backbone precision: %s (pancancer.precision: %s)", models.resolve_precision(cfg.precision), cfg.precision)
+    log.info(
+        "backbone precision: %s (pancancer.precision: %s)",
+        models.resolve_precision(cfg.precision, backbone),
+        cfg.precision,
+    )
     # The activation cache (GBs at 224 px) has a fixed name in the job's own folder: removed when
     # the job ends, and by the next attempt if the job was killed before it could.
     cache = os.path.join(os.path.dirname(job.output.model), ".activations")
@@ -218,7 +222,7 @@ def train_backbone(job) -> None:
             "layout": job.wildcards.layout,
             "image_size": pc["image_size"],
             "weights": pc["weights"],
-            "precision": models.resolve_precision(cfg.precision),
+            "precision": models.resolve_precision(cfg.precision, backbone),
             "features": job.params.features,
             "seed": cfg.seed,
         },

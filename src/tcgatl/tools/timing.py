@@ -151,7 +151,7 @@ def time_backbone(
 
     log.info("%s: building (grid %dx%d, %d classes, weights none)", say, *grid, n_classes)
     t0 = time.perf_counter()
-    model_precision = models.resolve_precision(cfg.precision)
+    model_precision = models.resolve_precision(cfg.precision, backbone)
     model = models.build(backbone, grid, n_classes, size=size, weights="none", seed=seed, precision=model_precision)
     parts = training.Parts.of(model, backbone)
     build_s = time.perf_counter() - t0
@@ -257,9 +257,9 @@ def time_backbone(
         seconds = time.perf_counter() - t0
         clock["wall"] += seconds
         clock["cpu"] += time.process_time() - c0
-    evals = ig_evaluations(batches, steps, "trapezoid", ig_batch_size)
+    evals = ig_evaluations(batches, steps, "trapezoid")
     ig_eps = evals / seconds
-    warm_up = ig_evaluations(1, steps, "trapezoid", ig_batch_size)
+    warm_up = ig_evaluations(1, steps, "trapezoid")
     traces["ig"] = max(0.0, first - warm_up / ig_eps)
     threads = threads_used()
 
