@@ -1,6 +1,10 @@
 # Two set-up commands on a fresh machine: `make run` and `make test` (see README).
 PYTHON ?= python3
-VENV   ?= .venv
+# GPU=1: TensorFlow's CUDA build (and JAX's CUDA plugin with BACKEND=jax), in a venv of its own.
+# BACKEND=jax or torch adds that Keras backend (select it at run time with KERAS_BACKEND).
+GPU     ?= 0
+BACKEND ?= tensorflow
+VENV   ?= $(if $(filter 1,$(GPU)),.venv-gpu,.venv)
 CORES  ?= all
 BIN     = $(VENV)/bin
 SNAKEMAKE = $(BIN)/snakemake
@@ -9,10 +13,18 @@ SNAKEMAKE = $(BIN)/snakemake
 
 # Creates the venv and installs the exact pins, then the workflow's library (editable, so
 # the rules and the tests import the same code).
-$(VENV)/.installed: requirements.lock pyproject.toml setup.py src/tcgatl/inputs/_tsvparse.c
+# The locks of the GPU and backend variants on top of requirements.lock (the CPU install has none).
+EXTRA_LOCKS = $(if $(filter 1,$(GPU)),requirements-gpu.lock) \
+	$(if $(filter jax,$(BACKEND)),requirements-jax.lock $(if $(filter 1,$(GPU)),requirements-jax-gpu.lock)) \
+	$(if $(filter torch,$(BACKEND)),requirements-torch.lock)
+
+$(VENV)/.installed: requirements.lock pyproject.toml setup.py src/tcgatl/inputs/_tsvparse.c $(EXTRA_LOCKS)
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
+	@case "$(BACKEND)" in tensorflow|jax|torch) ;; *) echo "BACKEND must be tensorflow, jax or torch, not $(BACKEND)"; exit 2;; esac
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	@# The GPU install takes TensorFlow's CUDA build (requirements-gpu.lock) instead of tensorflow-cpu.
+	$(if $(filter 1,$(GPU)),sed '/^tensorflow[-_]cpu==/d' requirements.lock > $(VENV)/requirements.lock,cp requirements.lock $(VENV)/requirements.lock)
+	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements.lock $(addprefix -r ,$(EXTRA_LOCKS))
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 

@@ -11,13 +11,18 @@ import yaml
 from conftest import ROOT
 
 
-def _lock():
+def _lock(name="requirements.lock"):
     pins = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         if line and not line.startswith("#"):
             name, version = line.split("==")
             pins[_norm(name)] = version
     return pins
+
+
+# What the rules' DL_ENV (workflow/rules/common.smk) stands for: the CPU env, or with
+# resources.gpu the GPU env.
+DL_ENV = ("dl.yaml", "dl-gpu.yaml")
 
 
 ENVS = sorted((ROOT / "envs").glob("*.yaml"))
@@ -29,12 +34,20 @@ def _pip_section(env):
 
 
 def test_every_family_has_an_env():
-    assert {p.stem for p in ENVS} == {"data", "dl", "report"}
+    assert {p.stem for p in ENVS} == {"data", "dl", "dl-gpu", "report"}
+
+
+def test_the_gpu_env_is_the_dl_env_with_tensorflows_cuda_build():
+    cpu = {_norm(e.split("==")[0]): e for e in _pip_section(ROOT / "envs" / "dl.yaml")}
+    gpu = {_norm(e.split("==")[0]): e for e in _pip_section(ROOT / "envs" / "dl-gpu.yaml")}
+    assert set(cpu) - set(gpu) == {"tensorflow-cpu"}
+    assert set(gpu) - set(cpu) == set(_lock("requirements-gpu.lock"))
+    assert all(gpu[k] == cpu[k] for k in set(cpu) & set(gpu))
 
 
 @pytest.mark.parametrize("env", ENVS, ids=lambda p: p.name)
 def test_env_pins_agree_with_lock(env):
-    lock = _lock()
+    lock = _lock() | (_lock("requirements-gpu.lock") if env.name == "dl-gpu.yaml" else {})
     spec = yaml.safe_load(env.read_text())
     deps = spec["dependencies"]
     assert "python=3.11" in deps
@@ -65,6 +78,8 @@ def test_every_rule_uses_an_env_that_exists():
     for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
         for ref in re.findall(r'conda:\s*\n\s*"([^"]+)"', smk.read_text()):
             assert (smk.parent / ref).resolve().exists(), f"{smk.name}: {ref}"
+    common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    assert re.search(r'DL_ENV = "\.\./\.\./envs/dl-gpu\.yaml" if GPU else "\.\./\.\./envs/dl\.yaml"', common)
 
 
 def _imports(path, only_function=None):
@@ -133,20 +148,24 @@ def test_every_rule_env_has_what_its_script_imports():
     envs = {}
     for env in ENVS:
         envs[env.name] = {_norm(e.split("==")[0]) for e in _pip_section(env)[:-1]}
-        if "tensorflow-cpu" in envs[env.name]:
-            envs[env.name].add("tensorflow")  # the CPU wheel provides the tensorflow module
+        if {"tensorflow-cpu", "tensorflow"} & envs[env.name]:
+            # Both wheels, CPU and CUDA, provide the tensorflow module.
+            envs[env.name] |= {"tensorflow", "tensorflow-cpu"}
     pairs = []
     for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
         # Directives in any order; rules defined in loops (indented) too.
         for rule in re.split(r"^\s*rule\b", smk.read_text(), flags=re.M)[1:]:
-            env = re.search(r'conda:\s*\n\s*"\.\./\.\./envs/([^"]+)"', rule)
+            env = re.search(r'conda:\s*\n\s*(?:"\.\./\.\./envs/([^"]+)"|(DL_ENV))', rule)
             script = re.search(r'script:\s*\n\s*"\.\./([^"]+)"', rule)
             if script:
                 assert env, f"{smk.name}: a rule with {script.group(1)} has no conda env"
-                pairs.append((env.group(1), script.group(1)))
+                for name in DL_ENV if env.group(2) else (env.group(1),):
+                    pairs.append((name, script.group(1)))
     assert len(pairs) >= 15  # every rule with a script
     for env, script in pairs:
-        missing = _distributions(ROOT / "workflow" / script) - envs[env]
+        # The other Keras backends are imported only when KERAS_BACKEND selects them (installed
+        # with `make install BACKEND=...`); the envs run TensorFlow.
+        missing = _distributions(ROOT / "workflow" / script) - envs[env] - {"jax", "torch"}
         assert not missing, f"workflow/{script} imports {sorted(missing)}, which envs/{env} lacks"
 
 

@@ -41,8 +41,25 @@ def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
 _terminal: list = []
 
 
-# What caps a job's threads: TensorFlow's pools and OpenBLAS/OpenMP (read when they load).
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+def prepare_environment(threads: int) -> None:
+    """Environment for a job of ``threads`` threads, before any framework loads (Keras's
+    backends: tcgatl.pancancer.backend). Existing values win, so a user's own settings stay.
+
+    - GPU memory grows as needed (TensorFlow and JAX otherwise take most of a card's memory at
+      start-up, and a second job on the same card fails);
+    - TensorFlow's thread pools and OpenMP (PyTorch's CPU threads) get ``threads``; XLA's CPU
+      client (JAX) has no thread-count setting, only single-threaded Eigen, used for 1 thread;
+    - cuBLAS gets the fixed workspace PyTorch needs for deterministic GPU matrix products.
+    """
+    n = str(max(1, int(threads)))
+    for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+        os.environ.setdefault(var, n)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    if n == "1" and "XLA_FLAGS" not in os.environ:
+        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
 def run_step(job, module: str, step: str) -> None:
@@ -51,12 +68,10 @@ def run_step(job, module: str, step: str) -> None:
     ``job`` is the script's ``snakemake`` object. The step's module is imported only now."""
     import importlib
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # TensorFlow (and BLAS) otherwise use every core, whatever the rule's ``threads:``: jobs
-    # Snakemake runs side by side would oversubscribe the machine or a SLURM allocation.
-    threads = str(max(1, int(getattr(job, "threads", 1) or 1)))
-    for var in THREAD_VARIABLES:
-        os.environ.setdefault(var, threads)
+    # Snakemake runs side by side would oversubscribe the machine or a SLURM allocation; and a
+    # GPU's memory is taken as needed, so that jobs can share a card.
+    prepare_environment(int(getattr(job, "threads", 1) or 1))
     setup(job.log[0])
     if getattr(job, "rule", None):
         from .jobs.record import record

@@ -268,6 +268,7 @@ REPORT_FILES = (
     ReportFile("tables/motlab_labels.tsv", "motlab_labels", "motlab", "motlab"),
     ReportFile("tables/motlab_cohort.tsv", "motlab_cohort", "motlab", "motlab"),
     ReportFile("tables/software_versions.tsv", "software_versions", None, "provenance"),
+    ReportFile("tables/trained_on.tsv", "trained_on", "pancancer", "provenance"),
     ReportFile("tables/input_checksums.tsv", "input_checksums", None, "provenance"),
     ReportFile("config.yaml", "config", None, "provenance"),
 )

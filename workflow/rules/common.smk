@@ -28,6 +28,8 @@ PC = config["pancancer"]
 IG = config["ig"]
 MOT = config["motlab"]
 GPU = 1 if config["resources"]["gpu"] else 0
+# The deep-learning env of the jobs that ask for a GPU: TensorFlow's CUDA build with one.
+DL_ENV = "../../envs/dl-gpu.yaml" if GPU else "../../envs/dl.yaml"
 TF_THREADS = config["resources"]["tensorflow_threads"]
 # The settings a job's results depend on, as its params: Snakemake reruns a job whose params
 # changed, so the lists of targets (backbones, layouts, endpoints, schemes) stay out, and adding

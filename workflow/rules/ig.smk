@@ -20,7 +20,7 @@ rule integrated_gradients:
     benchmark:
         paths.benchmark("pancancer/{layout}/{backbone}/ig")
     conda:
-        "../../envs/dl.yaml"
+        DL_ENV
     threads: TF_THREADS
     resources:
         **job_requests("integrated_gradients"),

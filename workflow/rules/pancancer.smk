@@ -99,7 +99,7 @@ for part, rule_prefix in ((paths.SINGLE, ""), (paths.CV_FOLD, "cv_")):
         benchmark:
             paths.benchmark(paths.pancancer_step(part, "{layout}/{backbone}/train"))
         conda:
-            "../../envs/dl.yaml"
+            DL_ENV
         threads: TF_THREADS
         resources:
             **job_requests(f"{rule_prefix}train_backbone"),
@@ -124,7 +124,7 @@ for part, rule_prefix in ((paths.SINGLE, ""), (paths.CV_FOLD, "cv_")):
         benchmark:
             paths.benchmark(paths.pancancer_step(part, "{layout}/{backbone}/evaluate"))
         conda:
-            "../../envs/dl.yaml"
+            DL_ENV
         threads: TF_THREADS
         resources:
             **job_requests(f"{rule_prefix}evaluate_backbone"),

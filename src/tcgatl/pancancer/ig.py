@@ -39,22 +39,15 @@ _GRADIENT_FNS: dict = {}
 
 
 def _gradient_fn(model):
-    """One traced gradient function per model (tracing a backbone takes seconds)."""
+    """One compiled gradient function per model (backend.gradient_fn; tracing a backbone takes
+    seconds)."""
     key = id(model)
     if key in _GRADIENT_FNS and _GRADIENT_FNS[key][0] is model:
         return _GRADIENT_FNS[key][1]
-    import tensorflow as tf
+    from .backend import gradient_fn
 
-    @tf.function(reduce_retracing=True)
-    def grads(images, targets):
-        with tf.GradientTape() as tape:
-            tape.watch(images)
-            out = model(images, training=False)
-            picked = tf.gather(out, targets, axis=1, batch_dims=1)
-        return tape.gradient(picked, images), picked
-
-    _GRADIENT_FNS[key] = (model, grads)
-    return grads
+    _GRADIENT_FNS[key] = (model, gradient_fn(model))
+    return _GRADIENT_FNS[key][1]
 
 
 def quadrature(method: str, steps: int) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -120,9 +113,7 @@ def _path_gradients(grads, x, baseline, targets, sample, alpha, batch_size, prog
         # A short batch is sent as it is, not padded to batch_size: the gradient function then
         # traces once more for any batch length (reduce_retracing) and runs that as fast, while
         # padding cost up to a whole batch in every refinement round.
-        g, out = grads(batch, targets[i])
-        g_all[start : start + len(i)] = g.numpy()
-        out_all[start : start + len(i)] = out.numpy()
+        g_all[start : start + len(i)], out_all[start : start + len(i)] = grads(batch, targets[i])
         if progress is not None:
             progress(len(i))
     return g_all, out_all

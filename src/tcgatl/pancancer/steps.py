@@ -168,6 +168,7 @@ def train_backbone(job) -> None:
 
     from ..io import write_table
     from . import checkpoint, models, training
+    from .backend import describe
 
     pc, backbone = job.params.cfg, job.wildcards.backbone
     cfg = training.TrainConfig.from_config(pc, job.params.seed)
@@ -197,10 +198,16 @@ def train_backbone(job) -> None:
         seed=cfg.seed,
         precision=cfg.precision,
     )
+    precision = models.resolve_precision(cfg.precision, backbone)
+    device = describe(precision)
     log.info(
-        "backbone precision: %s (pancancer.precision: %s)",
-        models.resolve_precision(cfg.precision, backbone),
+        "backbone precision: %s (pancancer.precision: %s); Keras %s on %s (%s), %s",
+        precision,
         cfg.precision,
+        device["keras"],
+        device["backend"],
+        device["framework"],
+        device["gpu"] or f"CPU {device['cpu']}, {device['cpu_threads']} thread(s)",
     )
     # The activation cache (GBs at 224 px) has a fixed name in the job's own folder: removed when
     # the job ends, and by the next attempt if the job was killed before it could.
@@ -222,7 +229,9 @@ def train_backbone(job) -> None:
             "layout": job.wildcards.layout,
             "image_size": pc["image_size"],
             "weights": pc["weights"],
-            "precision": models.resolve_precision(cfg.precision, backbone),
+            "precision": precision,
+            # Backend, framework, CPU or GPU, driver and CUDA the model was trained with.
+            "trained_on": device,
             "features": job.params.features,
             "seed": cfg.seed,
         },

@@ -20,7 +20,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from ..settings import from_section
 from .models import BACKBONES, GeneImageInput
@@ -60,9 +59,11 @@ class TrainConfig:
 
 
 def seed_everything(seed: int) -> None:
-    """Same seed, same numbers: Python, NumPy and TensorFlow seeds plus deterministic ops."""
+    """Same seed, same numbers: Python, NumPy and the backend's seeds plus deterministic ops."""
+    from .backend import make_deterministic
+
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    make_deterministic()
 
 
 class Batches(keras.utils.PyDataset):

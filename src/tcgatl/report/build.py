@@ -604,9 +604,19 @@ def _motlab_section(src: Sources, w: _Writer) -> Section:
     return Section("MOTLAB: EA to AA transfer", blocks)
 
 
-def _provenance_section(w: _Writer, config: dict, raw_files: dict, manifest_md5: dict, basedir, date: str) -> Section:
+def _provenance_section(w: _Writer, src: Sources, raw_files: dict, manifest_md5: dict, basedir, date: str) -> Section:
+    config = src.config
     version = provenance.workflow_version(basedir)
     blocks = [Text(f"Report built {date} (UTC) by workflow version {version}.")]
+    if src.has("pancancer"):
+        metas = {(lay, bb): tables.read_json(src.run_file(lay, bb, "checkpoint_meta")) for lay, bb in src.runs}
+        blocks.append(
+            w.table(
+                provenance.trained_on(metas),
+                "trained_on.tsv",
+                "Where each model was trained: Keras backend, framework, CPU or GPU, and precision policy.",
+            )
+        )
     blocks.append(
         w.table(
             provenance.software_versions(),
@@ -660,7 +670,7 @@ def build(
             else []
         ),
         *([_motlab_section(src, w)] if src.has("motlab") else []),
-        _provenance_section(w, src.config, raw_files, manifest_md5 or {}, basedir, date),
+        _provenance_section(w, src, raw_files, manifest_md5 or {}, basedir, date),
     ]
     analyses = {
         "pancancer": "pan-cancer tumour-type classification from gene images",

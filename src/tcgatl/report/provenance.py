@@ -49,6 +49,34 @@ def software_versions(packages=PACKAGES) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The device fields of a checkpoint's "trained_on" (pancancer.backend.describe), in table order.
+DEVICE_FIELDS = (
+    "backend",
+    "framework",
+    "keras",
+    "device",
+    "cpu",
+    "cpu_threads",
+    "gpu",
+    "gpu_capability",
+    "driver",
+    "cuda",
+)
+
+
+def trained_on(metas: dict[tuple[str, str], dict]) -> pd.DataFrame:
+    """One row per pan-cancer run (layout, backbone): where its checkpoint was trained and at
+    which precision, from the checkpoints' metadata. A checkpoint written before the device
+    was recorded says so rather than leaving the row out."""
+    rows = []
+    for (layout, backbone), meta in metas.items():
+        on = meta.get("trained_on") or {}
+        row = {"backbone": backbone, "layout": layout, "precision": meta.get("precision", "float32")}
+        row |= {k: on.get(k) for k in DEVICE_FIELDS} if on else {"backend": "not recorded"}
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["backbone", "layout", "precision", *DEVICE_FIELDS])
+
+
 def input_checksums(files: dict[str, str], manifest_md5: dict[str, str] | None = None) -> pd.DataFrame:
     """md5 and size of every raw input; beside it the GDC manifest's md5 for that file name."""
     rows = []

@@ -25,6 +25,7 @@ RUN_FILES = {
     "ig_top_genes": "ig_top",
     "ig_completeness": "ig_completeness",
     "ig_de_agreement": "ig_de_agreement",
+    "checkpoint_meta": "meta",
 }
 BASELINE_FILES = ("metrics", "confusion", "per_class")
 # Category and subcategory in `snakemake --report` of every kind of file the workflow annotates;
@@ -62,6 +63,7 @@ CATEGORIES = {
     "motlab_auroc_by_scheme": ("4. MOTLAB", "Summary"),
     "motlab_roc": ("4. MOTLAB", "Summary"),
     "software_versions": ("5. Provenance", None),
+    "trained_on": ("5. Provenance", None),
     "input_checksums": ("5. Provenance", None),
     "config": ("5. Provenance", None),
 }

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import statistics
 import tempfile
 import time
@@ -45,12 +44,11 @@ CHEAP_EPOCH_BATCHES = 8
 
 
 def threads_used() -> int:
-    """CPU threads TensorFlow's ops run on: the intra-op setting (a rule's ``threads:``, through
-    TF_NUM_INTRAOP_THREADS), else every core this process may use (TensorFlow's default)."""
-    import tensorflow as tf
+    """CPU threads the backend's ops run on (backend.threads: a rule's ``threads:``, else every
+    core this process may use)."""
+    from ..pancancer.backend import threads
 
-    n = tf.config.threading.get_intra_op_parallelism_threads() or int(os.environ.get("TF_NUM_INTRAOP_THREADS", 0))
-    return n or len(os.sched_getaffinity(0))
+    return threads()
 
 
 def _twice(fn, clock: dict) -> tuple[float, float, object]:
@@ -115,19 +113,11 @@ def _quiet(*loggers):
 
 
 def _set_determinism(on: bool) -> None:
-    """train_backbone runs with op determinism (training.seed_everything), the inference jobs
-    without; the switch back is TensorFlow's internal one (kept if it is gone)."""
-    if on:
-        import tensorflow as tf
+    """train_backbone runs with deterministic ops (training.seed_everything), the inference jobs
+    without."""
+    from ..pancancer import backend
 
-        tf.config.experimental.enable_op_determinism()
-        return
-    try:
-        from tensorflow.python.framework import config as tf_config
-
-        tf_config.disable_op_determinism()
-    except (ImportError, AttributeError):  # pragma: no cover - older/newer TensorFlow
-        log.warning("cannot switch TensorFlow op determinism off: inference timed with it on")
+    backend.make_deterministic() if on else backend.allow_nondeterminism()
 
 
 def time_backbone(
