@@ -99,3 +99,27 @@ def test_training_runs_on_and_its_checkpoint_loads_in_tensorflow(other, data, tm
     assert np.isfinite(trained["val_loss"]).all() and len(trained["val_loss"]) >= 2
     m = keras.models.load_model(tmp_path / "model.keras")
     np.testing.assert_allclose(m.predict(np.load(data)["x"], verbose=0), trained["probs"], atol=PROB_TOL)
+
+
+@pytest.mark.slow
+def test_the_gpu_benchmark_runs_here_on_cpu(tmp_path):
+    """bench/bench_gpu.sh at small sizes: every installed backend timed, CPU figures beside."""
+    backends = [b for b in ("tensorflow", "jax") if importlib.util.find_spec(b)]
+    args = ["--size", "32", "--grid", "8", "--batches", "1", "--backbones", "ResNet50", "--precisions", "float32"]
+    env = os.environ | {"BACKENDS": " ".join(backends), "OUT": str(tmp_path), "PYTHON": sys.executable}
+    r = subprocess.run(
+        ["bash", str(HERE.parent / "bench" / "bench_gpu.sh"), *args],
+        env=env | {"CUDA_VISIBLE_DEVICES": ""},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.count("Side by side") == len(backends)
+    for b in backends:
+        res = json.loads((tmp_path / f"bench_gpu_{b}.json").read_text())
+        assert res["device"]["backend"] == b and res["size"] == 32
+        (row,) = res["rows"]
+        for column in ("frozen img/s", "finetune img/s", "IG grad/s"):
+            assert np.isfinite(row[column]) and row[column] > 0
+            assert row[f"CPU {column}"] > 0  # the shipped 224-px CPU rate beside it

@@ -345,3 +345,17 @@ def test_fit_requests_cli_writes_a_loadable_file(tmp_path):
     assert fit_requests.main([str(results), "--out", str(out), "--machine", "test box"]) == 0
     c = model.load(str(out))
     assert "test box" in c.measured and c.need("de_ranking", "mem_mb", job.work) >= 700
+
+
+def test_visible_gpus_follow_cuda_visible_devices_then_nvidia_smi(tmp_path, monkeypatch):
+    from tcgatl.jobs.gpus import visible_gpus
+
+    assert visible_gpus({"CUDA_VISIBLE_DEVICES": "0,1"}) == 2
+    assert visible_gpus({"CUDA_VISIBLE_DEVICES": ""}) == visible_gpus({"CUDA_VISIBLE_DEVICES": "-1"}) == 0
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text("#!/bin/sh\necho 'GPU 0: NVIDIA H200 (UUID: GPU-1)'\necho 'GPU 1: NVIDIA H200 (UUID: GPU-2)'\n")
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert visible_gpus({}) == 2
+    smi.write_text("#!/bin/sh\necho 'NVIDIA-SMI has failed' >&2\nexit 9\n")
+    assert visible_gpus({}) == 0

@@ -11,6 +11,7 @@ from tcgatl.inputs import gdc
 from tcgatl.inputs import weights as tcgatl_weights
 from tcgatl.inputs.demo_files import FILES as DEMO_FILES
 from tcgatl.jobs import model as job_model
+from tcgatl.jobs.gpus import visible_gpus
 from tcgatl.jobs import work as job_work
 from tcgatl.motlab.options import SCHEMES, SMOTE_OPTIONS
 from tcgatl.pancancer.options import BACKBONES, BASELINE, LAYOUTS
@@ -112,6 +113,10 @@ if workflow.global_resources["_nodes"].value is None and "mem_mb" not in workflo
     workflow.global_resources["mem_mb"] = Resource(
         "mem_mb", os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1_000_000
     )
+# Likewise its GPUs: with resources.gpu, at most one job per card at a time (at least one job,
+# so that a machine whose cards are not listed still runs); `--resources gpu=N` sets another cap.
+if GPU and workflow.global_resources["_nodes"].value is None and "gpu" not in workflow.global_resources:
+    workflow.global_resources["gpu"] = Resource("gpu", max(1, visible_gpus()))
 
 
 def raw(name):
