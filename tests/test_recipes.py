@@ -17,7 +17,7 @@ HEADERS = {
     p.name: line.removeprefix("#").strip()
     for p in sorted((ROOT / "config").glob("*.yaml"))
     for line in p.read_text().splitlines()
-    if re.match(r"#\s+\.venv/bin/snakemake ", line) and "config/" + p.name in line
+    if re.match(r"#\s+\.venv(-gpu)?/bin/snakemake ", line) and "config/" + p.name in line
 }
 
 
@@ -40,7 +40,8 @@ def _dry_run(script: str, tmp_path) -> subprocess.CompletedProcess:
         for cfg in re.findall(r"--configfile (\S+)", script):
             if (ROOT / cfg).exists():  # a shipped config run in that folder
                 _stub_own_inputs(ROOT / cfg, tmp_path / folder)
-    script = script.replace(".venv/bin/snakemake ", f"{shlex.quote(SNAKEMAKE)} -n ")
+    # The GPU install's venv (`make install GPU=1`) has the same Snakemake.
+    script = re.sub(r"\.venv(-gpu)?/bin/snakemake ", f"{shlex.quote(SNAKEMAKE)} -n ", script)
     return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True)
 
 
