@@ -279,8 +279,17 @@ def integrated_gradients(job) -> None:
 
     from ..logs import warn_user
     from . import explain
+    from .backend import describe
 
     cfg = job.params.cfg
+    device = describe("float32")  # IG runs in float32 whatever the checkpoint's precision
+    log.info(
+        "Keras %s on %s (%s), %s",
+        device["keras"],
+        device["backend"],
+        device["framework"],
+        device["gpu"] or f"CPU {device['cpu']}, {device['cpu_threads']} thread(s)",
+    )
     result = explain.explain_checkpoint(
         os.path.dirname(job.input.model),
         predictions=job.input.predictions,
