@@ -376,3 +376,15 @@ def test_ig_de_agreement_summary_counts_types_above_chance_and_says_so():
     assert shown.loc[0, "above chance"] == "2 of 4" and shown.loc[0, "top k (chance)"] == "20 (0.020)"
     per_type = tables.de_agreement_display(frames[("alphabetical", "ResNet50")])
     assert "top-20 overlap" in per_type.columns and per_type["p"].tolist() == ["1", "0.6", "0.3", "1e-12"]
+
+
+def test_trained_on_lists_each_models_device_and_says_when_it_was_not_recorded():
+    on = {"backend": "jax", "framework": "jax 0.10.2", "keras": "3.15.1", "device": "gpu", "gpu": "NVIDIA H200"}
+    t = provenance.trained_on(
+        {
+            ("alphabetical", "ResNet50"): {"precision": "mixed_bfloat16", "trained_on": on},
+            ("alphabetical", "VGG19"): {"precision": "float32"},  # a checkpoint from before the record
+        }
+    ).set_index("backbone")
+    assert t.loc["ResNet50", "gpu"] == "NVIDIA H200" and t.loc["ResNet50", "precision"] == "mixed_bfloat16"
+    assert t.loc["VGG19", "backend"] == "not recorded" and list(t.columns[:3]) == ["layout", "precision", "backend"]

@@ -346,6 +346,11 @@ def test_metrics_report(report_run):
     assert set(sums.index) == {"clinical", "sample_quality", "expression", "mirna", "methylation"}
     assert sums.loc["expression", "md5"] == md5sum(wd / sums.loc["expression", "file"])
     assert yaml.safe_load((out / "config.yaml").read_text())["pancancer"]["backbones"] == ["ResNet50"]
+    # Where the model was trained, from its checkpoint: this machine's CPU, TensorFlow, its precision.
+    (device,) = pd.read_csv(out / "tables" / "trained_on.tsv", sep="\t").to_dict("records")
+    meta = json.loads((wd / "results" / "pancancer" / "alphabetical" / "ResNet50" / "checkpoint.json").read_text())
+    assert device["backbone"] == "ResNet50" and device["backend"] == "tensorflow" and device["device"] == "cpu"
+    assert device["precision"] == meta["precision"] == meta["trained_on"]["precision"] and device["cpu"]
 
     html = (out / "index.html").read_text()
     srcs = [m.split('"')[0] for m in html.split('<img src="')[1:]]

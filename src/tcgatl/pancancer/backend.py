@@ -82,6 +82,18 @@ def threads() -> int:
     return n or len(os.sched_getaffinity(0))
 
 
+def synchronize(model) -> None:
+    """Wait until the model's pending computations are done. JAX and GPUs run asynchronously: a
+    training step returns before it has computed, so a clock read at an epoch's end would stop
+    before the epoch's work. Reading a variable the last step updated waits for that step (and
+    so for every step before it); the smallest one costs least to copy."""
+    import keras
+
+    weights = model.trainable_variables or model.variables
+    if weights:
+        keras.ops.convert_to_numpy(min(weights, key=lambda v: int(np.prod(v.shape))))
+
+
 def gradient_fn(model):
     """``grads(images, targets) -> (d out[target] / d images, out[target])`` as NumPy arrays:
     the gradient of each image's target-class output with respect to its pixels, compiled

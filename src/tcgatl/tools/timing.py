@@ -27,6 +27,7 @@ import keras
 import numpy as np
 
 from ..pancancer import checkpoint, ig, metrics, models, training
+from ..pancancer.backend import synchronize
 from ..pancancer.costs import EVAL_BATCH_SIZE, Rates, ig_evaluations
 
 log = logging.getLogger("tcgatl.tools.timing")
@@ -78,11 +79,13 @@ class EpochClock(keras.callbacks.Callback):
         self._t, self._c = time.perf_counter(), time.process_time()
 
     def on_test_begin(self, logs=None):
+        synchronize(self.model)  # JAX and GPUs return before the epoch's steps have run
         now = time.perf_counter()
         self.train.append(now - self._t)
         self._t = now
 
     def on_test_end(self, logs=None):
+        synchronize(self.model)
         self.val.append(time.perf_counter() - self._t)
         self.cpu.append(time.process_time() - self._c)
 
