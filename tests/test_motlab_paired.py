@@ -73,12 +73,35 @@ def test_a_real_difference_is_called_and_a_null_one_is_not():
     win = paired.compare(oof, ("finetune", "nosmote"), ("independent", "nosmote"))
     assert win["patients_ci95_low"] > 0 and win["verdict"] == "finetune (nosmote) beats independent (nosmote)"
     same = paired.compare(oof, ("mixture", "nosmote"), ("independent", "nosmote"))
-    assert abs(same["mean_difference"]) < 0.02 and same["verdict"] == "not distinguishable from zero"
+    assert abs(same["mean_difference"]) < 0.02 and same["verdict"] == paired.NOT_DISTINGUISHABLE
     lose = paired.compare(oof, ("independent", "nosmote"), ("finetune", "nosmote"))
     assert lose["verdict"] == "finetune (nosmote) beats independent (nosmote)"
     table = paired.paired_table(oof)
     assert set(table["first"]) == {"finetune (nosmote)"} and len(table) == 2
     assert "beats independent (nosmote)" in " ".join(paired.sentences(table))
+
+
+def test_a_difference_below_what_the_cohort_resolves_gets_no_verdict():
+    """With 8 AA events the patient intervals are wide: the table says how wide, before any
+    verdict, and a small difference is called too small to judge rather than compared."""
+    rng = np.random.default_rng(7)
+    y = np.r_[np.ones(8, int), np.zeros(50, int)]
+    oof = oof_of(
+        {
+            ("finetune", "nosmote"): rng.normal(0, 1, (5, 58)) + 0.1 * y,
+            ("independent", "nosmote"): rng.normal(0, 1, (5, 58)),
+        },
+        y,
+        repeats=5,
+    )
+    (row,) = paired.paired_table(oof).to_dict("records")
+    half = (row["patients_ci95_high"] - row["patients_ci95_low"]) / 2
+    assert row["resolvable_difference"] == pytest.approx(half) and half > 0.05
+    assert row["aa_poor_outcome"] == 8 and row["aa_patients"] == 58
+    assert abs(row["mean_difference"]) < half
+    assert row["verdict"] == paired.below_resolution(half) and not paired.is_call(row["verdict"])
+    said = paired.sentences(pd.DataFrame([row]))
+    assert said[0].startswith("PFI 3y: 58 AA patients, 8 with the event; the smallest AUROC difference")
 
 
 def test_the_same_seed_gives_the_same_interval():
@@ -114,7 +137,8 @@ def test_the_report_says_which_scheme_wins_in_words():
     }
     table = paired.paired_table(oof_of(probs, y))
     text = tables.motlab_paired_text(table)
-    assert text.startswith("PFI 3y: the best transfer scheme is ccsa")
+    assert text.startswith("PFI 3y: 80 AA patients with ") and "resolve AUROC differences of about +-0." in text
+    assert "The best transfer scheme is ccsa" in text
     assert "ccsa (nosmote) beats independent (nosmote)" in text and "ccsa (nosmote) beats mixture (nosmote)" in text
     shown = tables.motlab_paired_display(table)
     assert shown["95% CI over patients"].str.match(r"^\[[+-]\d\.\d{3}, [+-]\d\.\d{3}\]$").all()

@@ -38,8 +38,10 @@ COLUMNS = [
     "repeats",
     "aa_patients",
     "aa_poor_outcome",
+    "resolvable_difference",
     "verdict",
 ]
+NOT_DISTINGUISHABLE = "not distinguishable from zero"
 REFERENCES = ("independent", "mixture")
 
 
@@ -120,6 +122,7 @@ def compare(oof: pd.DataFrame, first, second, n_boot: int = 2000, seed: int = 0)
         "repeats": n,
         "aa_patients": len(y),
         "aa_poor_outcome": int(y.sum()),
+        "resolvable_difference": np.nan,  # per endpoint: paired_table
         "verdict": verdict(first, second, lo, hi),
     }
 
@@ -130,7 +133,26 @@ def verdict(first, second, lo: float, hi: float) -> str:
         return f"{f} beats {s}"
     if hi < 0:
         return f"{s} beats {f}"
-    return "not distinguishable from zero"
+    return NOT_DISTINGUISHABLE
+
+
+def below_resolution(resolvable: float) -> str:
+    """The verdict of a difference smaller than the cohort can resolve."""
+    return f"smaller than this cohort resolves (+-{resolvable:.3f}): no verdict"
+
+
+def is_call(v: str) -> bool:
+    """Whether a verdict says one scheme beats the other."""
+    return " beats " in v
+
+
+def resolvable_difference(rows: pd.DataFrame) -> float:
+    """The smallest AA AUROC difference one endpoint's cohort resolves: the median half-width of
+    the 95% patient-bootstrap intervals of its comparisons. A difference below it cannot be
+    told from zero with these patients, whichever schemes are compared: with few AA events
+    (8-12 in TCGA's BRCA tasks) it is 0.1 or more."""
+    half = (rows["patients_ci95_high"] - rows["patients_ci95_low"]) / 2
+    return float(half.median()) if half.notna().any() else float("nan")
 
 
 def paired_table(oof: pd.DataFrame, keys=("endpoint", "years"), n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
@@ -140,10 +162,14 @@ def paired_table(oof: pd.DataFrame, keys=("endpoint", "years"), n_boot: int = 20
     groups = oof.groupby(keys, sort=True) if keys else [((), oof)]
     for key, g in groups:
         key = key if isinstance(key, tuple) else (key,)
-        for first, second in pairs(g["scheme"].unique()):
-            row = compare(g, first, second, n_boot=n_boot, seed=seed)
-            if row is not None:
-                rows.append({**dict(zip(keys, key)), **row})
+        found = [r for first, second in pairs(g["scheme"].unique()) if (r := compare(g, first, second, n_boot, seed))]
+        # Said before any verdict: a difference below what these patients resolve gets none.
+        resolvable = resolvable_difference(pd.DataFrame(found)) if found else float("nan")
+        for row in found:
+            row["resolvable_difference"] = resolvable
+            if not is_call(row["verdict"]) and abs(row["mean_difference"]) < resolvable:
+                row["verdict"] = below_resolution(resolvable)
+            rows.append({**dict(zip(keys, key)), **row})
     return pd.DataFrame(rows, columns=[*keys, *COLUMNS])
 
 
@@ -151,6 +177,14 @@ def sentences(table: pd.DataFrame) -> list[str]:
     """The comparisons in words: per endpoint, each transfer scheme against each reference
     without SMOTE, and what SMOTE changes."""
     out = []
+    keys = [k for k in ("endpoint", "years") if k in table]
+    for key, g in table.groupby(keys, sort=True) if keys else [((), table)]:
+        r = g.iloc[0]
+        where = f"{r['endpoint']} {r['years']}y: " if "endpoint" in table else ""
+        out.append(
+            f"{where}{r['aa_patients']} AA patients, {r['aa_poor_outcome']} with the event; the smallest AUROC "
+            f"difference they resolve is about +-{r['resolvable_difference']:.3f}."
+        )
     for _, r in table.iterrows():
         where = f"{r['endpoint']} {r['years']}y: " if "endpoint" in table else ""
         out.append(

@@ -529,6 +529,9 @@ def _motlab_section(src: Sources, w: _Writer) -> Section:
             "mean_difference",
             "patients_ci95_low",
             "patients_ci95_high",
+            "aa_patients",
+            "aa_poor_outcome",
+            "resolvable_difference",
             "verdict",
         ],
     )

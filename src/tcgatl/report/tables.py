@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..io import read_table
+from ..motlab import paired
 from ..pancancer.metrics import SUMMARY
 from ..pancancer.options import BASELINE
 
@@ -233,9 +234,14 @@ def motlab_paired_text(comparisons: pd.DataFrame) -> str:
             f"[{r['patients_ci95_low']:+.3f}, {r['patients_ci95_high']:+.3f}]"
             for _, r in transfer[transfer["first"] == best].iterrows()
         ]
-        called = [v for v in g["verdict"] if v != "not distinguishable from zero"]
+        called = [v for v in g["verdict"] if paired.is_call(v)]
+        # Said first: how small a difference these AA patients can resolve at all.
+        r = g.iloc[0]
         out.append(
-            f"{ep} {yrs}y: the best transfer scheme is {best.split(' ')[0]}, AA AUROC difference vs "
+            f"{ep} {yrs}y: {r['aa_patients']} AA patients with {r['aa_poor_outcome']} events resolve AUROC "
+            f"differences of about +-{r['resolvable_difference']:.3f} (median half-width of the 95% intervals over "
+            "patients); a smaller difference gets no verdict. "
+            f"The best transfer scheme is {best.split(' ')[0]}, AA AUROC difference vs "
             + " and vs ".join(parts)
             + " (95% CI over patients). "
             + (
