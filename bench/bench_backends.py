@@ -24,7 +24,7 @@ from tcgatl.logs import prepare_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "src" / "tcgatl" / "jobs" / "rates" / "tcgatl-project_224px.json"
-# (column, Rates field, unit) of what is printed.
+# (column, Rates field) of what is printed.
 MEASURES = (("frozen img/s", "frozen_ips"), ("finetune img/s", "finetune_train_ips"), ("IG grad/s", "ig_eps"))
 
 

@@ -14,10 +14,16 @@ def visible_gpus(environ=os.environ) -> int:
     listed = environ.get("CUDA_VISIBLE_DEVICES")
     if listed is not None:
         return len([d for d in listed.split(",") if d.strip() and d.strip() != "-1"])
+    out = nvidia_smi("-L")
+    return sum(line.startswith("GPU ") for line in out.splitlines()) if out else 0
+
+
+def nvidia_smi(*args: str) -> str | None:
+    """What ``nvidia-smi *args`` prints, or None without the tool or when it fails."""
     if not shutil.which("nvidia-smi"):
-        return 0
+        return None
     try:
-        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20)
+        out = subprocess.run(["nvidia-smi", *args], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError):
-        return 0
-    return sum(line.startswith("GPU ") for line in out.stdout.splitlines()) if out.returncode == 0 else 0
+        return None
+    return out.stdout if out.returncode == 0 else None

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
+
+from ..jobs.gpus import nvidia_smi
 
 # Keras backends the pan-cancer stage runs on (KERAS_BACKEND); the first is Keras's default.
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -64,21 +64,19 @@ def allow_nondeterminism() -> None:
 
 
 def threads() -> int:
-    """CPU threads the backend's ops run on: the job's setting (prepare), else every core this
-    process may use (the frameworks' default)."""
-    n = 0
-    if name() == "tensorflow":
+    """CPU threads the backend's ops run on: the job's setting (tcgatl.logs.prepare_environment),
+    else every core this process may use (the frameworks' default)."""
+    b = name()
+    if b == "tensorflow":
         import tensorflow as tf
 
-        n = tf.config.threading.get_intra_op_parallelism_threads()
-    elif name() == "torch":
+        n = tf.config.threading.get_intra_op_parallelism_threads() or int(os.environ.get("TF_NUM_INTRAOP_THREADS", 0))
+    elif b == "torch":
         import torch
 
         n = torch.get_num_threads()
-    if not n and name() == "jax" and "intra_op_parallelism_threads=1" in os.environ.get("XLA_FLAGS", ""):
-        n = 1
-    if not n and name() != "jax":
-        n = int(os.environ.get("TF_NUM_INTRAOP_THREADS", 0) or os.environ.get("OMP_NUM_THREADS", 0))
+    else:  # XLA's CPU client: one thread only when Eigen's pool is off
+        n = int("intra_op_parallelism_threads=1" in os.environ.get("XLA_FLAGS", ""))
     return n or len(os.sched_getaffinity(0))
 
 
@@ -202,18 +200,8 @@ def cpu_model(cpuinfo: str = "/proc/cpuinfo") -> str:
 
 
 def _nvidia_driver() -> str | None:
-    if not shutil.which("nvidia-smi"):
-        return None
-    try:
-        out = subprocess.run(
-            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.split("\n")[0].strip() or None
+    out = nvidia_smi("--query-gpu=driver_version", "--format=csv,noheader")
+    return out.split("\n")[0].strip() or None if out else None
 
 
 def _cuda_version() -> str | None:
@@ -258,3 +246,9 @@ def describe(precision: str) -> dict:
         "cuda": _cuda_version() if found else None,
         "precision": precision,
     }
+
+
+def summary(device: dict) -> str:
+    """One line for a job's log: Keras, backend and framework, and the GPU or CPU it runs on."""
+    where = device["gpu"] or f"CPU {device['cpu']}, {device['cpu_threads']} thread(s)"
+    return f"Keras {device['keras']} on {device['backend']} ({device['framework']}), {where}"

@@ -168,7 +168,7 @@ def train_backbone(job) -> None:
 
     from ..io import write_table
     from . import checkpoint, models, training
-    from .backend import describe
+    from .backend import describe, summary
 
     pc, backbone = job.params.cfg, job.wildcards.backbone
     cfg = training.TrainConfig.from_config(pc, job.params.seed)
@@ -188,6 +188,7 @@ def train_backbone(job) -> None:
         len(classes),
     )
 
+    precision = models.resolve_precision(cfg.precision, backbone)  # 'auto' resolved once, here
     model = models.build(
         backbone,
         x["train"].shape[1:],
@@ -196,19 +197,10 @@ def train_backbone(job) -> None:
         weights=pc["weights"],
         weights_dir=pc["weights_dir"],
         seed=cfg.seed,
-        precision=cfg.precision,
+        precision=precision,
     )
-    precision = models.resolve_precision(cfg.precision, backbone)
     device = describe(precision)
-    log.info(
-        "backbone precision: %s (pancancer.precision: %s); Keras %s on %s (%s), %s",
-        precision,
-        cfg.precision,
-        device["keras"],
-        device["backend"],
-        device["framework"],
-        device["gpu"] or f"CPU {device['cpu']}, {device['cpu_threads']} thread(s)",
-    )
+    log.info("backbone precision: %s (pancancer.precision: %s); %s", precision, cfg.precision, summary(device))
     # The activation cache (GBs at 224 px) has a fixed name in the job's own folder: removed when
     # the job ends, and by the next attempt if the job was killed before it could.
     cache = os.path.join(os.path.dirname(job.output.model), ".activations")
@@ -279,17 +271,10 @@ def integrated_gradients(job) -> None:
 
     from ..logs import warn_user
     from . import explain
-    from .backend import describe
+    from .backend import describe, summary
 
     cfg = job.params.cfg
-    device = describe("float32")  # IG runs in float32 whatever the checkpoint's precision
-    log.info(
-        "Keras %s on %s (%s), %s",
-        device["keras"],
-        device["backend"],
-        device["framework"],
-        device["gpu"] or f"CPU {device['cpu']}, {device['cpu_threads']} thread(s)",
-    )
+    log.info(summary(describe("float32")))  # IG runs in float32 whatever the checkpoint's precision
     result = explain.explain_checkpoint(
         os.path.dirname(job.input.model),
         predictions=job.input.predictions,
