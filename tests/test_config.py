@@ -176,6 +176,7 @@ def test_only_the_inputs_the_analyses_read_are_required():
 
 def test_the_schema_lists_come_from_the_library():
     from tcgatl.motlab.options import ENDPOINTS, SCHEMES
+    from tcgatl.motlab.schemes import SELECTIONS
     from tcgatl.pancancer.options import BACKBONES, LAYOUTS, SIMILARITY_ASSIGNMENTS
 
     props = config.load_schema()["properties"]
@@ -187,6 +188,7 @@ def test_the_schema_lists_come_from_the_library():
     # Endpoints are any outcomes-table column with motlab.group_column, the CDR's otherwise.
     assert "enum" not in mot["endpoints"]["items"] and set(mot["endpoints"]["default"]) <= set(ENDPOINTS)
     assert mot["schemes"]["items"]["enum"] == list(SCHEMES) == mot["schemes"]["default"]
+    assert mot["target_selection"]["enum"] == list(SELECTIONS)
     raw = (ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()
     assert "VGG19" not in raw and "finetune, ccsa" not in raw  # written once, in the library
 

@@ -26,3 +26,30 @@ def test_final_model_roundtrip_scores_new_patients(tmp_path):
     assert loaded.predict(new).between(0, 1).all()
     with pytest.raises(InputError, match="omics layer"):
         loaded.predict({"mrna": frames["mrna"]})
+
+
+def test_an_averaged_target_phase_is_saved_as_one_model_and_scores_the_same(tmp_path):
+    """target_selection average: the final model averages one network per candidate; saved as one
+    Keras model (the members share the input), it loads and scores new patients the same."""
+    from dataclasses import replace
+
+    from motlab_synthetic import TUNED
+
+    from tcgatl.motlab import net
+
+    data = synthetic()
+    settings = replace(TUNED, target=replace(TUNED.target, selection="average"))
+    model = fit_final("finetune", data, settings, seed=0, smote=False)
+    assert isinstance(model.params, net.Ensemble) and len(model.params.members) == 4  # 2 rates x 2 frozen
+    phases = model.meta["target_phases"]
+    assert len(phases) == 4 and {(p["learning_rate"], p["frozen"]) for p in phases} == {
+        (0.01, 0),
+        (0.01, 1),
+        (0.001, 0),
+        (0.001, 1),
+    }
+    model.save(tmp_path / "avg")
+    loaded = MotlabModel.load(tmp_path / "avg")
+    assert isinstance(loaded.params, net.Ensemble)
+    frames = {n: pd.DataFrame(b, index=data.patients, columns=data.feature_names[n]) for n, b in data.blocks.items()}
+    np.testing.assert_allclose(model.predict(frames).to_numpy(), loaded.predict(frames).to_numpy(), atol=1e-5)

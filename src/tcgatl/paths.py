@@ -111,6 +111,9 @@ IG_FILES = {
     "grid": "grid.png",
     "classes": "classes",
     "de_agreement": "de_agreement.tsv",
+    "faithfulness": "faithfulness.tsv",
+    "faithfulness_curves": "faithfulness_curves.tsv",
+    "faithfulness_plot": "faithfulness.png",
 }
 
 
@@ -260,6 +263,8 @@ REPORT_FILES = (
     ReportFile("tables/ig_de_summary.tsv", "ig_de_summary", "pancancer", "ig"),
     ReportFile("tables/ig_de_agreement.tsv", "ig_de_agreement", "pancancer", "ig"),
     ReportFile("tables/de_top_genes.tsv", "de_top_genes", "pancancer", "ig"),
+    ReportFile("figures/ig_faithfulness_{run}.png", "copy", "pancancer", "ig"),
+    ReportFile("tables/ig_faithfulness.tsv", "ig_faithfulness_summary", "pancancer", "ig"),
     ReportFile("tables/motlab_auroc.tsv", "motlab_auroc", "motlab", "motlab"),
     ReportFile("tables/motlab_paired.tsv", "motlab_paired", "motlab", "motlab"),
     ReportFile("figures/motlab_auroc_by_scheme.png", "copy", "motlab", "motlab"),

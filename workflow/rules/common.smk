@@ -258,7 +258,7 @@ def pancancer_targets():
         + [paths.baseline_files()["metrics"]]
         + [paths.ig_files(lay, bb)["top"] for lay, bb in runs]
         + ([paths.CV_FILES["summary"]] if PC["cv_folds"] else [])
-        + [paths.ig_files(lay, bb)["de_agreement"] for lay, bb in runs]
+        + [paths.ig_files(lay, bb)[k] for lay, bb in runs for k in ("de_agreement", "faithfulness")]
     )
 
 

@@ -62,7 +62,8 @@ class Settings:
         chosen = {
             name: tuple(value) for key, name in cls.TARGET_KEYS.items() if (value := take(cls, cfg, key)) is not None
         }
-        target = replace(TargetGrid.fixed(hyper, take(cls, cfg, "tune_inner_folds")), **chosen)
+        how = {"selection": take(cls, cfg, "target_selection"), "pseudo_targets": take(cls, cfg, "pseudo_targets")}
+        target = replace(TargetGrid.fixed(hyper, take(cls, cfg, "tune_inner_folds"), **how), **chosen)
         return from_section(cls, cfg, hyper=hyper, target=target)
 
     def target_grid(self) -> TargetGrid:
@@ -161,8 +162,8 @@ def fit_fold(scheme: str, data: Data, train: np.ndarray, settings: Settings, key
     """Fit preprocessing and models of ``scheme`` on the training rows ``train`` only.
 
     ``key`` (a list of ints) seeds everything. Returns (fitted OmicsPipeline, {smote: Fit}).
-    finetune and ccsa choose their target phase by inner CV on the AA rows of ``train``, once
-    for both SMOTE variants. Nothing outside ``train`` is read, which the leakage test checks.
+    finetune and ccsa choose their target phase among several candidates (as
+    ``settings.target.selection`` says) on the rows of ``train``, once for both SMOTE variants. Nothing outside ``train`` is read, which the leakage test checks.
     """
     key = [int(k) for k in key]
     xs, ys, aa = data.rows(train), data.y[train], data.aa[train]
@@ -255,7 +256,9 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
             wrow[f"smote_status_{tag}"] = status
             if params.C is not None:  # the linear reference
                 wrow[f"logistic_C_{tag}"] = params.C
-        if fit.target_phase is not None:  # chosen once for both SMOTE variants
+        if isinstance(fit.target_phase, tuple):  # averaged: no choice to record
+            wrow["target_members"] = len(fit.target_phase)
+        elif fit.target_phase is not None:  # chosen once for both SMOTE variants
             wrow.update({f"target_{k}": v for k, v in fit.target_phase.as_dict().items()})
             wrow["target_inner_auroc"] = max((s for _, s in fit.phase_scores), default=np.nan)
         wrows.append(wrow)

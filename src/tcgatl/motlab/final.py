@@ -170,11 +170,17 @@ def fit_final(
         "smote_status": status,
         "training_patients": int(len(train)),
         **({"logistic_C": params.C} if params.C is not None else {}),
-        **({"target_phase": fit.target_phase.as_dict()} if fit.target_phase is not None else {}),
+        **_target_meta(fit.target_phase),
         "seed": seed,
         **(meta or {}),
     }
     return MotlabModel(pipe.selected_only(), params, settings.hyper, info)
+
+
+def _target_meta(phase) -> dict:
+    if isinstance(phase, tuple):  # target_selection average: every candidate's network
+        return {"target_phases": [p.as_dict() for p in phase]}
+    return {"target_phase": phase.as_dict()} if phase is not None else {}
 
 
 def clear(directory: str | Path) -> None:

@@ -120,6 +120,20 @@ class Params:
         return [t for kb in zip(self.kernels, self.biases) for t in kb]
 
 
+@dataclass
+class Ensemble:
+    """Networks whose predicted probabilities are averaged: the target phase of finetune and
+    ccsa trained once per candidate setting (``target_selection: average``)."""
+
+    members: list
+
+    C = None  # not a logistic regression
+
+    @property
+    def w1(self) -> np.ndarray:
+        return self.members[0].w1
+
+
 def fit_logistic(x, y, inner_folds: int, rng: np.random.Generator, Cs=(0.001, 0.01, 0.1, 1.0, 10.0)) -> Params:
     """L2-regularised logistic regression (scikit-learn, lbfgs) on (x, y), its C chosen among
     ``Cs`` by AUROC in a stratified inner K-fold of these rows only."""
@@ -408,8 +422,10 @@ def fit_ccsa(
     return _params(out)
 
 
-def predict(p: Params, x) -> np.ndarray:
-    """P(class 1) without dropout (inference)."""
+def predict(p: Params | Ensemble, x) -> np.ndarray:
+    """P(class 1) without dropout (inference); an ensemble's is its members' mean."""
+    if isinstance(p, Ensemble):
+        return np.mean([predict(m, x) for m in p.members], axis=0)
     h = np.asarray(x, np.float32)
     for w, b in zip(p.kernels[:-1], p.biases[:-1]):
         h = np.maximum(h @ w + b, 0.0)
@@ -437,15 +453,38 @@ def keras_model(d: int, hp: Hyper, sizes=None):
     return keras.Sequential([*layers, keras.layers.Dense(2, activation="softmax", name="head")])
 
 
-def to_keras(p: Params, hp: Hyper):
+def to_keras(p: Params | Ensemble, hp: Hyper):
+    """The Keras model of ``p``; an ensemble is one functional model whose members share the
+    input and whose probabilities are averaged (layers ``member<i>_<layer>``, then ``average``)."""
+    if isinstance(p, Ensemble):
+        import keras
+
+        inp = keras.Input((p.w1.shape[0],))
+        outputs = []
+        for i, m in enumerate(p.members):
+            member = to_keras(m, hp)
+            h = inp
+            for layer in member.layers:
+                layer.name = f"member{i}_{layer.name}"  # unique names: each member's own weights
+                h = layer(h)
+            outputs.append(h)
+        return keras.Model(inp, keras.layers.Average(name="average")(outputs))
     model = keras_model(p.w1.shape[0], hp, sizes=[k.shape[1] for k in p.kernels[:-1]])
     for name, w, b in zip([*_hidden_names(p.depth - 1), "head"], p.kernels, p.biases):
         model.get_layer(name).set_weights([w, b])
     return model
 
 
-def from_keras(model) -> Params:
+def from_keras(model) -> Params | Ensemble:
     names = [layer.name for layer in model.layers]
-    hidden = [n for n in _hidden_names(len(names)) if n in names]  # none in the linear reference
-    weights = [model.get_layer(n).get_weights() for n in [*hidden, "head"]]
+    if "average" in names:
+        count = len({n.split("_", 1)[0] for n in names if n.startswith("member")})
+        return Ensemble([_from_layers(model, f"member{i}_") for i in range(count)])
+    return _from_layers(model, "")
+
+
+def _from_layers(model, prefix: str) -> Params:
+    names = [layer.name for layer in model.layers]
+    hidden = [prefix + n for n in _hidden_names(len(names)) if prefix + n in names]  # none in the linear reference
+    weights = [model.get_layer(n).get_weights() for n in [*hidden, prefix + "head"]]
     return Params([w for w, _ in weights], [b for _, b in weights])

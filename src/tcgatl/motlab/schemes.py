@@ -10,9 +10,12 @@
   ``mixture`` and ``independent``.
 
 The target (AA) phase of finetune and ccsa has its own settings (learning rate, epochs, batch,
-frozen hidden layers; ccsa's alpha), chosen among the config's candidates by inner CV on the AA
-training fold (:func:`choose_target_phase`), once per fold without SMOTE and used for both
-SMOTE variants.
+frozen hidden layers; ccsa's alpha). With several candidates in the config
+(:func:`choose_target_phase`, once per fold without SMOTE, used for both SMOTE variants) they are
+chosen by inner CV on the AA training fold (``inner_cv``), chosen on pseudo-targets drawn from
+the EA training rows at the AA training fold's size and event count (``pseudo_targets``, which
+spends none of the few AA events on the choice), or all trained and their predictions averaged
+(``average``, no choice at all).
 
 SMOTE only ever touches the AA training rows (after preprocessing, in the model's input space);
 its synthetic patients are part of what the model is trained on.
@@ -26,6 +29,8 @@ from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
 
 from . import net
 from .options import LINEAR, SCHEMES, network_twin
@@ -64,11 +69,17 @@ class TargetGrid:
     frozen: tuple = (0,)
     alphas: tuple = (0.3,)
     inner_folds: int = 2
+    selection: str = "inner_cv"  # how several candidates are used: one of SELECTIONS
+    pseudo_targets: int = 4  # draws of pseudo-targets (selection pseudo_targets)
+
+    def __post_init__(self):
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"target selection {self.selection!r}: expected one of {SELECTIONS}")
 
     @classmethod
-    def fixed(cls, hp: net.Hyper, inner_folds: int = 2) -> "TargetGrid":
+    def fixed(cls, hp: net.Hyper, inner_folds: int = 2, **how) -> "TargetGrid":
         """One candidate: the source phase's learning rate, epochs, batch and alpha, nothing frozen."""
-        return cls((hp.learning_rate,), (hp.epochs,), (hp.batch_size,), (0,), (hp.alpha,), inner_folds)
+        return cls((hp.learning_rate,), (hp.epochs,), (hp.batch_size,), (0,), (hp.alpha,), inner_folds, **how)
 
     def candidates(self, scheme: str) -> list[TargetPhase]:
         alphas = self.alphas if scheme == "ccsa" else self.alphas[:1]
@@ -80,10 +91,13 @@ class TargetGrid:
         ]
 
 
+SELECTIONS = ("inner_cv", "pseudo_targets", "average")
+
+
 class Fit(NamedTuple):
-    params: net.Params
+    params: net.Params | net.Ensemble
     smote_status: str
-    target_phase: TargetPhase | None = None  # finetune and ccsa
+    target_phase: TargetPhase | tuple | None = None  # finetune and ccsa; a tuple when averaged
     phase_scores: tuple = ()  # (TargetPhase, inner AUROC) of every candidate, when there were several
 
 
@@ -110,38 +124,70 @@ def _target(x, y, aa, hp, rng, phase: TargetPhase, base) -> net.Params:
 
 
 def choose_target_phase(scheme, x, y, aa, hp, grid: TargetGrid, rng, pretrained=None, ccsa_pairs=10):
-    """The candidate with the best mean AUROC over a stratified inner K-fold of the AA training
-    rows: each inner fold tunes every candidate on the other AA rows and scores it on its own
-    (ccsa aligns anew with those rows and the EA rows, once per alpha; finetune's EA model does
-    not depend on AA rows and is shared). EA rows are never scored and the outer test fold is
-    not among these rows. Returns (best, ((candidate, inner AUROC), ...))."""
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
+    """The target phase of ``scheme`` among ``grid``'s candidates, by ``grid.selection``.
 
+    ``inner_cv``: the best mean AUROC over a stratified inner K-fold of the AA training rows.
+    ``pseudo_targets``: the best mean AUROC over ``grid.pseudo_targets`` draws of EA training rows
+    with as many patients and events as the AA training rows (at most half of each EA class),
+    each split by the same inner K-fold and tuned from a source fitted on the other EA rows; the
+    AA labels are not read. ``average``: every candidate (a tuple), whose networks
+    :func:`train_scheme` averages. EA rows are never scored by inner_cv, and the outer test fold
+    is not among these rows. Returns (choice, ((candidate, score), ...)).
+    """
     cands = grid.candidates(scheme)
     if len(cands) == 1:
         return cands[0], ()
+    if grid.selection == "average":
+        return tuple(cands), ()
     aa_rows, ea_rows = np.flatnonzero(aa), np.flatnonzero(~aa)
-    k = int(min(grid.inner_folds, np.bincount(y[aa_rows], minlength=2).min()))
+    if grid.selection == "pseudo_targets":
+        n_pos = int(y[aa_rows].sum())
+        ea_pos, ea_neg = ea_rows[y[ea_rows] == 1], ea_rows[y[ea_rows] == 0]
+        sizes = min(n_pos, len(ea_pos) // 2), min(len(aa_rows) - n_pos, len(ea_neg) // 2)
+        k = int(min(grid.inner_folds, *sizes))
+        draws = range(grid.pseudo_targets)
+    else:
+        k = int(min(grid.inner_folds, np.bincount(y[aa_rows], minlength=2).min()))
+        draws = range(1)
     if k < 2:
-        log.warning("%s: too few AA events for an inner split; the first target-phase candidate is used", scheme)
+        log.warning(
+            "%s: too few events for a %s split; the first target-phase candidate is used", scheme, grid.selection
+        )
         return cands[0], ()
-    if scheme == "finetune" and pretrained is None:
-        pretrained = pretrain(x[ea_rows], y[ea_rows], hp, rng)
     scores = np.zeros(len(cands))
-    split = StratifiedKFold(k, shuffle=True, random_state=int(rng.integers(2**31 - 1)))
-    for tr, va in split.split(aa_rows, y[aa_rows]):
-        rows = np.r_[ea_rows, aa_rows[tr]]
-        xi, yi, ai = x[rows], y[rows], aa[rows]
-        x_va, y_va = x[aa_rows[va]], y[aa_rows[va]]
-        bases = {}
-        for i, c in enumerate(cands):
-            if c.alpha not in bases:
-                bases[c.alpha] = _source(scheme, xi, yi, ai, hp, rng, c.alpha, pretrained, ccsa_pairs)
-            params = _target(xi, yi, ai, hp, rng, c, bases[c.alpha])
-            scores[i] += roc_auc_score(y_va, net.predict(params, x_va)) / k
+    for _ in draws:
+        if grid.selection == "pseudo_targets":
+            target = np.r_[rng.choice(ea_pos, sizes[0], replace=False), rng.choice(ea_neg, sizes[1], replace=False)]
+            source = np.setdiff1d(ea_rows, target)
+            base = pretrain(x[source], y[source], hp, rng) if scheme == "finetune" else None
+        else:
+            target, source = aa_rows, ea_rows
+            base = (
+                pretrained
+                if pretrained is not None or scheme != "finetune"
+                else pretrain(x[source], y[source], hp, rng)
+            )
+        split = StratifiedKFold(k, shuffle=True, random_state=int(rng.integers(2**31 - 1)))
+        for tr, va in split.split(target, y[target]):
+            scores += _scores(scheme, x, y, source, target[tr], target[va], cands, hp, rng, base, ccsa_pairs)
+    scores /= k * len(draws)
     best = int(np.argmax(scores))
     return cands[best], tuple(zip(cands, scores.tolist()))
+
+
+def _scores(scheme, x, y, source, train, valid, cands, hp, rng, pretrained, ccsa_pairs) -> np.ndarray:
+    """AUROC on ``valid`` of every candidate tuned on the target rows ``train`` from the source
+    rows ``source`` (ccsa aligns anew with them, once per alpha)."""
+    rows = np.r_[source, train]
+    xi, yi = x[rows], y[rows]
+    ai = np.r_[np.zeros(len(source), bool), np.ones(len(train), bool)]
+    bases, out = {}, np.zeros(len(cands))
+    for i, c in enumerate(cands):
+        if c.alpha not in bases:
+            bases[c.alpha] = _source(scheme, xi, yi, ai, hp, rng, c.alpha, pretrained, ccsa_pairs)
+        params = _target(xi, yi, ai, hp, rng, c, bases[c.alpha])
+        out[i] = roc_auc_score(y[valid], net.predict(params, x[valid]))
+    return out
 
 
 def train_scheme(
@@ -178,8 +224,13 @@ def train_scheme(
         return Fit(net.fit(x, y, hp, rng), status)
     if scheme in ("finetune", "ccsa"):
         phase = phase or TargetGrid.fixed(hp).candidates(scheme)[0]
-        base = _source(scheme, x, y, aa, hp, rng, phase.alpha, pretrained, ccsa_pairs)
-        return Fit(_target(x, y, aa, hp, rng, phase, base), status, phase)
+        phases = phase if isinstance(phase, tuple) else (phase,)
+        bases = {}
+        for c in phases:
+            if c.alpha not in bases:
+                bases[c.alpha] = _source(scheme, x, y, aa, hp, rng, c.alpha, pretrained, ccsa_pairs)
+        members = [_target(x, y, aa, hp, rng, c, bases[c.alpha]) for c in phases]
+        return Fit(members[0] if len(members) == 1 else net.Ensemble(members), status, phase)
     raise ValueError(f"unknown scheme {scheme!r}; expected one of {SCHEMES}")
 
 

@@ -145,6 +145,13 @@ def ig_traces(n_samples: int, steps: int, method: str, batch_size: int, max_eval
     return 1 + bool(ig_evaluations(n_samples, steps, method, max_evaluations) % batch_size)
 
 
+def faithfulness_images(points: int) -> int:
+    """Forward passes per sample of the deletion and insertion curves (faithfulness
+    .images_per_sample, without NumPy): the image, the baseline, and 3 orders x 2 curves at
+    every point in between; an upper bound (a small grid has fewer distinct points)."""
+    return 2 + 6 * (int(points) - 2)
+
+
 @dataclass(frozen=True)
 class Workload:
     """What the config asks of every (layout, backbone): counts only."""
@@ -159,6 +166,8 @@ class Workload:
     ig_max_per_class: int
     ig_batch_size: int
     layouts: int
+    faithfulness_per_class: int = 5
+    faithfulness_points: int = 8
 
     @classmethod
     def from_config(cls, config: dict, sizes: Sizes, layouts: int | None = None) -> "Workload":
@@ -176,6 +185,8 @@ class Workload:
             ig_max_per_class=ig_cfg["max_per_class"],
             ig_batch_size=ig_cfg["batch_size"],
             layouts=len(pc["layouts"]) if layouts is None else layouts,
+            faithfulness_per_class=ig_cfg["faithfulness_per_class"],
+            faithfulness_points=ig_cfg["faithfulness_points"],
         )
 
 
@@ -240,8 +251,8 @@ def _rule(backbone, rule, jobs, parts: dict, threads, work: str) -> dict:
 
 
 def project(rates: Rates, work: Workload, startup_s: float, bootstrap_s: float = 0.0) -> list[dict]:
-    """Projected seconds of train_backbone, evaluate_backbone and integrated_gradients for one
-    backbone, then their total: one row each. Each rule runs once per layout (``jobs``);
+    """Projected seconds of train_backbone, evaluate_backbone, integrated_gradients and
+    ig_faithfulness for one backbone, then their total: one row each. Each rule runs once per layout (``jobs``);
     ``wall_s`` = jobs x ``wall_s_per_job``; ``cpu_h`` = wall x the threads the timing used.
     ``startup_s`` is one job's TensorFlow import, ``bootstrap_s`` one bootstrap resample."""
     s, b, t = work.sizes, rates.backbone, rates.threads
@@ -286,6 +297,23 @@ def project(rates: Rates, work: Workload, startup_s: float, bootstrap_s: float =
             t,
             f"{n_ig} samples x {ig_points(work.ig_steps, work.ig_method, work.ig_max_evaluations)} points "
             f"({work.ig_method}{', at most' if work.ig_method == 'adaptive' else ''}) = {evals} grads",
+        )
+    )
+    n_curves = ig_samples(s.test_per_class, min(work.ig_max_per_class, work.faithfulness_per_class))
+    images = n_curves * faithfulness_images(work.faithfulness_points)
+    curve_parts = {
+        "startup": startup_s,
+        "load": rates.load_s,
+        "forward": images / rates.forward_ips + rates.trace_s.get("forward", 0.0),
+    }
+    rows.append(
+        _rule(
+            b,
+            "ig_faithfulness",
+            work.layouts,
+            curve_parts,
+            t,
+            f"{n_curves} samples x {faithfulness_images(work.faithfulness_points)} images = {images} forward",
         )
     )
     rows.append(total_row(rows, b))

@@ -91,6 +91,17 @@ class Explanation:
         return float(np.nanmedian(self.samples["completeness_error"])) if len(self.samples) else float("nan")
 
 
+def float32_model(ck: Checkpoint):
+    """The checkpoint's model in float32 (its own, or a float32 twin on its weights): IG's
+    gradients and the curves that test them are computed at full precision."""
+    if ck.meta.get("precision", "float32") == "float32":
+        return ck.model
+    from . import models
+
+    log.info("float32 twin of the %s checkpoint", ck.meta["precision"])
+    return models.float32_twin(ck.model, ck.meta["backbone"], ck.meta["image_size"])
+
+
 def explain_checkpoint(
     checkpoint_dir,
     *,
@@ -133,12 +144,7 @@ def explain_checkpoint(
         ig.evaluations(method, steps, max_evaluations),
         baseline,
     )
-    model = ck.model
-    if ck.meta.get("precision", "float32") != "float32":
-        from . import models
-
-        log.info("Integrated Gradients in float32 on the weights of the %s checkpoint", ck.meta["precision"])
-        model = models.float32_twin(ck.model, ck.meta["backbone"], ck.meta["image_size"])
+    model = float32_model(ck)
     res = ig.integrated_gradients(
         model,
         x,

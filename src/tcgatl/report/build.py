@@ -489,6 +489,62 @@ def _ig_de_section(src: Sources, w: _Writer, top_n: int) -> Section:
     return Section("Integrated Gradients against the data", blocks)
 
 
+def _ig_faithfulness_section(src: Sources, w: _Writer) -> Section:
+    """Deletion and insertion curves of each model's IG attributions against DE and random orders."""
+    ig = src.config["ig"]
+    frames = {
+        (lay, bb): tables.read_tsv(
+            src.run_file(lay, bb, "ig_faithfulness"),
+            ["class", "curve", "area_ig", "area_de", "area_random", "samples", "ig_beats_both"],
+        )
+        for lay, bb in src.runs
+    }
+    blocks = [
+        Text(
+            "Does the prediction depend on the genes IG ranks first? For at most "
+            f"{ig['faithfulness_per_class']} explained test samples per type, the gene pixels are ordered by |IG "
+            "attribution|, by the type's differential-expression ranking (Welch's t on the training split) and at "
+            f"random. Deletion replaces the first k pixels by the IG baseline (`{ig['baseline']}`), insertion "
+            "restores them from it, and the probability of the explained type is followed over "
+            f"{ig['faithfulness_points']} values of k from none to every gene pixel (logarithmically spaced). Area: "
+            "the curve's mean over those points; a faithful order has the lowest deletion area and the highest "
+            "insertion area."
+        ),
+        Text(" ".join(tables.faithfulness_sentence(f"{bb} ({lay})", t) for (lay, bb), t in frames.items())),
+    ]
+    every = pd.concat([t.assign(layout=lay, backbone=bb) for (lay, bb), t in frames.items()], ignore_index=True)
+    overall = every[every["class"] == "all"]
+    blocks.append(
+        w.table(
+            every,
+            "ig_faithfulness.tsv",
+            "Mean area under the deletion and insertion curves per model and curve (type 'all') and per type.",
+            display=overall[["backbone", "layout", "curve", "area_ig", "area_de", "area_random", "samples"]]
+            .rename(columns={"area_ig": "IG", "area_de": "DE", "area_random": "random"})
+            .round(3),
+        )
+    )
+    for lay, bb in src.runs:
+        blocks.append(
+            Details(
+                f"{bb} ({lay})",
+                [
+                    w.copy(
+                        src.run_file(lay, bb, "ig_faithfulness_plot"),
+                        f"figures/ig_faithfulness_{_slug(lay, bb)}.png",
+                        f"Mean deletion and insertion curves, {bb} on the {lay} layout: IG, DE and random pixel orders.",
+                    ),
+                    Table(
+                        frames[(lay, bb)].round(3),
+                        f"Areas under the curves per tumour type, {bb} ({lay}).",
+                    ),
+                ],
+                open=(lay, bb) == src.runs[0],
+            )
+        )
+    return Section("Integrated Gradients: faithfulness", blocks)
+
+
 def _motlab_section(src: Sources, w: _Writer) -> Section:
     mot = src.config["motlab"]
     summary = tables.read_tsv(
@@ -668,6 +724,7 @@ def build(
                 _pancancer_section(src, w),
                 _ig_section(src, w, top_n),
                 _ig_de_section(src, w, top_n),
+                _ig_faithfulness_section(src, w),
             ]
             if src.has("pancancer")
             else []

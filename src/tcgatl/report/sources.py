@@ -25,6 +25,9 @@ RUN_FILES = {
     "ig_top_genes": "ig_top",
     "ig_completeness": "ig_completeness",
     "ig_de_agreement": "ig_de_agreement",
+    "ig_faithfulness": "ig_faithfulness",
+    "ig_faithfulness_curves": "ig_faithfulness_curves",
+    "ig_faithfulness_plot": "ig_faithfulness_plot",
     "checkpoint_meta": "meta",
 }
 BASELINE_FILES = ("metrics", "confusion", "per_class")
@@ -60,6 +63,8 @@ CATEGORIES = {
     "ig_de_summary": ("3. Integrated Gradients", "Against the data"),
     "ig_de_agreement": ("3. Integrated Gradients", "Against the data"),
     "de_top_genes": ("3. Integrated Gradients", "Against the data"),
+    "ig_faithfulness_plot": ("3. Integrated Gradients", "Faithfulness"),
+    "ig_faithfulness_summary": ("3. Integrated Gradients", "Faithfulness"),
     "motlab_auroc_by_scheme": ("4. MOTLAB", "Summary"),
     "motlab_roc": ("4. MOTLAB", "Summary"),
     "software_versions": ("5. Provenance", None),

@@ -368,3 +368,18 @@ def de_agreement_display(table: pd.DataFrame) -> pd.DataFrame:
             "p (|.|)": p(table["topk_abs_p"]),
         }
     )
+
+
+def faithfulness_sentence(model: str, table: pd.DataFrame) -> str:
+    """One sentence for ``model`` from its faithfulness table (tcgatl.pancancer.faithfulness
+    .summary), rows of class ``all``."""
+    rows = table[table["class"] == "all"].set_index("curve")
+    if rows.empty:
+        return f"{model}: no explained sample, no deletion or insertion curve."
+    parts = []
+    for curve in ("deletion", "insertion"):
+        r = rows.loc[curve]
+        parts.append(f"{curve} area IG {r.area_ig:.3f} vs DE {r.area_de:.3f} and random {r.area_random:.3f}")
+    both = bool(rows["ig_beats_both"].all())
+    verdict = "IG beats both comparators on both curves" if both else "IG does not beat both comparators on both curves"
+    return f"{model}: {verdict} ({'; '.join(parts)}; {int(rows['samples'].max())} samples)."

@@ -1,0 +1,243 @@
+"""Deletion and insertion curves: does the prediction depend on the pixels IG ranks first?
+
+For every explained sample, the pixels that hold genes are put in three orders:
+
+- ``ig``: by |IG attribution| of the pixel, largest first (the explanation under test);
+- ``de``: the pixels of the predicted type's differential-expression ranking (one-vs-rest Welch
+  t on the training split, rank 1 first; a pixel at its first gene), the rest in random order;
+- ``random``: a random order (seeded per sample).
+
+Deletion replaces the first k pixels of an order by the IG baseline and follows the model's
+probability of the explained (predicted) class; insertion starts from the baseline and restores
+the first k pixels from the image. k runs over ``points`` values from 0 to every gene pixel,
+spaced logarithmically (the first genes are where orders differ; 8 points cover 10 to 20,000
+genes). At the last point the pixels that hold no gene switch too, so the curves end exactly at
+the model's output on the baseline (deletion) and on the image (insertion), whatever the
+baseline. The area under a curve is its mean over the grid (trapezoid on the grid's own,
+logarithmic, axis): a faithful order has a deletion area below, and an insertion area above,
+both comparators. Under the ``snap`` layout one pixel can hold several genes, so the orders
+rank pixels, not genes.
+
+The forward passes are batched per sample: the image, the baseline, and (``points`` - 2) x 3
+orders x 2 curves images between them (38 at 8 points). The curves are drawn for at most
+``per_class`` explained samples per class (the IG job explains up to ig.max_per_class), so that
+they cost less than the IG job itself.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger("tcgatl.pancancer.faithfulness")
+
+ORDERS = ("ig", "de", "random")
+CURVES = ("deletion", "insertion")
+
+
+def k_grid(gene_pixels: int, points: int = 8) -> np.ndarray:
+    """0, then about ``points - 1`` logarithmically spaced counts up to ``gene_pixels``."""
+    if gene_pixels < 1:
+        raise ValueError("the image holds no gene pixel")
+    if points < 2:
+        raise ValueError(f"a curve needs at least 2 points, got {points}")
+    steps = np.unique(np.round(np.geomspace(1, gene_pixels, points - 1)).astype(int))
+    return np.r_[0, steps]
+
+
+def pixel_orders(
+    attribution: np.ndarray, gene_pixels: np.ndarray, de_pixels: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """The three orders of the flat indices ``gene_pixels`` for one sample: by |``attribution``|
+    (one value per pixel; ties at random), by ``de_pixels`` (flat indices, best first) then at
+    random, and at random."""
+    scores = np.abs(attribution.reshape(-1)[gene_pixels])
+    shuffled = rng.permutation(gene_pixels)
+    # Ties (pixels with no attribution at all) in random order: by pixel index they would favour
+    # whatever the layout puts first.
+    tie_break = rng.random(len(gene_pixels))
+    ig = gene_pixels[np.lexsort((tie_break, -scores))]
+    _, first = np.unique(de_pixels, return_index=True)
+    de_first = de_pixels[np.sort(first)]
+    de_first = de_first[np.isin(de_first, gene_pixels)]
+    de = np.r_[de_first, shuffled[~np.isin(shuffled, de_first)]]
+    return {"ig": ig, "de": de, "random": shuffled}
+
+
+def curve_images(image: np.ndarray, baseline: np.ndarray, order: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """(2 x len(ks), H, W): deletion images, then insertion images, at every k of ``ks``. At the
+    last k (every gene pixel) the pixels outside ``order`` switch too."""
+    n = len(order)
+    rank = np.full(image.size, n, np.int64)  # pixels without a gene: switched at k = n only
+    rank[order] = np.arange(n)
+    flat_x, flat_b = image.reshape(-1), baseline.reshape(-1)
+    switched = rank[None, :] < np.where(ks >= n, n + 1, ks)[:, None]
+    deletion = np.where(switched, flat_b, flat_x)
+    insertion = np.where(switched, flat_x, flat_b)
+    return np.concatenate([deletion, insertion]).reshape(-1, *image.shape).astype(np.float32)
+
+
+def images_per_sample(points: int, gene_pixels: int) -> int:
+    """Forward passes per sample: the image and the baseline once, and every order's curves
+    between them (the ends of every curve are one of those two); at most
+    costs.faithfulness_images(points), which sizes the job."""
+    return 2 + len(ORDERS) * len(CURVES) * (len(k_grid(gene_pixels, points)) - 2)
+
+
+def curves(
+    predict,
+    images: np.ndarray,
+    baselines: np.ndarray,
+    targets: np.ndarray,
+    attributions: np.ndarray,
+    gene_pixels: np.ndarray,
+    de_pixels: list,
+    points: int = 8,
+    seed: int = 0,
+    progress_every: int = 25,
+) -> pd.DataFrame:
+    """Deletion and insertion curves of every sample under every order.
+
+    ``predict(images) -> (n, classes)`` probabilities; ``images``, ``baselines``,
+    ``attributions``: (n, H, W); ``targets``: the class index each sample is explained for;
+    ``gene_pixels``: flat indices of the pixels that hold genes; ``de_pixels[i]``: flat indices
+    of sample i's class's DE-ranked genes' pixels, best first. Returns one row per sample, order,
+    curve and k: sample, order, curve, k, fraction (of the gene pixels), probability.
+    """
+    ks = k_grid(len(gene_pixels), points)
+    inner = ks[1:-1]
+    rows = []
+    for i in range(len(images)):
+        rng = np.random.default_rng([seed, i])
+        orders = pixel_orders(attributions[i], gene_pixels, np.asarray(de_pixels[i], np.int64), rng)
+        batch = np.concatenate(
+            [images[i][None], baselines[i][None]]
+            + [curve_images(images[i], baselines[i], orders[o], inner) for o in ORDERS]
+        )
+        prob = np.asarray(predict(batch))[:, targets[i]]
+        f_x, f_b = prob[0], prob[1]
+        middle = prob[2:].reshape(len(ORDERS), len(CURVES), len(inner))
+        for a, order in enumerate(ORDERS):
+            for c, curve in enumerate(CURVES):
+                start, end = (f_x, f_b) if curve == "deletion" else (f_b, f_x)
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "sample": i,
+                            "order": order,
+                            "curve": curve,
+                            "k": ks,
+                            "fraction": ks / len(gene_pixels),
+                            "probability": np.r_[start, middle[a, c], end],
+                        }
+                    )
+                )
+        if (i + 1) % progress_every == 0 or i + 1 == len(images):
+            log.info("deletion and insertion curves: %d/%d samples", i + 1, len(images))
+    if not rows:
+        return pd.DataFrame(columns=["sample", "order", "curve", "k", "fraction", "probability"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def areas(curve_table: pd.DataFrame) -> pd.DataFrame:
+    """Area under each sample's curve: the trapezoid mean over the grid's points."""
+
+    def area(p: pd.Series) -> float:
+        v = p.to_numpy(float)
+        return float(((v[1:] + v[:-1]) / 2).mean())
+
+    out = curve_table.groupby(["sample", "order", "curve"], sort=False)["probability"].agg(area)
+    return out.rename("area").reset_index()
+
+
+def summary(sample_areas: pd.DataFrame, classes) -> pd.DataFrame:
+    """Per class (and ``all``): mean area of every order and curve, and whether IG's is better
+    than both comparators' (lower for deletion, higher for insertion)."""
+    df = sample_areas.assign(**{"class": np.asarray(classes, dtype=object)[sample_areas["sample"].to_numpy()]})
+    df = pd.concat([df, df.assign(**{"class": "all"})], ignore_index=True)
+    wide = df.pivot_table(index=["class", "curve"], columns="order", values="area", aggfunc="mean")
+    n = df.groupby(["class", "curve"])["sample"].nunique()
+    wide = wide.reindex(columns=list(ORDERS)).add_prefix("area_").reset_index()
+    wide["samples"] = n.reindex(pd.MultiIndex.from_frame(wide[["class", "curve"]])).to_numpy()
+    better = np.where(
+        wide["curve"] == "deletion",
+        (wide["area_ig"] < wide["area_random"]) & (wide["area_ig"] < wide["area_de"]),
+        (wide["area_ig"] > wide["area_random"]) & (wide["area_ig"] > wide["area_de"]),
+    )
+    wide["ig_beats_both"] = better
+    return wide
+
+
+def of_checkpoint(
+    checkpoint_dir,
+    *,
+    attributions,
+    completeness,
+    test_images,
+    train_images,
+    de_genes,
+    baseline: str = "zero",
+    blur_sigma: float = 3.0,
+    points: int = 8,
+    per_class: int = 5,
+    seed: int = 0,
+    batch_size: int = 64,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The curves (with barcode and class) and their :func:`summary` for a checkpoint's IG
+    output (``attributions.npy`` and ``completeness.tsv`` of the IG job): at most ``per_class``
+    samples per class, among those whose attributions passed the completeness check."""
+    from ..errors import InputError, preview
+    from . import ig, layouts
+    from .checkpoint import Checkpoint
+    from .explain import float32_model
+
+    ck = Checkpoint.load(checkpoint_dir)
+    samples = pd.read_csv(completeness, sep="\t")
+    missing = [c for c in ("barcode", "class", "position", "converged") if c not in samples.columns]
+    if missing:
+        raise InputError(completeness, f"missing column(s) {missing}")
+    attr = np.load(attributions, mmap_mode="r")
+    if len(attr) != len(samples):
+        raise InputError(attributions, f"{len(attr)} attribution maps for the {len(samples)} samples of {completeness}")
+    de = pd.read_parquet(de_genes, columns=["class", "rank", "gene"])
+    unknown = sorted(set(samples["class"]) - set(de["class"]))
+    if unknown:
+        raise InputError(de_genes, f"no DE ranking for class(es) {preview(unknown)}")
+    keep = samples.index[samples["converged"].astype(bool)]
+    keep = samples.loc[keep].groupby("class", sort=True, group_keys=False).head(per_class).index.to_numpy()
+    chosen = samples.loc[keep].reset_index(drop=True)
+    x = np.asarray(np.load(test_images, mmap_mode="r")[chosen["position"].to_numpy()], np.float32)
+    mean = np.load(train_images, mmap_mode="r").mean(0) if baseline == "train_mean" else None
+    b = ig.baseline_images(baseline, x, mean, blur_sigma)
+    mask = layouts.gene_mask(ck.layout, ck.shape)
+    gene_pixels = np.flatnonzero(mask.reshape(-1))
+    where = ck.layout.set_index("gene")
+    flat = (where["row"].astype(int) * ck.shape[1] + where["col"].astype(int)).rename("pixel")
+    de = de[de["gene"].isin(flat.index)].sort_values(["class", "rank"]).join(flat, on="gene")
+    de_pixels = {c: g["pixel"].to_numpy(np.int64) for c, g in de.groupby("class")}
+    model = float32_model(ck)
+    targets = np.array([ck.classes.index(c) for c in chosen["class"]])
+    log.info(
+        "deletion and insertion curves: %d samples of %d classes, %d points, %d images per sample, %d gene pixels",
+        len(chosen),
+        chosen["class"].nunique(),
+        points,
+        images_per_sample(points, len(gene_pixels)),
+        len(gene_pixels),
+    )
+    table = curves(
+        lambda batch: model.predict(batch, batch_size=batch_size, verbose=0),
+        x,
+        b,
+        targets,
+        np.asarray(attr[keep], np.float32),
+        gene_pixels,
+        [de_pixels[c] for c in chosen["class"]],
+        points=points,
+        seed=seed,
+    )
+    table.insert(1, "barcode", chosen["barcode"].to_numpy()[table["sample"].to_numpy(int)])
+    table.insert(2, "class", chosen["class"].to_numpy()[table["sample"].to_numpy(int)])
+    return table, summary(areas(table), chosen["class"].to_numpy())
