@@ -85,6 +85,8 @@ def test_curves_end_at_the_model_outputs_on_the_image_and_on_the_baseline():
             start, end = one.sort_values("k")["probability"].to_numpy()[[0, -1]]
             want = (f_x[i], f_b[i]) if curve == "deletion" else (f_b[i], f_x[i])
             assert np.allclose((start, end), want, atol=1e-6)
+            ends = one.sort_values("k")["normalised"].to_numpy()[[0, -1]]
+            assert np.allclose(ends, (1, 0) if curve == "deletion" else (0, 1))
     # The images in between really switch all pixels at the end: the last curve image is the baseline.
     last = fa.curve_images(x[0], baselines[0], np.arange(90), np.array([90]))
     assert np.array_equal(last[0], baselines[0]) and np.array_equal(last[1], x[0])
@@ -108,7 +110,11 @@ def test_the_summary_says_whether_ig_beats_both_comparators():
     table = _curves(model, x, y, res["attributions"], [MARKERS[(c + 1) % CLASSES] for c in y])
     summary = fa.summary(fa.areas(table), np.array(["A", "B", "C"])[y])
     assert set(summary["class"]) == {"A", "B", "C", "all"} and (summary["samples"] > 0).all()
-    assert summary["ig_beats_both"].all()  # DE here points at another class's markers
+    overall = summary[summary["class"] == "all"]
+    assert overall["ig_beats_both"].all()  # DE here points at another class's markers: 9 samples, p < 0.05
+    assert (overall[["p_vs_de", "p_vs_random"]] < 0.01).all().all() and (overall["change"] > 0.3).all()
+    # 3 samples of one class cannot show it (the smallest one-sided Wilcoxon p of 3 is 0.125).
+    assert not summary.loc[summary["class"] != "all", "ig_beats_both"].any()
     from tcgatl.report.tables import faithfulness_sentence
 
     assert "IG beats both comparators on both curves" in faithfulness_sentence("m (alphabetical)", summary)

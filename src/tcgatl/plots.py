@@ -119,8 +119,8 @@ def ig_grid(names, ns, mean_attrs, mask, path, title: str) -> None:
 
 
 def faithfulness_figure(curve_table, title: str, path) -> None:
-    """Mean deletion and insertion curves of the three pixel orders (IG, DE, random), one panel
-    per curve, x on the grid's logarithmic axis (k + 1 pixels switched)."""
+    """Mean normalised deletion and insertion curves of the three pixel orders (IG, DE, random),
+    one panel per curve, x on the grid's logarithmic axis (k + 1 pixels switched)."""
     import matplotlib.pyplot as plt
 
     styles = {"ig": ("IG", "#d62728", "-"), "de": ("DE of the type", "#1f77b4", "--"), "random": ("random", "0.4", ":")}
@@ -128,13 +128,13 @@ def faithfulness_figure(curve_table, title: str, path) -> None:
     for ax, curve in zip(axes, ("deletion", "insertion")):
         part = curve_table[curve_table["curve"] == curve]
         for order, (label, colour, line) in styles.items():
-            mean = part[part["order"] == order].groupby("k")["probability"].mean()
+            mean = part[part["order"] == order].groupby("k")["normalised"].mean()
             ax.plot(mean.index + 1, mean.to_numpy(), line, color=colour, marker="o", ms=3, label=label)
         ax.set_xscale("log")
         ax.set_xlabel("gene pixels switched + 1 (log scale)")
         ax.set_title(f"{curve}: {'removed to' if curve == 'deletion' else 'restored from'} the baseline")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("probability of the explained class")
+    axes[0].set_ylabel("output, from baseline (0) to image (1)")
     axes[1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     n = curve_table["sample"].nunique() if len(curve_table) else 0
     fig.suptitle(f"{title} ({n} samples)")

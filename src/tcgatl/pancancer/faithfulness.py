@@ -13,9 +13,10 @@ the first k pixels from the image. k runs over ``points`` values from 0 to every
 spaced logarithmically (the first genes are where orders differ; 8 points cover 10 to 20,000
 genes). At the last point the pixels that hold no gene switch too, so the curves end exactly at
 the model's output on the baseline (deletion) and on the image (insertion), whatever the
-baseline. The area under a curve is its mean over the grid (trapezoid on the grid's own,
-logarithmic, axis): a faithful order has a deletion area below, and an insertion area above,
-both comparators. Under the ``snap`` layout one pixel can hold several genes, so the orders
+baseline. The area under a curve is the mean over the grid (trapezoid on the grid's own,
+logarithmic, axis) of the output normalised to run from F(x) (1) to F(baseline) (0): a faithful order has a deletion area below, and an insertion area above,
+both comparators, sample by sample (a one-sided paired Wilcoxon test over the samples: a mean
+ahead by 1e-5 on a model whose output hardly moves is no evidence). Under the ``snap`` layout one pixel can hold several genes, so the orders
 rank pixels, not genes.
 
 The forward passes are batched per sample: the image, the baseline, and (``points`` - 2) x 3
@@ -104,7 +105,10 @@ def curves(
     ``attributions``: (n, H, W); ``targets``: the class index each sample is explained for;
     ``gene_pixels``: flat indices of the pixels that hold genes; ``de_pixels[i]``: flat indices
     of sample i's class's DE-ranked genes' pixels, best first. Returns one row per sample, order,
-    curve and k: sample, order, curve, k, fraction (of the gene pixels), probability.
+    curve and k: sample, order, curve, k, fraction (of the gene pixels), probability, and
+    ``normalised``: (probability - F(baseline)) / (F(x) - F(baseline)), 1 on the image and 0 on
+    the baseline (NaN if the two outputs are equal), so that curves of models whose output
+    moves by 0.4 or by 0.0002 compare.
     """
     ks = k_grid(len(gene_pixels), points)
     inner = ks[1:-1]
@@ -122,6 +126,7 @@ def curves(
         for a, order in enumerate(ORDERS):
             for c, curve in enumerate(CURVES):
                 start, end = (f_x, f_b) if curve == "deletion" else (f_b, f_x)
+                p = np.r_[start, middle[a, c], end].astype(np.float64)
                 rows.append(
                     pd.DataFrame(
                         {
@@ -130,44 +135,76 @@ def curves(
                             "curve": curve,
                             "k": ks,
                             "fraction": ks / len(gene_pixels),
-                            "probability": np.r_[start, middle[a, c], end],
+                            "probability": p,
+                            "normalised": (p - f_b) / (f_x - f_b) if f_x != f_b else np.nan,
                         }
                     )
                 )
         if (i + 1) % progress_every == 0 or i + 1 == len(images):
             log.info("deletion and insertion curves: %d/%d samples", i + 1, len(images))
     if not rows:
-        return pd.DataFrame(columns=["sample", "order", "curve", "k", "fraction", "probability"])
+        return pd.DataFrame(columns=["sample", "order", "curve", "k", "fraction", "probability", "normalised"])
     return pd.concat(rows, ignore_index=True)
 
 
 def areas(curve_table: pd.DataFrame) -> pd.DataFrame:
-    """Area under each sample's curve: the trapezoid mean over the grid's points."""
+    """Per sample, order and curve: the area under the normalised curve (the trapezoid mean over
+    the grid's points; deletion runs from 1 to 0, insertion from 0 to 1) and ``change``,
+    |F(x) - F(baseline)| (how far the output moves at all)."""
 
     def area(p: pd.Series) -> float:
         v = p.to_numpy(float)
         return float(((v[1:] + v[:-1]) / 2).mean())
 
-    out = curve_table.groupby(["sample", "order", "curve"], sort=False)["probability"].agg(area)
-    return out.rename("area").reset_index()
+    table = curve_table.sort_values("k", kind="stable")
+    keys = ["sample", "order", "curve"]
+    out = pd.DataFrame(
+        {
+            "area": table.groupby(keys, sort=False)["normalised"].agg(area),
+            "change": table.groupby(keys, sort=False)["probability"].agg(lambda p: abs(p.iloc[-1] - p.iloc[0])),
+        }
+    )
+    return out.reset_index()
 
 
-def summary(sample_areas: pd.DataFrame, classes) -> pd.DataFrame:
-    """Per class (and ``all``): mean area of every order and curve, and whether IG's is better
-    than both comparators' (lower for deletion, higher for insertion)."""
+def _paired_p(ig, other, curve: str) -> float:
+    """One-sided Wilcoxon signed-rank p that IG's areas are better than ``other``'s, sample by
+    sample (lower for deletion, higher for insertion); 1 when they never differ."""
+    from scipy import stats
+
+    d = np.asarray(ig, float) - np.asarray(other, float)
+    if len(d) < 2:
+        return float("nan")
+    if not np.any(d):
+        return 1.0
+    return float(stats.wilcoxon(d, alternative="less" if curve == "deletion" else "greater").pvalue)
+
+
+def summary(sample_areas: pd.DataFrame, classes, alpha: float = 0.05) -> pd.DataFrame:
+    """Per class (and ``all``) and curve: the mean area of every order, the mean change of the
+    model's output from image to baseline, one-sided paired Wilcoxon p-values of IG against
+    each comparator over the samples, and ``ig_beats_both``: both below ``alpha``. With few
+    samples (a class of 2-5) no p-value can fall below 0.05, so a class's verdict needs 6 or more."""
     df = sample_areas.assign(**{"class": np.asarray(classes, dtype=object)[sample_areas["sample"].to_numpy()]})
     df = pd.concat([df, df.assign(**{"class": "all"})], ignore_index=True)
-    wide = df.pivot_table(index=["class", "curve"], columns="order", values="area", aggfunc="mean")
-    n = df.groupby(["class", "curve"])["sample"].nunique()
-    wide = wide.reindex(columns=list(ORDERS)).add_prefix("area_").reset_index()
-    wide["samples"] = n.reindex(pd.MultiIndex.from_frame(wide[["class", "curve"]])).to_numpy()
-    better = np.where(
-        wide["curve"] == "deletion",
-        (wide["area_ig"] < wide["area_random"]) & (wide["area_ig"] < wide["area_de"]),
-        (wide["area_ig"] > wide["area_random"]) & (wide["area_ig"] > wide["area_de"]),
-    )
-    wide["ig_beats_both"] = better
-    return wide
+    rows = []
+    for (cls, curve), g in df.groupby(["class", "curve"], sort=True):
+        # A sample whose output does not move at all has no normalised curve: left out.
+        wide = g.pivot(index="sample", columns="order", values="area").reindex(columns=list(ORDERS)).dropna()
+        p_de, p_random = (_paired_p(wide["ig"], wide[o], curve) for o in ("de", "random"))
+        rows.append(
+            {
+                "class": cls,
+                "curve": curve,
+                **{f"area_{o}": float(wide[o].mean()) for o in ORDERS},
+                "change": float(g.loc[g["order"] == "ig", "change"].mean()),
+                "p_vs_de": p_de,
+                "p_vs_random": p_random,
+                "ig_beats_both": bool(p_de < alpha and p_random < alpha),
+                "samples": len(wide),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def of_checkpoint(

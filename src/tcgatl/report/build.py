@@ -495,7 +495,8 @@ def _ig_faithfulness_section(src: Sources, w: _Writer) -> Section:
     frames = {
         (lay, bb): tables.read_tsv(
             src.run_file(lay, bb, "ig_faithfulness"),
-            ["class", "curve", "area_ig", "area_de", "area_random", "samples", "ig_beats_both"],
+            ["class", "curve", "area_ig", "area_de", "area_random", "change", "p_vs_de", "p_vs_random"]
+            + ["ig_beats_both", "samples"],
         )
         for lay, bb in src.runs
     }
@@ -506,9 +507,12 @@ def _ig_faithfulness_section(src: Sources, w: _Writer) -> Section:
             "attribution|, by the type's differential-expression ranking (Welch's t on the training split) and at "
             f"random. Deletion replaces the first k pixels by the IG baseline (`{ig['baseline']}`), insertion "
             "restores them from it, and the probability of the explained type is followed over "
-            f"{ig['faithfulness_points']} values of k from none to every gene pixel (logarithmically spaced). Area: "
-            "the curve's mean over those points; a faithful order has the lowest deletion area and the highest "
-            "insertion area."
+            f"{ig['faithfulness_points']} values of k from none to every gene pixel (logarithmically spaced), "
+            "normalised to run from the image's output (1) to the baseline's (0). Area: the normalised curve's "
+            "mean over those points; a faithful order has the lowest deletion area and the highest "
+            "insertion area, sample by sample (one-sided paired Wilcoxon p against each comparator; IG 'beats' "
+            "a comparator at p < 0.05). Change: how far the probability moves between the image and the baseline; "
+            "on a model whose output hardly moves the orders may differ consistently yet matter little."
         ),
         Text(" ".join(tables.faithfulness_sentence(f"{bb} ({lay})", t) for (lay, bb), t in frames.items())),
     ]
@@ -519,9 +523,12 @@ def _ig_faithfulness_section(src: Sources, w: _Writer) -> Section:
             every,
             "ig_faithfulness.tsv",
             "Mean area under the deletion and insertion curves per model and curve (type 'all') and per type.",
-            display=overall[["backbone", "layout", "curve", "area_ig", "area_de", "area_random", "samples"]]
+            display=overall[
+                ["backbone", "layout", "curve", "area_ig", "area_de", "area_random", "change"]
+                + ["p_vs_de", "p_vs_random", "samples"]
+            ]
             .rename(columns={"area_ig": "IG", "area_de": "DE", "area_random": "random"})
-            .round(3),
+            .round(4),
         )
     )
     for lay, bb in src.runs:

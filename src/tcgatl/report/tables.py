@@ -376,10 +376,14 @@ def faithfulness_sentence(model: str, table: pd.DataFrame) -> str:
     rows = table[table["class"] == "all"].set_index("curve")
     if rows.empty:
         return f"{model}: no explained sample, no deletion or insertion curve."
-    parts = []
-    for curve in ("deletion", "insertion"):
-        r = rows.loc[curve]
-        parts.append(f"{curve} area IG {r.area_ig:.3f} vs DE {r.area_de:.3f} and random {r.area_random:.3f}")
-    both = bool(rows["ig_beats_both"].all())
+    parts = [
+        f"{curve} area IG {r.area_ig:.3f} vs DE {r.area_de:.3f} (p {r.p_vs_de:.2g}) and random "
+        f"{r.area_random:.3f} (p {r.p_vs_random:.2g})"
+        for curve, r in rows.iterrows()
+    ]
+    both = bool(rows["ig_beats_both"].astype(bool).all())
     verdict = "IG beats both comparators on both curves" if both else "IG does not beat both comparators on both curves"
-    return f"{model}: {verdict} ({'; '.join(parts)}; {int(rows['samples'].max())} samples)."
+    return (
+        f"{model}: {verdict} ({'; '.join(parts)}; {int(rows['samples'].max())} samples, the output moving by "
+        f"{rows['change'].mean():.2g} on average from image to baseline)."
+    )
