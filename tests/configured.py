@@ -30,17 +30,12 @@ def hyper(**overrides):
     return net.Hyper.from_config(section("motlab", **overrides))
 
 
-# The target (AA) phase of finetune and ccsa with the source phase's settings and no inner CV
-# (the schema's default tunes the learning rate and the frozen layers by inner CV): the tests'
-# small data and time. A test that wants candidates sets tune_* itself.
-UNTUNED = {"tune_learning_rates": None, "tune_frozen_layers": None}
-
-
 def settings(**overrides):
-    """MOTLAB evaluation settings: the schema's, the target phase :data:`UNTUNED` unless given."""
+    """MOTLAB evaluation settings: the schema's (the target phase fixed at the source phase's
+    settings), changed by ``overrides``; a test that wants candidates sets tune_* itself."""
     from tcgatl.motlab.evaluate import Settings
 
-    return Settings.from_config(section("motlab", **{**UNTUNED, **overrides}))
+    return Settings.from_config(section("motlab", **overrides))
 
 
 def train_config(seed: int = 0, **overrides):

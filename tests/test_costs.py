@@ -187,14 +187,8 @@ def test_projection_counts_every_part_and_totals_add_up():
         _work(head_epochs=10, finetune_epochs=5, bootstrap=1000, ig_method="trapezoid", ig_steps=64, ig_batch_size=64),
     )
     rows = costs.project(r, w, startup_s=10.0, bootstrap_s=0.002)
-    assert [x["rule"] for x in rows] == [
-        "train_backbone",
-        "evaluate_backbone",
-        "integrated_gradients",
-        "ig_faithfulness",
-        "total",
-    ]
-    train, evaluate, ig_row, curves, total = rows
+    assert [x["rule"] for x in rows] == ["train_backbone", "evaluate_backbone", "integrated_gradients", "total"]
+    train, evaluate, ig_row, total = rows
     p = train["parts_s"]
     assert p["frozen_pass"] == pytest.approx(900 / 8.0 + 5.0)
     assert p["tail_features"] == pytest.approx(900 / 100.0)
@@ -208,14 +202,14 @@ def test_projection_counts_every_part_and_totals_add_up():
     n_ig = 25 + 25 + 20 + 10
     # 80 x 65 = 5,200 evaluations: 81 full batches and a short one, which traces once more.
     assert ig_row["parts_s"]["gradients"] == pytest.approx(n_ig * 65 / 2.0 + 2 * 9.0)
-    # Curves for 5 samples per class (20 in all), 2 + 6 x 6 images each, forward passes only.
-    assert curves["parts_s"] == pytest.approx({"startup": 10.0, "load": 2.0, "forward": 20 * 38 / 6.0 + 4.0})
-    for row in rows[:4]:
+    # Its deletion and insertion curves: 5 samples per class (20), 2 + 6 x 6 forward passes each.
+    assert ig_row["parts_s"]["curves"] == pytest.approx(20 * 38 / 6.0 + 4.0)
+    for row in rows[:3]:
         assert row["wall_s_per_job"] == pytest.approx(sum(row["parts_s"].values()))
         assert row["wall_s"] == row["wall_s_per_job"] and row["jobs"] == 1
         assert row["cpu_h"] == pytest.approx(row["wall_s"] * 2 / 3600)
-    assert total["wall_s"] == pytest.approx(sum(x["wall_s"] for x in rows[:4]))
-    assert total["cpu_h"] == pytest.approx(sum(x["cpu_h"] for x in rows[:4]))
+    assert total["wall_s"] == pytest.approx(sum(x["wall_s"] for x in rows[:3]))
+    assert total["cpu_h"] == pytest.approx(sum(x["cpu_h"] for x in rows[:3]))
     assert costs.total_row(rows + rows)["wall_s"] == pytest.approx(2 * total["wall_s"])  # totals rows skipped
 
 

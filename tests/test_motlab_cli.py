@@ -88,7 +88,8 @@ def test_cli_settings_are_the_schemas_with_the_command_line_and_the_originals_ta
     s = cli.cli_settings(args)
     assert (s.features_per_layer, s.weighting, s.folds, s.repeats, s.hyper.epochs) == (233, "concat", 4, 2, 7)
     assert s.hyper == net.Hyper.from_config({**section("motlab"), "epochs": 7})
-    assert s.target == TargetGrid.fixed(s.hyper, section("motlab")["tune_inner_folds"])  # no inner CV
+    for scheme in ("finetune", "ccsa"):  # one candidate: the source phase's settings
+        assert s.target.candidates(scheme) == TargetGrid.fixed(s.hyper).candidates(scheme)
 
 
 def test_cli_is_a_console_script():

@@ -22,7 +22,11 @@ def test_settings_are_read_from_the_config_section():
     the config's names; a key the section lacks is an error naming the class and the key."""
     cfg = section(
         "motlab",
+        tune_learning_rates=[0.01, 0.001],
         tune_epochs=[4, 8],
+        tune_frozen_layers=[0, 1],
+        target_selection="pseudo_targets",
+        pseudo_targets=3,
         weighting="concat",
         features_per_layer=12,
         weight_step=0.2,
@@ -38,6 +42,8 @@ def test_settings_are_read_from_the_config_section():
         frozen=(0, 1),
         alphas=(s.hyper.alpha,),
         inner_folds=cfg["tune_inner_folds"],
+        selection="pseudo_targets",
+        pseudo_targets=3,
     )
     pipe = s.pipeline(seed=5)
     assert (pipe.features_per_layer, pipe.weighting, pipe.weight_step, pipe.weight_positive) == (

@@ -1,11 +1,9 @@
-# Integrated Gradients on every checkpoint: pixel attributions are gene attributions; each
-# checkpoint's IG gene ranking is then checked against a differential-expression ranking.
+# Integrated Gradients on every checkpoint: pixel attributions are gene attributions, tested
+# against the model in the same job (deletion and insertion curves, against the DE ranking's and
+# random pixel orders); each checkpoint's IG gene ranking is then checked against the DE ranking.
 
-# The settings the attributions depend on: changing the DE check's k or the curves' settings
-# reruns no IG job.
-IG_EXPLAIN = {k: v for k, v in IG.items() if k != "de_top_k" and not k.startswith("faithfulness")}
-# The IG folder's files that later rules write.
-IG_CHECKS = ("de_agreement", "faithfulness", "faithfulness_curves", "faithfulness_plot")
+# The settings the attributions depend on: changing the DE check's k reruns no IG job.
+IG_EXPLAIN = {k: v for k, v in IG.items() if k != "de_top_k"}
 
 
 rule integrated_gradients:
@@ -14,9 +12,19 @@ rule integrated_gradients:
         **{k: p for k, p in paths.image_files(paths.SINGLE).items() if k != "val"},
         predictions=paths.evaluation_files(paths.SINGLE)["predictions"],
         matrix=paths.features(PC["matrix"]),
+        de=paths.DE_FILES["genes"],
     output:
-        **{k: p for k, p in paths.ig_files().items() if k not in ("grid", "classes", *IG_CHECKS)},
+        **{
+            k: p
+            for k, p in paths.ig_files().items()
+            if k not in ("grid", "classes", "de_agreement", "faithfulness_plot")
+        },
         grid=annotated(paths.ig_files()["grid"], "ig_grid", labels={"layout": "{layout}", "model": "{backbone}"}),
+        faithfulness_plot=annotated(
+            paths.ig_files()["faithfulness_plot"],
+            "ig_faithfulness_plot",
+            labels={"layout": "{layout}", "model": "{backbone}"},
+        ),
         classes=directory(paths.ig_files()["classes"]),
     log:
         paths.log("pancancer/{layout}/{backbone}/ig"),
@@ -30,6 +38,7 @@ rule integrated_gradients:
         gpu=GPU,
     params:
         cfg=IG_EXPLAIN,
+        seed=config["seed"],
     script:
         "../scripts/integrated_gradients.py"
 
@@ -76,37 +85,3 @@ rule ig_de_agreement:
         top_k=IG["de_top_k"],
     script:
         "../scripts/ig_de_agreement.py"
-
-
-# Deletion and insertion curves: does the prediction depend on the pixels IG ranks first, more
-# than on random pixels or on the type's top DE genes?
-rule ig_faithfulness:
-    input:
-        **{k: p for k, p in paths.checkpoint_files(paths.SINGLE).items() if k != "history"},
-        **{k: p for k, p in paths.image_files(paths.SINGLE).items() if k != "val"},
-        attributions=paths.ig_files()["attributions"],
-        completeness=paths.ig_files()["completeness"],
-        de=paths.DE_FILES["genes"],
-    output:
-        summary=paths.ig_files()["faithfulness"],
-        curves=paths.ig_files()["faithfulness_curves"],
-        figure=annotated(
-            paths.ig_files()["faithfulness_plot"],
-            "ig_faithfulness_plot",
-            labels={"layout": "{layout}", "model": "{backbone}"},
-        ),
-    log:
-        paths.log("pancancer/{layout}/{backbone}/ig_faithfulness"),
-    benchmark:
-        paths.benchmark("pancancer/{layout}/{backbone}/ig_faithfulness")
-    conda:
-        DL_ENV
-    threads: TF_THREADS
-    resources:
-        **job_requests("ig_faithfulness"),
-        gpu=GPU,
-    params:
-        cfg=IG,
-        seed=config["seed"],
-    script:
-        "../scripts/ig_faithfulness.py"

@@ -153,18 +153,6 @@ def integrated_gradients(input, wildcards, config, **extra) -> dict:
     }
 
 
-def ig_faithfulness(input, wildcards, config, **extra) -> dict:
-    per_class = _test_per_class(input["index"])
-    t = _tensorflow("ig_faithfulness", costs.Sizes(0, 0, sum(per_class), per_class), wildcards, config)
-    mapped = [input["test"]] + ([input["train"]] if config["ig"]["baseline"] == "train_mean" else [])
-    return {
-        "backbone": wildcards.backbone,
-        "projected_s": t["projected_s"],
-        "batch_mpx": config["ig"]["batch_size"] * t["px_m"],
-        "mapped_mb": size_mb(mapped),
-    }
-
-
 def motlab_layers(input, wildcards, config, **extra) -> dict:
     return {"input_mb": size_mb(_files(input)), "cells_m": _cells_m(input["layers"])}
 
@@ -215,7 +203,6 @@ MEASURES = {
     "evaluate_backbone": evaluate_backbone,
     "integrated_gradients": integrated_gradients,
     "ig_de_agreement": input_only,
-    "ig_faithfulness": ig_faithfulness,
     "motlab_cohort": motlab_layers,
     "motlab_labels": input_only,
     "motlab_evaluate": motlab_fits,

@@ -251,8 +251,8 @@ def _rule(backbone, rule, jobs, parts: dict, threads, work: str) -> dict:
 
 
 def project(rates: Rates, work: Workload, startup_s: float, bootstrap_s: float = 0.0) -> list[dict]:
-    """Projected seconds of train_backbone, evaluate_backbone, integrated_gradients and
-    ig_faithfulness for one backbone, then their total: one row each. Each rule runs once per layout (``jobs``);
+    """Projected seconds of train_backbone, evaluate_backbone and integrated_gradients (its
+    deletion and insertion curves included) for one backbone, then their total: one row each. Each rule runs once per layout (``jobs``);
     ``wall_s`` = jobs x ``wall_s_per_job``; ``cpu_h`` = wall x the threads the timing used.
     ``startup_s`` is one job's TensorFlow import, ``bootstrap_s`` one bootstrap resample."""
     s, b, t = work.sizes, rates.backbone, rates.threads
@@ -283,10 +283,13 @@ def project(rates: Rates, work: Workload, startup_s: float, bootstrap_s: float =
     n_ig = ig_samples(s.test_per_class, work.ig_max_per_class)
     evals = ig_evaluations(n_ig, work.ig_steps, work.ig_method, work.ig_max_evaluations)
     traces = ig_traces(n_ig, work.ig_steps, work.ig_method, work.ig_batch_size, work.ig_max_evaluations)
+    n_curves = ig_samples(s.test_per_class, min(work.ig_max_per_class, work.faithfulness_per_class))
+    curve_images = n_curves * faithfulness_images(work.faithfulness_points)
     ig_parts = {
         "startup": startup_s,
         "load": rates.load_s,
         "gradients": evals / rates.ig_eps + traces * rates.trace_s.get("ig", 0.0),
+        "curves": curve_images / rates.forward_ips + rates.trace_s.get("forward", 0.0),
     }
     rows.append(
         _rule(
@@ -296,24 +299,8 @@ def project(rates: Rates, work: Workload, startup_s: float, bootstrap_s: float =
             ig_parts,
             t,
             f"{n_ig} samples x {ig_points(work.ig_steps, work.ig_method, work.ig_max_evaluations)} points "
-            f"({work.ig_method}{', at most' if work.ig_method == 'adaptive' else ''}) = {evals} grads",
-        )
-    )
-    n_curves = ig_samples(s.test_per_class, min(work.ig_max_per_class, work.faithfulness_per_class))
-    images = n_curves * faithfulness_images(work.faithfulness_points)
-    curve_parts = {
-        "startup": startup_s,
-        "load": rates.load_s,
-        "forward": images / rates.forward_ips + rates.trace_s.get("forward", 0.0),
-    }
-    rows.append(
-        _rule(
-            b,
-            "ig_faithfulness",
-            work.layouts,
-            curve_parts,
-            t,
-            f"{n_curves} samples x {faithfulness_images(work.faithfulness_points)} images = {images} forward",
+            f"({work.ig_method}{', at most' if work.ig_method == 'adaptive' else ''}) = {evals} grads; "
+            f"curves {n_curves} x {faithfulness_images(work.faithfulness_points)} = {curve_images} img",
         )
     )
     rows.append(total_row(rows, b))

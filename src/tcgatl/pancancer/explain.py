@@ -35,6 +35,8 @@ class Explanation:
     baseline: str
     title: str
     layout: pd.DataFrame  # gene, symbol, row, col of every gene in the image
+    curves: pd.DataFrame | None = None  # deletion and insertion curves (faithfulness.curves)
+    faithfulness: pd.DataFrame | None = None  # their summary (faithfulness.summary)
 
     def class_means(self):
         """(class, samples, mean image, mean attribution) over the converged samples of each class."""
@@ -88,6 +90,14 @@ class Explanation:
             )
             write_table(genes, f"{stem}.genes.tsv")
             write_table(genes, f"{stem}.genes.parquet")
+        if self.curves is not None:
+            write_table(self.curves, out["faithfulness_curves"])
+            write_table(self.faithfulness, out["faithfulness"])
+            plots.faithfulness_figure(
+                self.curves,
+                self.title.replace("Integrated Gradients", "Deletion and insertion curves"),
+                out["faithfulness_plot"],
+            )
         return float(np.nanmedian(self.samples["completeness_error"])) if len(self.samples) else float("nan")
 
 
@@ -118,7 +128,14 @@ def explain_checkpoint(
     method="adaptive",
     tolerance=0.05,
     max_evaluations=24,
+    de_genes=None,
+    faithfulness_points=8,
+    faithfulness_per_class=5,
+    seed=0,
 ) -> Explanation:
+    """IG of the checkpoint's correctly classified test samples; with ``de_genes`` (the DE
+    ranking's genes.parquet) also their deletion and insertion curves (tcgatl.pancancer
+    .faithfulness) on the same model, images and baselines."""
     ck = Checkpoint.load(checkpoint_dir)
     pred = pd.read_parquet(predictions)
     idx = pd.read_csv(index, sep="\t", dtype={"split": str})
@@ -188,4 +205,25 @@ def explain_checkpoint(
         }
     )
     title = f"Integrated Gradients, {ck.meta.get('backbone', '')} on the {ck.meta.get('layout', '')} layout"
-    return Explanation(samples, res["attributions"], x, ranked, mask, baseline, title, ck.layout)
+    curves = table = None
+    if de_genes is not None:
+        from . import faithfulness
+
+        de = faithfulness.de_pixel_orders(
+            pd.read_parquet(de_genes, columns=["class", "rank", "gene"]), ck.layout, ck.shape, de_genes
+        )
+        curves, table = faithfulness.for_explained(
+            lambda images: model.predict(images, batch_size=batch_size, verbose=0),
+            samples,
+            x,
+            b,
+            res["attributions"],
+            targets,
+            mask,
+            de,
+            points=faithfulness_points,
+            per_class=faithfulness_per_class,
+            seed=seed,
+            de_source=de_genes,
+        )
+    return Explanation(samples, res["attributions"], x, ranked, mask, baseline, title, ck.layout, curves, table)

@@ -87,6 +87,15 @@ def images_per_sample(points: int, gene_pixels: int) -> int:
     return 2 + len(ORDERS) * len(CURVES) * (len(k_grid(gene_pixels, points)) - 2)
 
 
+def _sample_images(image, baseline, attribution, gene_pixels, de_pixels, inner, seed, i) -> np.ndarray:
+    """The image, the baseline, then each order's deletion and insertion images at ``inner``."""
+    rng = np.random.default_rng([seed, i])
+    orders = pixel_orders(attribution, gene_pixels, np.asarray(de_pixels, np.int64), rng)
+    return np.concatenate(
+        [image[None], baseline[None]] + [curve_images(image, baseline, orders[o], inner) for o in ORDERS]
+    )
+
+
 def curves(
     predict,
     images: np.ndarray,
@@ -98,8 +107,10 @@ def curves(
     points: int = 8,
     seed: int = 0,
     progress_every: int = 25,
+    samples_per_call: int = 256,
 ) -> pd.DataFrame:
-    """Deletion and insertion curves of every sample under every order.
+    """Deletion and insertion curves of every sample under every order (``samples_per_call``:
+    images per predict call, whole samples at a time).
 
     ``predict(images) -> (n, classes)`` probabilities; ``images``, ``baselines``,
     ``attributions``: (n, H, W); ``targets``: the class index each sample is explained for;
@@ -112,15 +123,21 @@ def curves(
     """
     ks = k_grid(len(gene_pixels), points)
     inner = ks[1:-1]
-    rows = []
+    per_sample = 2 + len(ORDERS) * len(CURVES) * len(inner)
+    group = max(1, samples_per_call // per_sample)  # one predict call per group: Keras's per-call overhead
+    rows, probs = [], {}
     for i in range(len(images)):
-        rng = np.random.default_rng([seed, i])
-        orders = pixel_orders(attributions[i], gene_pixels, np.asarray(de_pixels[i], np.int64), rng)
-        batch = np.concatenate(
-            [images[i][None], baselines[i][None]]
-            + [curve_images(images[i], baselines[i], orders[o], inner) for o in ORDERS]
-        )
-        prob = np.asarray(predict(batch))[:, targets[i]]
+        if i % group == 0:
+            members = range(i, min(i + group, len(images)))
+            batch = np.concatenate(
+                [
+                    _sample_images(images[j], baselines[j], attributions[j], gene_pixels, de_pixels[j], inner, seed, j)
+                    for j in members
+                ]
+            )
+            out = np.asarray(predict(batch)).reshape(len(members), per_sample, -1)
+            probs = {j: out[m, :, targets[j]] for m, j in enumerate(members)}
+        prob = probs[i]
         f_x, f_b = prob[0], prob[1]
         middle = prob[2:].reshape(len(ORDERS), len(CURVES), len(inner))
         for a, order in enumerate(ORDERS):
@@ -207,55 +224,47 @@ def summary(sample_areas: pd.DataFrame, classes, alpha: float = 0.05) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def of_checkpoint(
-    checkpoint_dir,
-    *,
-    attributions,
-    completeness,
-    test_images,
-    train_images,
-    de_genes,
-    baseline: str = "zero",
-    blur_sigma: float = 3.0,
+def de_pixel_orders(de: pd.DataFrame, layout: pd.DataFrame, shape, source=None) -> dict[str, np.ndarray]:
+    """Per class of the DE table (class, rank, gene), the flat pixels of its genes in rank order
+    (genes outside ``layout`` dropped)."""
+    from ..errors import InputError
+
+    missing = [c for c in ("class", "rank", "gene") if c not in de.columns]
+    if missing:
+        raise InputError(source, f"missing column(s) {missing} in the DE ranking")
+    where = layout.set_index("gene")
+    flat = (where["row"].astype(int) * shape[1] + where["col"].astype(int)).rename("pixel")
+    de = de[de["gene"].isin(flat.index)].sort_values(["class", "rank"], kind="stable").join(flat, on="gene")
+    return {c: g["pixel"].to_numpy(np.int64) for c, g in de.groupby("class", sort=False)}
+
+
+def for_explained(
+    predict,
+    samples: pd.DataFrame,
+    images: np.ndarray,
+    baselines: np.ndarray,
+    attributions: np.ndarray,
+    targets: np.ndarray,
+    mask: np.ndarray,
+    de_pixels: dict,
     points: int = 8,
     per_class: int = 5,
     seed: int = 0,
-    batch_size: int = 64,
+    de_source=None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The curves (with barcode and class) and their :func:`summary` for a checkpoint's IG
-    output (``attributions.npy`` and ``completeness.tsv`` of the IG job): at most ``per_class``
-    samples per class, among those whose attributions passed the completeness check."""
+    """The curves (with barcode and class) and their :func:`summary` for the samples an IG job
+    explained (``samples``: barcode, class, converged; the arrays in the same order): at most
+    ``per_class`` per class, among those whose attributions passed the completeness check."""
     from ..errors import InputError, preview
-    from . import ig, layouts
-    from .checkpoint import Checkpoint
-    from .explain import float32_model
 
-    ck = Checkpoint.load(checkpoint_dir)
-    samples = pd.read_csv(completeness, sep="\t")
-    missing = [c for c in ("barcode", "class", "position", "converged") if c not in samples.columns]
-    if missing:
-        raise InputError(completeness, f"missing column(s) {missing}")
-    attr = np.load(attributions, mmap_mode="r")
-    if len(attr) != len(samples):
-        raise InputError(attributions, f"{len(attr)} attribution maps for the {len(samples)} samples of {completeness}")
-    de = pd.read_parquet(de_genes, columns=["class", "rank", "gene"])
-    unknown = sorted(set(samples["class"]) - set(de["class"]))
+    unknown = sorted(set(samples["class"]) - set(de_pixels))
     if unknown:
-        raise InputError(de_genes, f"no DE ranking for class(es) {preview(unknown)}")
-    keep = samples.index[samples["converged"].astype(bool)]
-    keep = samples.loc[keep].groupby("class", sort=True, group_keys=False).head(per_class).index.to_numpy()
-    chosen = samples.loc[keep].reset_index(drop=True)
-    x = np.asarray(np.load(test_images, mmap_mode="r")[chosen["position"].to_numpy()], np.float32)
-    mean = np.load(train_images, mmap_mode="r").mean(0) if baseline == "train_mean" else None
-    b = ig.baseline_images(baseline, x, mean, blur_sigma)
-    mask = layouts.gene_mask(ck.layout, ck.shape)
-    gene_pixels = np.flatnonzero(mask.reshape(-1))
-    where = ck.layout.set_index("gene")
-    flat = (where["row"].astype(int) * ck.shape[1] + where["col"].astype(int)).rename("pixel")
-    de = de[de["gene"].isin(flat.index)].sort_values(["class", "rank"]).join(flat, on="gene")
-    de_pixels = {c: g["pixel"].to_numpy(np.int64) for c, g in de.groupby("class")}
-    model = float32_model(ck)
-    targets = np.array([ck.classes.index(c) for c in chosen["class"]])
+        raise InputError(de_source, f"no DE ranking for class(es) {preview(unknown)}")
+    ok = samples.index[samples["converged"].to_numpy(bool)]
+    keep = samples.loc[ok].groupby("class", sort=True, group_keys=False).head(per_class).index.to_numpy()
+    rows = samples.index.get_indexer(keep)
+    chosen = samples.iloc[rows].reset_index(drop=True)
+    gene_pixels = np.flatnonzero(np.asarray(mask).reshape(-1))
     log.info(
         "deletion and insertion curves: %d samples of %d classes, %d points, %d images per sample, %d gene pixels",
         len(chosen),
@@ -265,11 +274,11 @@ def of_checkpoint(
         len(gene_pixels),
     )
     table = curves(
-        lambda batch: model.predict(batch, batch_size=batch_size, verbose=0),
-        x,
-        b,
-        targets,
-        np.asarray(attr[keep], np.float32),
+        predict,
+        images[rows],
+        baselines[rows],
+        targets[rows],
+        attributions[rows],
         gene_pixels,
         [de_pixels[c] for c in chosen["class"]],
         points=points,

@@ -290,8 +290,14 @@ def integrated_gradients(job) -> None:
         method=cfg["method"],
         tolerance=cfg["tolerance"],
         max_evaluations=cfg["max_evaluations"],
+        de_genes=job.input.de,
+        faithfulness_points=cfg["faithfulness_points"],
+        faithfulness_per_class=cfg["faithfulness_per_class"],
+        seed=job.params.seed,
     )
     median = result.write(dict(job.output.items()), top=cfg["top_genes"])
+    overall = result.faithfulness[result.faithfulness["class"] == "all"]
+    log.info("deletion and insertion curves, mean normalised areas:\n%s", overall.round(3).to_string(index=False))
     samples = result.samples
     log.info(
         "completeness error median %.2f%%, 90th percentile %.2f%% over %d samples; %.1f gradient evaluations "
@@ -316,39 +322,6 @@ def integrated_gradients(job) -> None:
             f"samples above the completeness tolerance {cfg['tolerance']:.3g}; they are left out of the gene "
             f"rankings and maps (listed in {job.output.completeness}); {advice}"
         )
-
-
-def ig_faithfulness(job) -> None:
-    """Deletion and insertion curves of one checkpoint's IG attributions (rule ig_faithfulness)."""
-    import os
-
-    from .. import plots
-    from ..io import write_table
-    from . import faithfulness
-    from .backend import describe, summary
-
-    cfg = job.params.cfg
-    log.info(summary(describe("float32")))
-    curves, table = faithfulness.of_checkpoint(
-        os.path.dirname(job.input.model),
-        attributions=job.input.attributions,
-        completeness=job.input.completeness,
-        test_images=job.input.test,
-        train_images=job.input.train,
-        de_genes=job.input.de,
-        baseline=cfg["baseline"],
-        blur_sigma=cfg["blur_sigma"],
-        points=cfg["faithfulness_points"],
-        per_class=cfg["faithfulness_per_class"],
-        seed=job.params.seed,
-        batch_size=cfg["batch_size"],
-    )
-    model = f"{job.wildcards.backbone} ({job.wildcards.layout})"
-    overall = table[table["class"] == "all"]
-    log.info("mean areas under the curves (%s):\n%s", model, overall.round(3).to_string(index=False))
-    write_table(curves, job.output.curves)
-    write_table(table, job.output.summary)
-    plots.faithfulness_figure(curves, f"Deletion and insertion curves, {model}", job.output.figure)
 
 
 def de_ranking(job) -> None:
