@@ -36,4 +36,5 @@ TUNED = settings(
     tune_epochs=[8],
     tune_batch_sizes=[10],
     tune_frozen_layers=[0, 1],
+    target_selection="inner_cv",
 )

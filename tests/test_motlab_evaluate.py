@@ -59,14 +59,22 @@ def test_settings_are_read_from_the_config_section():
 
 
 @pytest.mark.parametrize(
-    "scheme,weighting",
-    [("mixture", "similarity"), ("ccsa", "concat"), ("independent", "similarity"), ("logistic_mixture", "similarity")],
+    "scheme,weighting,selection",
+    [
+        ("mixture", "similarity", "inner_cv"),
+        ("ccsa", "concat", "inner_cv"),
+        ("finetune", "similarity", "pseudo_targets"),
+        ("ccsa", "similarity", "average"),
+        ("independent", "similarity", "inner_cv"),
+        ("logistic_mixture", "similarity", "inner_cv"),
+    ],
 )
-def test_no_test_fold_patient_influences_the_fit(scheme, weighting):
+def test_no_test_fold_patient_influences_the_fit(scheme, weighting, selection):
     """Rewriting every test-fold patient's features and labels leaves the fitted scaler,
-    selection, weights, similarity columns, SMOTE output and network unchanged."""
+    selection, weights, similarity columns, SMOTE output and network (each way of setting the
+    target phase) unchanged."""
     data = synthetic()
-    settings = replace(TUNED, weighting=weighting)
+    settings = replace(TUNED, weighting=weighting, target=replace(TUNED.target, selection=selection, pseudo_targets=2))
     r, f, aa_tr, aa_te, ea_tr, ea_te = next(fold_plan(data, 3, 1, seed=1))
     train = {"independent": aa_tr, "mixture": np.r_[ea_tr, aa_tr], "logistic_mixture": np.r_[ea_tr, aa_tr]}.get(
         scheme, np.r_[np.flatnonzero(~data.aa), aa_tr]

@@ -133,6 +133,9 @@ class Ensemble:
     def w1(self) -> np.ndarray:
         return self.members[0].w1
 
+    def as_list(self):
+        return [t for m in self.members for t in m.as_list()]
+
 
 def fit_logistic(x, y, inner_folds: int, rng: np.random.Generator, Cs=(0.001, 0.01, 0.1, 1.0, 10.0)) -> Params:
     """L2-regularised logistic regression (scikit-learn, lbfgs) on (x, y), its C chosen among
