@@ -49,6 +49,7 @@ TARGETS = [
     "results/pancancer/alphabetical/images/index.tsv",
     f"{RUN}/model.keras",
     f"{RUN}/metrics.json",
+    "results/pancancer/de/genes.parquet",  # the DE ranking the IG job reads (its curves' DE order)
 ]
 # GPU rules, checked with and without resources.gpu (held in the queue, never run). IG first:
 # re-running train_backbone removes the checkpoint that IG reads.
