@@ -150,7 +150,25 @@ def test_invalid_config_stops_snakemake_before_any_job(tmp_path, key, value, exp
     r = run_snakemake(["--cores", "1", "--configfile", str(tmp_path / "bad.yaml")], tmp_path, timeout=120)
     assert r.returncode != 0
     assert expected in r.stderr + r.stdout
+    assert "bad.yaml: 1 problem:" in r.stderr + r.stdout  # the file, relative to the working directory
     assert not (tmp_path / "results").exists()
+
+
+def test_every_problem_is_listed_at_once_with_its_file_and_a_near_miss(tmp_path):
+    """The workflow names the config file(s) and lists every problem, the schema's and those of
+    the checks across keys, each with a "did you mean" for a misspelt name."""
+    bad = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
+    bad["pancancer"] |= {"backbones": ["Resnet50", "vgg19"], "train_fraction": 0.95}
+    bad["motlab"]["schemse"] = ["ccsa"]
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+    (tmp_path / "more.yaml").write_text("seed: 1\n")
+    r = run_snakemake(["-n", "--configfile", "bad.yaml", "more.yaml"], tmp_path, timeout=120)
+    out = r.stderr + r.stdout
+    assert r.returncode != 0 and "bad.yaml + more.yaml: 4 problems:" in out, out[-3000:]
+    assert "'pancancer.backbones[0]' = 'Resnet50' is not allowed" in out and "did you mean 'ResNet50'?" in out
+    assert "'pancancer.backbones[1]' = 'vgg19' is not allowed" in out and "did you mean 'VGG19'?" in out
+    assert "unknown key 'motlab.schemse'" in out and "did you mean 'schemes'?" in out
+    assert "'pancancer.train_fraction' + 'pancancer.val_fraction' = 1.05 leaves no test set" in out
 
 
 def test_a_partly_given_input_keeps_its_default_gdc_id():
@@ -228,3 +246,138 @@ def test_a_non_editable_install_validates_with_its_own_schema(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     schema, epochs = r.stdout.split()
     assert Path(schema).is_relative_to(site) and int(epochs) == config.defaults()["motlab"]["epochs"]
+
+
+def _problems(patch, source=""):
+    with pytest.raises(ConfigError) as e:
+        config.validate(copy.deepcopy(patch), source=source)
+    return str(e.value).splitlines()
+
+
+def test_two_problems_are_both_reported_in_one_message():
+    lines = _problems({"pancancer": {"backbones": ["Resnet50", "vgg19"]}}, source="config/demo.yaml")
+    assert lines[0] == "config/demo.yaml: 2 problems:"
+    assert lines[1].strip().startswith("'pancancer.backbones[0]' = 'Resnet50' is not allowed; expected one of [")
+    assert lines[1].endswith("; did you mean 'ResNet50'?")
+    assert lines[2].strip().startswith("'pancancer.backbones[1]' = 'vgg19'") and lines[2].endswith("'VGG19'?")
+
+
+def test_a_message_without_a_file_still_lists_every_problem():
+    lines = _problems({"seed": -1, "qc": {"label_source": "CDR"}})
+    assert lines[0] == "Invalid config, 2 problems:"
+    assert "'seed' = -1 is not allowed; expected a number >= 0" in lines[1]
+    assert "'qc.label_source' = 'CDR' is not allowed" in lines[2] and lines[2].endswith("did you mean 'cdr'?")
+
+
+@pytest.mark.parametrize(
+    "patch, problem, hint",
+    [
+        ({"pancancer": {"layouts": ["Similarity"]}}, "'pancancer.layouts[0]' = 'Similarity'", "'similarity'"),
+        ({"motlab": {"schemes": ["fine_tune"]}}, "'motlab.schemes[0]' = 'fine_tune'", "'finetune'"),
+        ({"motlab": {"network": "TL4HDR"}}, "'motlab.network' = 'TL4HDR'", "'tl4hdr'"),
+        ({"motlab": {"endpoints": ["pfi"]}}, "'motlab.endpoints[0]' = 'pfi'", "'PFI'"),
+        ({"motlab": {"layers": ["mrna", "mirnas"]}}, "'motlab.layers[1]' = 'mirnas'", "'mirna'"),
+        ({"ig": {"mehtod": "adaptive"}}, "unknown key 'ig.mehtod'; allowed here:", "'method'"),
+        ({"Pancancer": {}}, "unknown key 'Pancancer'", "'pancancer'"),
+        ({"qc": {"sampletypes": ["01"]}}, "unknown key 'qc.sampletypes'", "'sample_types'"),
+    ],
+)
+def test_a_near_miss_name_gets_a_did_you_mean(patch, problem, hint):
+    (line,) = _problems(patch)[1:]
+    assert problem in line and line.endswith(f"; did you mean {hint}?")
+
+
+def test_no_did_you_mean_for_a_name_near_nothing():
+    (line,) = _problems({"pancancer": {"backbones": ["AlexNet"]}})[1:]
+    assert "'AlexNet' is not allowed" in line and "did you mean" not in line
+
+
+def test_a_check_across_keys_skips_keys_the_schema_rejected():
+    """A rejected value is reported once, by the schema, not again (or as a crash) by a check that
+    reads it; the checks whose keys are valid still run."""
+    lines = _problems({"pancancer": {"train_fraction": "most", "image_size": 64}, "extra": 1})
+    assert len(lines) == 4, lines
+    assert "'pancancer.train_fraction' = 'most' is not allowed; expected a value of type" in lines[2] + lines[3]
+    assert any("'pancancer.image_size' = 64 is too small" in line for line in lines)
+    assert any("unknown key 'extra'" in line for line in lines)
+
+
+def test_the_source_names_files_relative_to_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    files = [tmp_path / "config" / "a.yaml", Path("/elsewhere/b.yaml")]
+    assert config.source_name(files) == "config/a.yaml + /elsewhere/b.yaml"
+    assert config.source_name(files[:1], command_line=True) == "config/a.yaml + --config"
+    assert config.source_name([]) == ""
+
+
+def test_the_schema_holds_only_json_schema_keywords():
+    """An unquoted comma in a flow mapping (`{description: a, b}`) cuts the description short and
+    makes the rest a key of its own; every node must hold JSON Schema keywords only."""
+    keywords = {
+        *("$schema", "$defs", "$ref", "title", "description", "default", "type", "enum", "const", "not", "oneOf"),
+        *("properties", "additionalProperties", "required", "propertyNames", "items", "minItems", "uniqueItems"),
+        *("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern"),
+    }
+    stray = []
+
+    def walk(node, path):
+        if isinstance(node, list):
+            for item in node:
+                walk(item, path)
+        if not isinstance(node, dict):
+            return
+        stray.extend(f"{path}: {key!r}" for key in set(node) - keywords)
+        for key, value in node.items():
+            if key in ("properties", "$defs"):
+                for name, sub in value.items():
+                    walk(sub, f"{path}.{name}")
+            elif key != "default":
+                walk(value, path)
+
+    walk(yaml.safe_load(config.SCHEMA.read_text()), "")
+    assert not stray
+
+
+def test_config_readme_is_generated_from_the_schema_and_current():
+    from tcgatl import configdoc
+
+    page = configdoc.render(config_dir=ROOT / "config")
+    assert (ROOT / "config" / "README.md").read_text() == page, (
+        f"config/README.md is stale: regenerate it with `{configdoc.REGENERATE}` (from the repository root)"
+    )
+
+
+def test_the_config_page_lists_every_key_with_its_default_and_every_shipped_config():
+    from tcgatl import configdoc
+
+    documented = {key.path: key for key in configdoc.keys()}
+    page = configdoc.render(config_dir=ROOT / "config")
+    for path, key in documented.items():
+        assert f"| `{path}` |" in page or "." not in path
+        assert key.description, f"{path} has no description"
+    assert documented["inputs.expression.gdc_id"].default == "3586c0da-64d0-4b74-a449-5ff4d9136611"
+    assert documented["pancancer.backbones"].default == config.defaults()["pancancer"]["backbones"]
+    assert documented["extra_layers.<name>.path"].required and not documented["extra_layers.<name>.path"].has_default
+    for section in ("analyses", "inputs.sample_sheet", "inputs.outcomes", "motlab.schemes"):
+        assert section in documented
+    for p in (ROOT / "config").glob("*.yaml"):
+        purpose = p.read_text().splitlines()[0].removeprefix("# ")
+        assert f"| `{p.name}` | {purpose} |" in page
+
+
+def test_a_config_without_a_purpose_line_is_named(tmp_path):
+    from tcgatl import configdoc
+
+    (tmp_path / "mine.yaml").write_text("seed: 1  # no header comment\n")
+    with pytest.raises(ValueError, match="mine.yaml: the first line must be a comment"):
+        configdoc.render(config_dir=tmp_path)
+
+
+def test_the_generator_writes_and_checks_the_page(tmp_path):
+    from tcgatl import configdoc
+
+    (tmp_path / "a.yaml").write_text("# A config for a test.\nseed: 1\n")
+    assert configdoc.main(["--config-dir", str(tmp_path), "--check"]) == 1  # no page yet
+    assert configdoc.main(["--config-dir", str(tmp_path)]) == 0
+    assert "| `a.yaml` | A config for a test. |" in (tmp_path / "README.md").read_text()
+    assert configdoc.main(["--config-dir", str(tmp_path), "--check"]) == 0

@@ -36,6 +36,19 @@ def test_small_classes_dropped_with_reason():
     assert dropped.to_dict("records") == [{"label": "RARE", "samples": 4, "reason": "fewer than 10 samples"}]
 
 
+def test_classes_over_max_class_size_are_subsampled_reproducibly_and_smaller_ones_kept_whole():
+    labels = _labels({"BIG": 300, "A": 40, "B": 25})
+    t1, dropped = splits.make_split(labels, train=0.8, val=0.1, min_class_size=10, max_class_size=60, seed=1)
+    t2, _ = splits.make_split(labels, train=0.8, val=0.1, min_class_size=10, max_class_size=60, seed=1)
+    t3, _ = splits.make_split(labels, train=0.8, val=0.1, min_class_size=10, max_class_size=60, seed=2)
+    pd.testing.assert_frame_equal(t1, t2)
+    assert t1["label"].value_counts().to_dict() == {"BIG": 60, "A": 40, "B": 25}
+    assert set(t1.loc[t1["label"] == "BIG", "barcode"]) != set(t3.loc[t3["label"] == "BIG", "barcode"])
+    assert set(t1["barcode"]) <= set(labels["barcode"]) and dropped.empty  # a capped class is not a dropped one
+    uncapped, _ = splits.make_split(labels, train=0.8, val=0.1, min_class_size=10, seed=1)
+    assert len(uncapped) == 365
+
+
 def test_too_few_classes_or_samples_is_a_clear_error():
     with pytest.raises(InputError, match="fewer than 2 classes have at least 10 samples"):
         splits.make_split(_labels({"A": 40, "B": 5}), train=0.8, val=0.1, min_class_size=10, seed=0, source="l.tsv")

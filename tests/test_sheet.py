@@ -5,7 +5,7 @@ import pytest
 
 from tcgatl.errors import InputError
 from tcgatl.inputs import qc
-from tcgatl.inputs.sheet import read_sample_sheet
+from tcgatl.inputs.sheet import compare_ids, read_sample_sheet
 from tcgatl.pancancer.splits import make_split
 
 QC = dict(sample_types=["01"], drop_do_not_use=True, drop_pathology_excluded=True, types=[])
@@ -119,3 +119,17 @@ def test_a_given_split_that_leaks_or_misses_a_class_is_refused(splits, patients,
     with pytest.raises(InputError) as e:
         make_split(_labels(splits, patients), train=0.8, val=0.1, min_class_size=3, seed=0, source="labels.tsv")
     assert "labels.tsv" in str(e.value) and message in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "sheet_ids, columns, expected",
+    [
+        (["A", "B"], ["B", "A"], None),
+        (["A", "B", "C"], ["A", "D"], (1, ["B", "C"], ["D"])),
+        (["A"], ["B"], (0, ["A"], ["B"])),
+        (["gsm1"], ["GSM1"], (0, ["gsm1"], ["GSM1"])),  # as QC matches them: case counts
+    ],
+)
+def test_sheet_ids_are_compared_with_a_header_exactly_and_in_file_order(sheet_ids, columns, expected):
+    found = compare_ids(sheet_ids, columns)
+    assert (found and (found.shared, found.only_sheet, found.only_table)) == expected

@@ -4,8 +4,9 @@ The schema ships with the library (``tcgatl/config.schema.yaml``, package data, 
 importlib.resources), so an installed tcgatl validates without a checkout;
 ``workflow/schemas/config.schema.yaml``, where Snakemake users look for it, links to it.
 
-Snakemake's own ``validate`` prints jsonschema's raw traceback; users get one sentence here:
-which key, which value, what is allowed.
+Snakemake's own ``validate`` prints jsonschema's raw traceback and stops at the first error;
+users get one message here listing every problem, a line each: which key, which value, what is
+allowed, and the allowed name a near miss was probably meant to be.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
 
 SCHEMA = resources.files("tcgatl").joinpath("config.schema.yaml")
 
@@ -97,6 +98,12 @@ def _key(path) -> str:
     return out or "<top level>"
 
 
+def _shown(value, limit: int = 80) -> str:
+    """``repr(value)``, shortened: a whole section given the wrong type would fill the screen."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _allowed(error: jsonschema.ValidationError) -> str:
     v, s = error.validator, error.schema
     if v == "enum":
@@ -108,8 +115,6 @@ def _allowed(error: jsonschema.ValidationError) -> str:
         return f"a number {sym} {error.validator_value}"
     if v == "pattern":
         return f"a string matching {s['pattern']!r}"
-    if v == "additionalProperties":
-        return f"only the keys {sorted(s.get('properties', {}))}"
     if v in ("minItems", "maxItems"):
         return f"a list with {'at least' if v == 'minItems' else 'at most'} {error.validator_value} item(s)"
     if v == "uniqueItems":
@@ -119,111 +124,212 @@ def _allowed(error: jsonschema.ValidationError) -> str:
     return f"a value satisfying {v}={error.validator_value!r}"
 
 
-def _message(error: jsonschema.ValidationError, source: str) -> str:
-    where = f" in {source}" if source else ""
+def _not_allowed(key: str, value, allowed: str, hint: str = "") -> str:
+    """One problem line: the key path, the value, what is allowed (and a near miss, if any)."""
+    return f"'{key}' = {_shown(value)} is not allowed; expected {allowed}{hint}"
+
+
+def _schema_problems(error: jsonschema.ValidationError) -> list[str]:
+    """The problem lines of one schema violation (an object with two unknown keys gives two)."""
+    # A oneOf/anyOf failure holds the violation of each branch; the closest branch says most.
+    error = jsonschema.exceptions.best_match([error])
+    key = _key(error.absolute_path)
     if error.validator == "additionalProperties":
-        known = set(error.schema.get("properties", {}))
-        extra = sorted(set(error.instance) - known)
-        parent = _key(error.absolute_path)
-        key = f"{parent}.{extra[0]}" if error.absolute_path else extra[0]
-        return f"Invalid config{where}: unknown key '{key}'; allowed here: {sorted(known)}"
+        known = sorted(error.schema.get("properties", {}))
+        unknown = [k for k in error.instance if k not in known]
+        prefix = f"{key}." if error.absolute_path else ""
+        return [f"unknown key '{prefix}{k}'; allowed here: {known}{did_you_mean(k, known)}" for k in unknown]
     if error.validator == "required":
         absent = [k for k in error.validator_value if k not in error.instance]
-        return f"Invalid config{where}: '{_key(error.absolute_path)}' lacks the required key(s) {absent}"
+        return [f"'{key}' lacks the required key(s) {absent}"]
     if error.validator == "not" and "enum" in error.validator_value:
-        return (
-            f"Invalid config{where}: '{_key(error.absolute_path)}' = {error.instance!r} is not allowed; "
-            f"expected a name other than {error.validator_value['enum']}"
-        )
-    value = error.instance
-    return (
-        f"Invalid config{where}: '{_key(error.absolute_path)}' = {value!r} is not allowed; expected {_allowed(error)}"
-    )
+        return [_not_allowed(key, error.instance, f"a name other than {error.validator_value['enum']}")]
+    hint = did_you_mean(error.instance, error.schema["enum"]) if error.validator == "enum" else ""
+    return [_not_allowed(key, error.instance, _allowed(error), hint)]
+
+
+def problems(config: dict, schema: dict | None = None) -> list[str]:
+    """Every problem of ``config`` (defaults already filled in: :func:`fill_defaults`), one line
+    each naming the key path: the schema's violations, then the checks across keys of those keys
+    the schema accepted."""
+    schema = schema or load_schema()
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(config))
+    found = [line for error in errors for line in _schema_problems(error)]
+    # An unknown key leaves its siblings valid: only the other violations reject their key.
+    rejected = [tuple(error.absolute_path) for error in errors if error.validator != "additionalProperties"]
+    for keys, check in _CHECKS:
+        # A check reads its keys as the schema promises them (numbers, known names): one whose
+        # key, or a section above it, was rejected would fail on the value or repeat the problem.
+        if not any(bad[: len(k)] == k[: len(bad)] for bad in rejected for k in keys):
+            found += check(config)
+    return found
+
+
+def source_name(files=(), command_line: bool = False) -> str:
+    """How messages name where a config came from: its files (relative to the working directory
+    when inside it), and ``--config`` for values given on the command line."""
+    names = []
+    for file in files:
+        path = Path(file)
+        inside = path.is_absolute() and path.is_relative_to(Path.cwd())
+        names.append(str(path.relative_to(Path.cwd()) if inside else path))
+    return " + ".join([*names, *(["--config"] if command_line else [])])
+
+
+def problems_message(found: list[str], source: str = "") -> str:
+    """One message for all of ``found``: ``<source>: 2 problems:`` then a line per problem."""
+    count = f"{len(found)} problem{'s' if len(found) > 1 else ''}"
+    head = f"{source}: {count}:" if source else f"Invalid config, {count}:"
+    return "\n".join([head, *(f"  {line}" for line in found)])
 
 
 def validate(config: dict, schema: dict | None = None, source: str = "") -> dict:
     """Fill defaults into ``config`` (in place, also returned) and validate it.
 
-    Raises :class:`ConfigError` with one message for the most relevant error.
+    Raises :class:`ConfigError` with one message listing every problem, headed by ``source``
+    (the config file(s), :func:`source_name`) when given.
     """
     schema = schema or load_schema()
     fill_defaults(config, schema)
-    validator = jsonschema.Draft202012Validator(schema)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
-    if error is not None:
-        raise ConfigError(_message(error, source))
-    _check_semantics(config, source)
+    found = problems(config, schema)
+    if found:
+        raise ConfigError(problems_message(found, source))
     return config
 
 
-def _check_semantics(config: dict, source: str) -> None:
-    """Constraints JSON Schema cannot express across keys."""
-    where = f" in {source}" if source else ""
-    pc = config["pancancer"]
-    if pc["train_fraction"] + pc["val_fraction"] >= 1:
-        raise ConfigError(
-            f"Invalid config{where}: 'pancancer.train_fraction' + 'pancancer.val_fraction' = "
-            f"{pc['train_fraction'] + pc['val_fraction']:.3g} leaves no test set; expected a sum < 1"
-        )
-    demo = config["demo"]
-    if demo["type_sizes"] == "tcga" and demo["types"] != "all":
-        from .inputs.reference import tcga_type_sizes
+# Constraints JSON Schema cannot express across keys: (the keys each reads, the check), each
+# check returning its problem lines.
+_CHECKS = []
 
-        unknown = sorted(set(demo["types"]) - set(tcga_type_sizes()))
-        if unknown:
-            raise ConfigError(
-                f"Invalid config{where}: 'demo.types' = {unknown} with 'demo.type_sizes' = 'tcga': "
-                "not TCGA tumour types; expected names from the TCGA-CDR's 33 or `types: all`"
-            )
+
+def _reads(*keys: str):
+    def register(check):
+        _CHECKS.append(([tuple(k.split(".")) for k in keys], check))
+        return check
+
+    return register
+
+
+@_reads("pancancer.train_fraction", "pancancer.val_fraction")
+def _leaves_a_test_set(config) -> list[str]:
+    pc = config["pancancer"]
+    total = pc["train_fraction"] + pc["val_fraction"]
+    if total < 1:
+        return []
+    return [
+        f"'pancancer.train_fraction' + 'pancancer.val_fraction' = {total:.3g} leaves no test set; expected a sum < 1"
+    ]
+
+
+@_reads("demo.type_sizes", "demo.types")
+def _demo_types_are_tcga(config) -> list[str]:
+    demo = config["demo"]
+    if demo["type_sizes"] != "tcga" or demo["types"] == "all":
+        return []
+    from .inputs.reference import tcga_type_sizes
+
+    known = list(tcga_type_sizes())
+    unknown = sorted(set(demo["types"]) - set(known))
+    if not unknown:
+        return []
+    hints = "".join(did_you_mean(name, known) for name in unknown)
+    return [
+        f"'demo.types' = {unknown} with 'demo.type_sizes' = 'tcga': not TCGA tumour types; expected names "
+        f"from the TCGA-CDR's 33 or `types: all`{hints}"
+    ]
+
+
+@_reads("pancancer.backbones", "pancancer.image_size")
+def _image_fits_the_backbones(config) -> list[str]:
     from .pancancer.options import BACKBONES  # standard library only
 
+    pc = config["pancancer"]
     small = [b for b in pc["backbones"] if BACKBONES[b].min_size > pc["image_size"]]
-    if small:
-        needs = ", ".join(f"{b} needs at least {BACKBONES[b].min_size}" for b in small)
-        raise ConfigError(
-            f"Invalid config{where}: 'pancancer.image_size' = {pc['image_size']} is too small for "
-            f"'pancancer.backbones': {needs}; raise image_size or drop the backbone"
-        )
-    layers = {"mrna", "mirna", "methylation", *config["extra_layers"]}
-    if pc["matrix"] not in layers - {"methylation"}:
-        raise ConfigError(
-            f"Invalid config{where}: 'pancancer.matrix' = {pc['matrix']!r} is not allowed; "
-            f"expected one of {sorted(layers - {'methylation'})}"
-        )
+    if not small:
+        return []
+    needs = ", ".join(f"{b} needs at least {BACKBONES[b].min_size}" for b in small)
+    return [
+        f"'pancancer.image_size' = {pc['image_size']} is too small for 'pancancer.backbones': {needs}; "
+        "raise image_size or drop the backbone"
+    ]
+
+
+def _layers(config) -> set[str]:
+    return {"mrna", "mirna", "methylation", *config["extra_layers"]}
+
+
+@_reads("pancancer.matrix", "extra_layers")
+def _matrix_is_a_layer(config) -> list[str]:
+    allowed = sorted(_layers(config) - {"methylation"})
+    matrix = config["pancancer"]["matrix"]
+    return [] if matrix in allowed else [_not_allowed("pancancer.matrix", matrix, f"one of {allowed}")]
+
+
+@_reads("motlab.layers", "extra_layers")
+def _motlab_layers_exist(config) -> list[str]:
+    allowed = sorted(_layers(config))
+    return [
+        _not_allowed(f"motlab.layers[{i}]", layer, f"one of {allowed}", did_you_mean(layer, allowed))
+        for i, layer in enumerate(config["motlab"]["layers"])
+        if layer not in allowed
+    ]
+
+
+@_reads("motlab.group_column", "motlab.endpoints", "motlab.source_group", "motlab.target_group")
+def _motlab_cohort(config) -> list[str]:
     mot = config["motlab"]
     if mot["group_column"] is None:
         from .motlab.options import ENDPOINTS
 
-        for i, endpoint in enumerate(mot["endpoints"]):
-            if endpoint not in ENDPOINTS:
-                raise ConfigError(
-                    f"Invalid config{where}: 'motlab.endpoints[{i}]' = {endpoint!r} is not allowed; expected one of "
-                    f"{list(ENDPOINTS)} (the TCGA-CDR's; other names need motlab.group_column and inputs.outcomes)"
-                )
-    else:
-        for key in ("source_group", "target_group"):
-            if mot[key] is None:
-                raise ConfigError(f"Invalid config{where}: 'motlab.group_column' is set but 'motlab.{key}' is not")
-        if mot["source_group"] == mot["target_group"]:
-            raise ConfigError(f"Invalid config{where}: 'motlab.source_group' and 'motlab.target_group' are the same")
-    for i, layer in enumerate(config["motlab"]["layers"]):
-        if layer not in layers:
-            raise ConfigError(
-                f"Invalid config{where}: 'motlab.layers[{i}]' = {layer!r} is not allowed; expected one of {sorted(layers)}"
+        allowed = list(ENDPOINTS)
+        return [
+            _not_allowed(
+                f"motlab.endpoints[{i}]",
+                endpoint,
+                f"one of {allowed} (the TCGA-CDR's; other names need motlab.group_column and inputs.outcomes)",
+                did_you_mean(endpoint, allowed),
             )
-    if config["demo"]["enabled"] and config["qc"]["label_source"] == "sheet":
-        raise ConfigError(
-            f"Invalid config{where}: 'qc.label_source' = 'sheet' with 'demo.enabled': the demo's labels "
-            "come from its CDR; expected label_source cdr or annotation, or demo.enabled: false"
-        )
-    if not config["demo"]["enabled"]:
-        for name in required_inputs(config):
-            spec = config["inputs"][name]
-            if spec["path"] is None and spec["gdc_id"] is None:
-                raise ConfigError(
-                    f"Invalid config{where}: 'inputs.{name}' has neither 'path' nor 'gdc_id'; "
-                    f"expected a local file path or a GDC file uuid"
-                )
+            for i, endpoint in enumerate(mot["endpoints"])
+            if endpoint not in allowed
+        ]
+    found = [
+        f"'motlab.group_column' is set but 'motlab.{key}' is not"
+        for key in ("source_group", "target_group")
+        if mot[key] is None
+    ]
+    if mot["source_group"] is not None and mot["source_group"] == mot["target_group"]:
+        found.append("'motlab.source_group' and 'motlab.target_group' are the same")
+    return found
+
+
+@_reads("demo.enabled", "qc.label_source")
+def _demo_labels(config) -> list[str]:
+    if not (config["demo"]["enabled"] and config["qc"]["label_source"] == "sheet"):
+        return []
+    return [
+        "'qc.label_source' = 'sheet' with 'demo.enabled': the demo's labels come from its CDR; expected "
+        "label_source cdr or annotation, or demo.enabled: false"
+    ]
+
+
+@_reads(
+    "demo.enabled",
+    "inputs",
+    "analyses",
+    "qc.label_source",
+    "pancancer.matrix",
+    "motlab.layers",
+    "motlab.group_column",
+    "motlab.ancestry_source",
+)
+def _inputs_are_given(config) -> list[str]:
+    if config["demo"]["enabled"]:
+        return []
+    return [
+        f"'inputs.{name}' has neither 'path' nor 'gdc_id'; expected a local file path or a GDC file uuid"
+        for name in required_inputs(config)
+        if config["inputs"][name]["path"] is None and config["inputs"][name]["gdc_id"] is None
+    ]
 
 
 # The raw input each built-in feature layer is read from.

@@ -1,13 +1,14 @@
 # Helpers shared by every .smk file -- config validation, input resolution, target lists.
 import copy
 
+from snakemake.logging import logger
 from snakemake.resources import Resource
 
 from tcgatl import config as tcgatl_config
 from tcgatl import paths
 from tcgatl import report as tcgatl_report  # only .sources is loaded (light)
 from tcgatl.errors import ConfigError
-from tcgatl.inputs import gdc
+from tcgatl.inputs import gdc, preflight
 from tcgatl.inputs import weights as tcgatl_weights
 from tcgatl.inputs.demo_files import FILES as DEMO_FILES
 from tcgatl.jobs import model as job_model
@@ -18,10 +19,14 @@ from tcgatl.pancancer.options import BACKBONES, BASELINE, LAYOUTS
 
 # Validate before any job starts; defaults from the schema are filled into `config`. A copy:
 # used as a module, `config` is the object the user's Snakefile passed (module ...: config:),
-# which must not gain this workflow's defaults behind the user's back.
+# which must not gain this workflow's defaults behind the user's back. Every problem is listed
+# at once, under the config file(s) it is about.
 config = copy.deepcopy(config)
+CONFIG_SOURCE = (
+    tcgatl_config.source_name(workflow.configfiles, bool(workflow.config_settings.config)) or "the workflow config"
+)
 try:
-    tcgatl_config.validate(config, source="the workflow config")
+    tcgatl_config.validate(config, source=CONFIG_SOURCE)
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 
@@ -71,6 +76,9 @@ def _manifest_path():
 
 
 MANIFEST = gdc.read_manifest(_manifest_path())
+# Every local input file that is missing, listed before any job runs.
+if message := preflight.missing_message(config, CONFIG_SOURCE, MANIFEST):
+    raise WorkflowError(message)
 
 
 def manifest_entry(wildcards):
@@ -125,18 +133,10 @@ def raw(name):
         return paths.demo_raw(DEMO_FILES[name])
     spec = config["inputs"][name]
     if spec["path"]:
+        # The files the analyses read were checked above; this catches one a rule names anyway.
         if not os.path.exists(spec["path"]):
-            hint = f" Relative paths are read from the working directory, {os.getcwd()}."
-            # The GDC file is suggested only for TCGA data: with a sample sheet or outcomes of
-            # one's own, the file is the user's, and a download would silently swap in TCGA's.
-            own_data = config["qc"]["label_source"] == "sheet" or MOT["group_column"] is not None
-            if spec["gdc_id"] in MANIFEST and not own_data:
-                hint += (
-                    f" Fetch {MANIFEST[spec['gdc_id']].filename} from "
-                    f"{config['gdc']['base_url']}/data/{spec['gdc_id']} and place it there,"
-                    f" or set inputs.{name}.path: null to let the workflow download it."
-                )
-            raise WorkflowError(f"inputs.{name}.path: file {spec['path']} does not exist.{hint}")
+            line = preflight.missing_line(config, f"inputs.{name}.path", spec["path"], MANIFEST)
+            raise WorkflowError(f"{line}. Relative paths are read from the working directory, {os.getcwd()}.")
         return spec["path"]
     if spec["gdc_id"] is None:
         return None
@@ -219,6 +219,16 @@ def feature_layers():
             ]
         )
     )
+
+
+# The sample sheet's ids against each local table's header: a table without a sheet id stops
+# the run now rather than its job; ids on one side only are worth a warning.
+if workflow.is_main_process:
+    SHEET_CHECK = preflight.check_sheet(config, feature_layers(), {"mirna": layer_spec("mirna")["skip"]})
+    for warning in SHEET_CHECK.warnings(CONFIG_SOURCE):
+        logger.warning(warning)
+    if message := SHEET_CHECK.error_message(CONFIG_SOURCE):
+        raise WorkflowError(message)
 
 
 # The clinical table built from each raw clinical input (rules clinical_table, outcomes_table).

@@ -23,6 +23,7 @@ rule pancancer_split:
         train=PC["train_fraction"],
         val=PC["val_fraction"],
         min_class_size=PC["min_class_size"],
+        max_class_size=PC["max_class_size"],
     script:
         "../scripts/pancancer_split.py"
 

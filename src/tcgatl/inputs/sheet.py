@@ -10,6 +10,7 @@ instead of drawn). Other columns are ignored.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -55,3 +56,37 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
             raise InputError(path, f"column 'split' has no {' or '.join(missing)} sample")
     log.info("%s: %d samples, %d labels", path.name, len(out), out["label"].nunique())
     return out
+
+
+@dataclass(frozen=True)
+class IdMatch:
+    """How a sheet's sample ids meet a table's column names (each list in file order)."""
+
+    shared: int
+    only_sheet: list[str]
+    only_table: list[str]
+
+    def __str__(self) -> str:
+        sides = [
+            f"{len(ids)} {what} (e.g. {preview(ids, 3)})"
+            for ids, what in (
+                (self.only_sheet, "sheet id(s) are not columns of the table"),
+                (self.only_table, "column(s) of the table are not in the sheet"),
+            )
+            if ids
+        ]
+        if self.shared == 0:
+            return f"none in common: {'; '.join(sides)}"
+        dropped = " (dropped as not_in_sheet)" if self.only_table else ""
+        return f"{self.shared} sample id(s) in common; {'; '.join(sides)}{dropped}"
+
+
+def compare_ids(sheet_ids, columns) -> IdMatch | None:
+    """The sheet's ids against a table's sample columns (its header after the id column), as
+    QC matches them: exactly. None when both hold the same ids."""
+    sheet_set, column_set = set(sheet_ids), set(columns)
+    only_sheet = [i for i in sheet_ids if i not in column_set]
+    only_table = [c for c in columns if c not in sheet_set]
+    if not only_sheet and not only_table:
+        return None
+    return IdMatch(len(sheet_set & column_set), only_sheet, only_table)

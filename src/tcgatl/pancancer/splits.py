@@ -65,10 +65,31 @@ def repeated_folds(labels: pd.DataFrame, folds: int, repeats: int, seed: int) ->
     return out
 
 
-def make_split(labels, *, train, val, min_class_size, seed, source=None):
+def cap_class_sizes(labels: pd.DataFrame, max_size: int | None, seed: int) -> pd.DataFrame:
+    """At most ``max_size`` samples of each class, a seeded random subset of a larger one (None:
+    every sample). A cohort that also serves another analysis (the demo's BRCA patients, many
+    for MOTLAB) then costs the classifier no more than its other types."""
+    if max_size is None:
+        return labels
+    counts = labels["label"].value_counts()
+    large = counts[counts > max_size]
+    if large.empty:
+        return labels
+    rng = np.random.default_rng(seed)
+    keep = np.ones(len(labels), dtype=bool)
+    for label, n in large.sort_index().items():
+        rows = np.flatnonzero(labels["label"].to_numpy() == label)
+        keep[rng.choice(rows, n - max_size, replace=False)] = False
+        log.info("class %s: %d of its %d samples kept (pancancer.max_class_size)", label, max_size, n)
+    return labels[keep].reset_index(drop=True)
+
+
+def make_split(labels, *, train, val, min_class_size, seed, max_class_size=None, source=None):
     """The split table (barcode, patient, label, split) and the dropped classes. A ``split``
-    column in ``labels`` (from a sample sheet) is used as given; otherwise the split is drawn."""
+    column in ``labels`` (from a sample sheet) is used as given; otherwise the split is drawn.
+    Classes over ``max_class_size`` are subsampled to it first (:func:`cap_class_sizes`)."""
     kept, dropped = drop_small_classes(labels, min_class_size, source)
+    kept = cap_class_sizes(kept, max_class_size, seed)
     table = kept[["barcode", "patient", "label"]].copy()
     if "split" in kept and kept["split"].notna().any():  # a sample sheet's split column
         table["split"] = given_split(kept, source)

@@ -29,6 +29,7 @@ def pancancer_split(job) -> None:
         train=p.train,
         val=p.val,
         min_class_size=p.min_class_size,
+        max_class_size=p.max_class_size,
         seed=p.seed,
         source=job.input.labels,
     )
