@@ -101,7 +101,7 @@ def main(argv=None) -> int:
         nargs="*",
         type=Path,
         help="checkpoint folders (default: both layouts of the full-size run, ../scale/results/pancancer/*/ResNet50, "
-        "made by config/scale.yaml as README 'Full TCGA scale' says)",
+        "made by config/scale.yaml as docs/costs.md 'Full TCGA scale rehearsal' says)",
     )
     p.add_argument("--per-class", type=int, default=2)
     p.add_argument("--baselines", nargs="+", default=["zero", "train_mean"])

@@ -66,7 +66,7 @@ def main(argv=None) -> int:
         "--directory",
         action="append",
         help="a run's working directory (holds results/); default: ../scale and ../bench224 beside the checkout, "
-        "where the README's runs of config/scale.yaml and bench/requests_224.yaml put them",
+        "where the runs in docs/costs.md of config/scale.yaml and bench/requests_224.yaml put them",
     )
     p.add_argument("--coefficients", help="job-request coefficients (default: the shipped ones)")
     a = p.parse_args(argv)

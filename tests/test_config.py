@@ -20,7 +20,7 @@ def test_shipped_configs_are_valid(name):
 
 
 def test_scale_config_has_tcga_shapes():
-    """config/scale.yaml generates the real sizes it is documented to (README, Full TCGA scale)."""
+    """config/scale.yaml generates the real sizes it is documented to (docs/costs.md, Full TCGA scale rehearsal)."""
     from tcgatl.inputs import demo_params
     from tcgatl.inputs.reference import ebpp_gene_ids
 
@@ -33,7 +33,7 @@ def test_scale_config_has_tcga_shapes():
     resources = model.load().request(
         "demo_data", work.measure("demo_data", {}, None, config.load(ROOT / "config" / "scale.yaml"))
     )
-    # Measured in the scale run of 2026-12-04: 2,239 MB peak, 4.4 min (README, Job requests).
+    # Measured in the scale run of 2026-12-04: 2,239 MB peak, 4.4 min (docs/costs.md, Job requests).
     assert resources["mem_mb"] > 2239 and resources["runtime"] > 4.4
 
 

@@ -1,5 +1,5 @@
 """The workflow used as a Snakemake module from a user's own Snakefile in another folder
-(README: Use as a module): paths inside the workflow must resolve against this checkout,
+(docs/module.md): paths inside the workflow must resolve against this checkout,
 while results land in the user's working directory."""
 
 import shutil

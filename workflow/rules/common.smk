@@ -61,7 +61,7 @@ wildcard_constraints:
 
 
 # The checkout this file belongs to. Not workflow.basedir: that is the folder of the *main*
-# Snakefile, which is the user's own when this workflow is used as a module (README: Use as a
+# Snakefile, which is the user's own when this workflow is used as a module (docs/module.md: Use as a
 # module); current_basedir is the folder of the file being parsed, workflow/rules here.
 WORKFLOW_ROOT = Path(str(workflow.current_basedir)).parents[1]
 

@@ -2,7 +2,7 @@
 
 The shipped files (``rates/*.json``) were timed on the machine named in coefficients.yaml, at
 two image sizes; ``resources.rates`` in the config replaces them with files timed on one's own
-machine (README: "How long it takes"). A backbone timed at two or more sizes gets, for an image
+machine (docs/demo.md, "How long it takes"). A backbone timed at two or more sizes gets, for an image
 size in between or beyond, seconds per image linear in the pixel count (a fixed cost per batch
 plus a cost per pixel); timed at one size only, seconds per image scale with the pixels (above
 it) or stay as timed (below it: small images do not get proportionally cheaper).
