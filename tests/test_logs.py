@@ -1,5 +1,6 @@
 """Script logging: everything goes to the rule's log; the terminal gets one line on failure."""
 
+import os
 import subprocess
 import sys
 
@@ -57,3 +58,91 @@ def test_a_rule_s_threads_cap_tensorflow(tmp_path):
     r = subprocess.run([sys.executable, "-c", STEP.format(out=str(out), log=str(log))], env=env, capture_output=True)
     assert r.returncode == 0, log.read_text()
     assert float(out.read_text()) < 1.3
+
+
+NOTICES = (
+    b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+    b"I0000 00:00:1796396671.383168   25558 port.cc:153] oneDNN custom operations are on.\n"
+    b"W0000 00:00:1796396671.383168   25558 cuda_executor.cc:1] could not find cuda drivers on your machine\n"
+    b"E0000 00:00:1796396671.383168   25558 cuda_blas.cc:2] Unable to register cuBLAS factory\n"
+    b"a line of the job's own\n"
+)
+
+
+@pytest.mark.parametrize(
+    "level, kept",
+    [
+        (0, NOTICES),
+        (
+            2,
+            b"E0000 00:00:1796396671.383168   25558 cuda_blas.cc:2] Unable to register cuBLAS factory\n"
+            b"a line of the job's own\n",
+        ),
+        (3, b"a line of the job's own\n"),
+    ],
+)
+def test_framework_notices_are_dropped_below_tensorflow_s_own_threshold(level, kept):
+    from tcgatl.logs import drop_framework_notices
+
+    assert drop_framework_notices(NOTICES, level) == kept
+
+
+NOISY_IMPORT = """
+import os, sys
+sys.path.insert(0, {pkg!r})
+from tcgatl import logs
+logs._QuietImport.NAMES = ("noisy",)
+logs.prepare_environment(1)
+logs.setup({log!r})
+import noisy
+print("imported", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("level", ["2", "0"])
+def test_notices_written_while_a_framework_loads_stay_out_of_the_log(tmp_path, level):
+    """A package that writes TensorFlow-like notices to fd 2 at import (as TensorFlow's C++
+    code does before it reads TF_CPP_MIN_LOG_LEVEL): only its other lines reach the log, unless
+    the user asked for everything with TF_CPP_MIN_LOG_LEVEL=0."""
+    (tmp_path / "noisy").mkdir()
+    (tmp_path / "noisy" / "__init__.py").write_text(f"import os\nos.write(2, {NOTICES!r})\n")
+    log = tmp_path / "rule.log"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=level)
+    code = NOISY_IMPORT.format(pkg=str(tmp_path), log=str(log))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env)
+    assert r.returncode == 0, log.read_text()
+    text = log.read_text()
+    assert "a line of the job's own" in text and "imported" in text
+    assert ("oneDNN" in text) == (level == "0")
+    assert ("absl::InitializeLog" in text) == (level == "0")
+    assert "Unable to register cuBLAS factory" in text  # an error: kept at the default level 2
+
+
+def test_everything_comes_through_when_the_import_fails(tmp_path):
+    (tmp_path / "noisy").mkdir()
+    (tmp_path / "noisy" / "__init__.py").write_text(f"import os\nos.write(2, {NOTICES!r})\nraise ImportError('no')\n")
+    log = tmp_path / "rule.log"
+    code = NOISY_IMPORT.format(pkg=str(tmp_path), log=str(log))
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    )
+    assert r.returncode == 1
+    text = log.read_text()
+    assert "oneDNN custom operations" in text and "ImportError: no" in text
+
+
+@pytest.mark.slow
+def test_tensorflow_start_up_leaves_no_notices_in_a_rule_s_log(tmp_path):
+    """The real thing: TensorFlow imported after the library's setup, as every TensorFlow rule
+    does, writes no Abseil line into the rule's log."""
+    log = tmp_path / "rule.log"
+    code = (
+        "import logging\nfrom tcgatl import logs\nlogs.prepare_environment(1)\n"
+        f"logs.setup({str(log)!r})\nimport keras, tensorflow\nlogging.getLogger('tcgatl').info('loaded')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env)
+    assert r.returncode == 0, log.read_text()
+    lines = log.read_text().splitlines()
+    assert lines and lines[-1].endswith("INFO tcgatl: loaded"), lines
+    assert len(lines) == 1, lines

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
 import logging
 import os
+import re
 import sys
+import tempfile
 
 
 def setup(log_path: str | None, level=logging.INFO) -> logging.Logger:
@@ -49,12 +53,16 @@ def prepare_environment(threads: int) -> None:
       start-up, and a second job on the same card fails);
     - TensorFlow's thread pools and OpenMP (PyTorch's CPU threads) get ``threads``; XLA's CPU
       client (JAX) has no thread-count setting, only single-threaded Eigen, used for 1 thread;
-    - cuBLAS gets the fixed workspace PyTorch needs for deterministic GPU matrix products.
+    - cuBLAS gets the fixed workspace PyTorch needs for deterministic GPU matrix products;
+    - TensorFlow's start-up notices stay out of the logs: ``TF_CPP_MIN_LOG_LEVEL`` 2 (errors
+      only) for what it logs once loaded, and :func:`quiet_framework_imports` for what it writes
+      while loading. ``TF_CPP_MIN_LOG_LEVEL=0`` in the environment brings both back.
     """
     n = str(max(1, int(threads)))
     for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
         os.environ.setdefault(var, n)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_framework_imports()
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -85,3 +93,105 @@ def warn_user(message: str) -> None:
     logging.getLogger("tcgatl").warning(message)
     if _terminal and _terminal[1]:
         print(f"WARNING: {message}  (log: {_terminal[1]})", file=_terminal[0])
+
+
+# A line of Abseil's log format, as TensorFlow's C++ code writes it: severity, date, time
+# (before initialisation 00:00 and the seconds since 1970), thread, file:line]. Until Abseil is
+# initialised, which TensorFlow (2.21 here) does only once loaded, it writes every record to
+# stderr whatever TF_CPP_MIN_LOG_LEVEL says: the oneDNN and CUDA notices of every import.
+_ABSL_LINE = re.compile(rb"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^ \]]+:\d+\] ")
+_ABSL_PREAMBLE = b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+_SEVERITY = {b"I": 0, b"W": 1, b"E": 2, b"F": 3}
+
+
+def drop_framework_notices(text: bytes, min_level: int) -> bytes:
+    """``text`` without the Abseil records below ``min_level`` (TF_CPP_MIN_LOG_LEVEL's scale:
+    0 INFO, 1 WARNING, 2 ERROR, 3 FATAL only) and, from 1, Abseil's warning that they were
+    written before it was initialised. Every other line is kept."""
+    kept = []
+    for line in text.splitlines(keepends=True):
+        record = _ABSL_LINE.match(line)
+        if record and _SEVERITY[record.group(1)] < min_level:
+            continue
+        if min_level >= 1 and line.rstrip() == _ABSL_PREAMBLE:
+            continue
+        kept.append(line)
+    return b"".join(kept)
+
+
+def _min_log_level() -> int:
+    try:
+        return int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0"))
+    except ValueError:
+        return 0
+
+
+@contextlib.contextmanager
+def _filtered_stderr():
+    """What is written to fd 2 meanwhile (by C code too) is held, then written on without the
+    framework notices below TF_CPP_MIN_LOG_LEVEL; all of it when the block fails."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 (embedded interpreters): nothing to filter
+        yield
+        return
+    failed = False
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            text = held.read()
+            text = memoryview(text if failed else drop_framework_notices(text, _min_log_level()))
+            while text:  # os.write may write only part of a long text
+                text = text[os.write(2, text) :]
+
+
+class _QuietImport(importlib.abc.MetaPathFinder):
+    """Finds ``tensorflow`` as the other finders do, and loads it inside :func:`_filtered_stderr`."""
+
+    NAMES = ("tensorflow",)
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname not in self.NAMES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        exec_module = loader.exec_module
+
+        def quiet_exec_module(module):
+            with _filtered_stderr():
+                exec_module(module)
+
+        # On this one loader object (one per module found), not its class: nothing else changes.
+        loader.exec_module = quiet_exec_module
+        return spec
+
+
+def quiet_framework_imports() -> None:
+    """TensorFlow's start-up notices (oneDNN, CUDA drivers, Abseil's preamble), written to stderr
+    while it loads and before it reads TF_CPP_MIN_LOG_LEVEL, are held back by the same threshold,
+    so that a rule's log (and a command's terminal) opens with what the job does. Everything else
+    written meanwhile, and all of it if the import fails, still comes through.
+    ``TF_CPP_MIN_LOG_LEVEL=0`` keeps every line. Call it before TensorFlow is imported."""
+    if "tensorflow" in sys.modules or any(isinstance(f, _QuietImport) for f in sys.meta_path):
+        return
+    sys.meta_path.insert(0, _QuietImport())

@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError, preview
 from ..io import check_not_html
+from ..progress import Progress
 from .barcodes import check_unique
 
 try:
@@ -274,17 +275,19 @@ def read_samples_matrix(path, columns: list[str], sep: str | None = None, skip: 
         pieces: list[tuple[int, list[bytes]]] = []
         pending: deque = deque()
         row = 0
+        progress = Progress(n, "rows", log, f"parsing {path.name}")
 
         def collect():
-            start, fut, span = pending.popleft()
+            start, fut, span, rows = pending.popleft()
             pieces.append((start, fut.result()))
             if span is not None:
                 mapped.release(*span)
+            progress.update(rows)
 
         try:
             for chunk, line_no, rows, *span in chunks:
                 fut = pool.submit(parse_chunk, path, chunk, out, row, cmap, n_skip, sep, line_no, header)
-                pending.append((row, fut, span[0] if span else None))
+                pending.append((row, fut, span[0] if span else None, rows))
                 del chunk
                 row += rows
                 while len(pending) > 2 * PARSE_THREADS:
@@ -292,7 +295,7 @@ def read_samples_matrix(path, columns: list[str], sep: str | None = None, skip: 
             while pending:
                 collect()
         except BaseException:
-            for _, fut, _ in pending:
+            for _, fut, *_ in pending:
                 fut.cancel()
             raise
         finally:

@@ -8,7 +8,6 @@ and k, never on the file's total number of rows or columns.
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import InputError, preview
+from ..progress import Progress
 from . import matrix as _matrix
 from .barcodes import check_unique
 from .matrix import (
@@ -101,7 +101,8 @@ def stream_top_variance(
     n_pending = 0
     seen: set[str] = set()
     stats = {"features": 0, "too_many_missing": 0, "constant": 0}
-    last_log = time.monotonic()
+    # The row count is unknown without a pass over the file (tens of GB for the 450K array).
+    progress = Progress(None, "rows", log, f"methylation: streaming {path.name}")
 
     def merge(top_ids, top_vals, top_var):
         ids = np.concatenate([top_ids, *(p[0] for p in pending)])
@@ -134,9 +135,7 @@ def stream_top_variance(
         if n_pending >= top:
             top_ids, top_vals, top_var = merge(top_ids, top_vals, top_var)
             n_pending = 0
-        if time.monotonic() - last_log > 30:
-            last_log = time.monotonic()
-            log.info("methylation: %d rows streamed", stats["features"])
+        progress.update(len(ids))
     top_ids, top_vals, top_var = merge(top_ids, top_vals, top_var)
     stats["kept"] = len(top_ids)
     if stats["features"] == 0:

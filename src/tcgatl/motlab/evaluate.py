@@ -10,7 +10,6 @@ EA - AA gap). AUROC is computed on the pooled out-of-fold predictions of each re
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,6 +18,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from ..progress import Progress
 from ..settings import from_section, take
 from . import net
 from .options import SCHEMES, network_twin, smote_option
@@ -220,8 +220,8 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
     ea_all = np.flatnonzero(~data.aa)
     oof, wrows = [], []
     plan = list(fold_plan(data, settings.folds, settings.repeats, seed))
-    t0 = time.time()
-    for i, (r, f, aa_tr, aa_te, ea_tr, ea_te) in enumerate(plan):
+    progress = Progress(len(plan), "folds")  # each fold's weights are in the returned table
+    for r, f, aa_tr, aa_te, ea_tr, ea_te in plan:
         if network_twin(scheme) == "independent":
             train, test = aa_tr, aa_te
         elif network_twin(scheme) == "mixture":
@@ -262,16 +262,15 @@ def run_scheme(scheme: str, data: Data, settings: Settings, seed: int, smote_opt
             wrow.update({f"target_{k}": v for k, v in fit.target_phase.as_dict().items()})
             wrow["target_inner_auroc"] = max((s for _, s in fit.phase_scores), default=np.nan)
         wrows.append(wrow)
-        log.info(
-            "%s: repeat %d fold %d done (%d/%d, %.0fs), weights %s",
-            scheme,
-            r,
-            f,
-            i + 1,
-            len(plan),
-            time.time() - t0,
-            dict(zip(pipe.layers, pipe.weights)),
-        )
+        if progress.update(1):
+            log.info(
+                "%s: %s (last: repeat %d fold %d, weights %s)",
+                scheme,
+                progress.status(),
+                r,
+                f,
+                dict(zip(pipe.layers, pipe.weights)),
+            )
     return pd.concat(oof, ignore_index=True), pd.DataFrame(wrows)
 
 

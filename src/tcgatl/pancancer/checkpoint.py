@@ -12,14 +12,17 @@ import argparse
 import json
 import shutil
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..commandline import READING_ERRORS, USER_ERRORS, fail
 from ..errors import InputError, preview
 from ..io import atomic_path, read_matrix, write_table
+from ..logs import quiet_framework_imports
 from . import layouts
 
 FILES = {"model": "model.keras", "layout": "layout.parquet", "scaling": "scaling.parquet", "meta": "checkpoint.json"}
@@ -52,18 +55,51 @@ class Checkpoint:
 
     @classmethod
     def load(cls, folder) -> "Checkpoint":
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise InputError(folder, "is not a checkpoint folder (no such folder)")
+        for name in FILES.values():
+            if not (folder / name).exists():
+                raise InputError(folder / name, "missing: a checkpoint folder needs " + ", ".join(FILES.values()))
+        # Each file's failure named by the file: a copy cut short or a file from elsewhere.
+        path = folder / FILES["meta"]
+        try:
+            meta = json.loads(path.read_text())
+            classes = meta["classes"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(
+                path, f"not a checkpoint's metadata (JSON with 'classes'): {type(exc).__name__}: {exc}"
+            ) from exc
+        try:
+            path = folder / FILES["layout"]
+            layout, shape = layouts.read_layout(path)
+            path = folder / FILES["scaling"]
+            scaling = pd.read_parquet(path)
+        except InputError:
+            raise
+        except (OSError, ValueError, KeyError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            reason = str(exc).replace(f"'{path}'", "").replace(str(path), path.name)
+            raise InputError(path, f"cannot be read; is it truncated or corrupt? ({reason})") from exc
         import keras
 
         from . import models  # noqa: F401  (registers the gene-image input layer)
 
-        folder = Path(folder)
-        for name in FILES.values():
-            if not (folder / name).exists():
-                raise InputError(folder / name, "missing: a checkpoint folder needs " + ", ".join(FILES.values()))
-        meta = json.loads((folder / FILES["meta"]).read_text())
-        layout, shape = layouts.read_layout(folder / FILES["layout"])
-        scaling = pd.read_parquet(folder / FILES["scaling"])
-        return cls(keras.models.load_model(folder / FILES["model"]), meta["classes"], layout, shape, scaling, meta)
+        path = folder / FILES["model"]
+        if not zipfile.is_zipfile(path):
+            raise InputError(path, "is not a .keras model archive; is it truncated or corrupt?")
+        try:
+            model = keras.models.load_model(path)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise InputError(path, f"cannot be loaded as a Keras model: {exc}") from exc
+        # Files of two different checkpoints would fail later inside Keras, naming neither.
+        if tuple(model.input_shape[1:3]) != tuple(shape) or model.output_shape[-1] != len(classes):
+            raise InputError(
+                folder,
+                f"{FILES['model']} takes {model.input_shape[1:3]} images with {model.output_shape[-1]} classes, "
+                f"but {FILES['layout']} has a {shape} grid and {FILES['meta']} {len(classes)} classes: "
+                "files of different checkpoints?",
+            )
+        return cls(model, classes, layout, shape, scaling, meta)
 
     def images(self, x: pd.DataFrame, source=None) -> np.ndarray:
         """Samples x features (as in the training feature matrix) -> gene images."""
@@ -121,10 +157,16 @@ def classify(checkpoint_dir, table) -> pd.DataFrame:
     ck = Checkpoint.load(checkpoint_dir)
     if isinstance(table, pd.DataFrame):
         return ck.classify(table)
+    return ck.classify(table_features(ck, table), table)
+
+
+def table_features(ck: Checkpoint, table) -> pd.DataFrame:
+    """The features of a table file as ``ck`` needs them: a workflow Parquet matrix as it is, a
+    raw table after the checkpoint's feature transform."""
     path = Path(table)
     if path.suffix == ".parquet":
-        return ck.classify(read_matrix(path), path)
-    return ck.classify(ck.features(read_raw_table(path), path), path)
+        return read_matrix(path)
+    return ck.features(read_raw_table(path), path)
 
 
 def main(argv=None) -> int:
@@ -141,11 +183,23 @@ def main(argv=None) -> int:
     )
     parser.add_argument("out", help="output .tsv with barcode, predicted type and class probabilities")
     args = parser.parse_args(argv)
+    prog = parser.prog
+    quiet_framework_imports()
+    # A bad checkpoint folder or table (missing, cut short, not what it should be) is the
+    # user's to fix: one line. Once both are read, only the library's own errors (the table
+    # lacks genes) and OSError (the output) are; anything else is a bug, and keeps its traceback.
     try:
-        predictions = classify(args.checkpoint, args.table)
-    except InputError as exc:
-        print(f"tcgatl-classify: {exc}", file=sys.stderr)
-        return 2
-    write_table(predictions, args.out)
+        ck = Checkpoint.load(args.checkpoint)
+    except READING_ERRORS as exc:
+        return fail(prog, exc, args.checkpoint)
+    try:
+        x = table_features(ck, args.table)
+    except READING_ERRORS as exc:
+        return fail(prog, exc, args.table)
+    try:
+        predictions = ck.classify(x, args.table)
+        write_table(predictions, args.out)
+    except USER_ERRORS as exc:
+        return fail(prog, exc, f"cannot write {args.out}" if isinstance(exc, OSError) else None)
     print(f"{len(predictions)} samples classified -> {args.out}", file=sys.stderr)
     return 0

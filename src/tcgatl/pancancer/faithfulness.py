@@ -32,6 +32,8 @@ import logging
 import numpy as np
 import pandas as pd
 
+from ..progress import Progress
+
 log = logging.getLogger("tcgatl.pancancer.faithfulness")
 
 ORDERS = ("ig", "de", "random")
@@ -106,7 +108,6 @@ def curves(
     de_pixels: list,
     points: int = 8,
     seed: int = 0,
-    progress_every: int = 25,
     samples_per_call: int = 256,
 ) -> pd.DataFrame:
     """Deletion and insertion curves of every sample under every order (``samples_per_call``:
@@ -126,6 +127,7 @@ def curves(
     per_sample = 2 + len(ORDERS) * len(CURVES) * len(inner)
     group = max(1, samples_per_call // per_sample)  # one predict call per group: Keras's per-call overhead
     rows, probs = [], {}
+    progress = Progress(len(images), "samples", log, "deletion and insertion curves")
     for i in range(len(images)):
         if i % group == 0:
             members = range(i, min(i + group, len(images)))
@@ -157,8 +159,7 @@ def curves(
                         }
                     )
                 )
-        if (i + 1) % progress_every == 0 or i + 1 == len(images):
-            log.info("deletion and insertion curves: %d/%d samples", i + 1, len(images))
+        progress.update(1)
     if not rows:
         return pd.DataFrame(columns=["sample", "order", "curve", "k", "fraction", "probability", "normalised"])
     return pd.concat(rows, ignore_index=True)

@@ -13,6 +13,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from ..progress import Progress
 from .costs import ADAPTIVE_BLOCK, ADAPTIVE_POINTS, ADAPTIVE_SAMPLE_FACTOR
 from .options import IG_METHODS
 
@@ -124,15 +125,15 @@ def _fixed_rule(grads, x, targets, baseline, alphas, weights, at_baseline, at_x,
     pairs = np.stack(np.meshgrid(np.arange(n), np.arange(points), indexing="ij"), -1).reshape(-1, 2)
     avg_grad = np.zeros_like(x)
     f_x, f_b = np.zeros(n, np.float32), np.zeros(n, np.float32)
-    chunk_size = batch_size * max(1, len(pairs) // batch_size // 10)  # ~10 progress lines
+    chunk_size = batch_size * max(1, len(pairs) // batch_size // 10)  # bounds the gradients held at once
+    progress = Progress(len(pairs), "interpolated images", log, "integrated gradients")
     for start in range(0, len(pairs), chunk_size):
         chunk = pairs[start : start + chunk_size]
         i, j = chunk[:, 0], chunk[:, 1]
-        g, out = _path_gradients(grads, x, baseline, targets, i, alphas[j], batch_size)
+        g, out = _path_gradients(grads, x, baseline, targets, i, alphas[j], batch_size, progress.update)
         np.add.at(avg_grad, i, g * weights[j][:, None, None])
         f_x[i[j == at_x]] = out[j == at_x]
         f_b[i[j == at_baseline]] = out[j == at_baseline]
-        log.info("integrated gradients: %d/%d interpolated images", start + len(chunk), len(pairs))
     return avg_grad, f_x, f_b, np.full(n, points, np.int32), np.ones(n, np.int32)
 
 
@@ -324,12 +325,13 @@ def integrated_gradients(
             n,
         )
         parts = []
+        progress = Progress(n, "samples", log, "integrated gradients")
         for start in range(0, n, block):
             sl = slice(start, start + block)
             parts.append(
                 _adaptive_rule(grads, x[sl], targets[sl], baseline[sl], points, tolerance, max_evaluations, batch_size)
             )
-            log.info("integrated gradients: %d/%d samples", min(n, start + block), n)
+            progress.update(len(x[sl]))
         if not parts:
             parts = [(np.zeros_like(x), *(np.zeros(0, t) for t in (np.float32, np.float32, np.int32, np.int32)))]
         avg_grad, f_x, f_b, evals, intervals = (np.concatenate([p[k] for p in parts]) for k in range(5))

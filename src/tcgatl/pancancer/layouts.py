@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from scipy.spatial import ConvexHull
 
 from ..errors import ConfigError, InputError, preview
 from ..io import atomic_path
+from ..progress import Progress
 from . import assignment as assignment_
 
 log = logging.getLogger(__name__)
@@ -246,9 +248,11 @@ def images(x: pd.DataFrame, scaling: pd.DataFrame, layout: pd.DataFrame, shape, 
 def to_images(x: pd.DataFrame, scaling: pd.DataFrame, layout: pd.DataFrame, shape, out_path, batch: int = 512) -> None:
     """Scaled gene images (n, H, W) float32 written as a memory-mappable .npy, in batches."""
     m = pixel_map(layout, shape, x.columns)
+    progress = Progress(len(x), "images", log, f"gene images for {Path(out_path).name}")
     with atomic_path(out_path) as tmp:
         arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(x), *shape))
         for i in range(0, len(x), batch):
             arr[i : i + batch] = images(x.iloc[i : i + batch], scaling, layout, shape, pixels=m)
+            progress.update(min(batch, len(x) - i))
         arr.flush()
         del arr

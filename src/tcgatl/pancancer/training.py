@@ -21,6 +21,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from ..progress import Progress, duration
 from ..settings import from_section
 from .models import BACKBONES, GeneImageInput
 from .options import PRECISIONS, TRAINABLE
@@ -91,29 +92,50 @@ class Batches(keras.utils.PyDataset):
 
 
 class EpochLog(keras.callbacks.Callback):
-    """One log line and one history row per epoch."""
+    """One log line and one history row per epoch; the line says the time per epoch and the
+    most the phase has left (early stopping may end it sooner). During a phase's first epoch,
+    when no epoch time is known yet, a line a minute gives the batches' pace."""
 
     def __init__(self, phase: str, rows: list):
         super().__init__()
         self.phase, self.rows = phase, rows
+        self._epochs = None
+
+    def on_train_begin(self, logs=None):
+        self._epochs = Progress(self.params.get("epochs") or 0, "epochs")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._t0 = time.perf_counter()
+        steps = self.params.get("steps") if epoch == 0 else None
+        self._batches = Progress(steps, "batches", log, f"{self.phase}, first epoch", every=None) if steps else None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._batches is not None and self._batches.done + 1 < self._batches.total:  # the epoch's line says done
+            self._batches.update(1)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         row = {"phase": self.phase, "epoch": epoch + 1, "seconds": round(time.perf_counter() - self._t0, 3)}
         row |= {k: float(v) for k, v in logs.items() if k in ("loss", "accuracy", "val_loss", "val_accuracy")}
         self.rows.append(row)
+        pace = ""
+        if self._epochs is not None and self._epochs.total:
+            self._epochs.update(1)
+            left = self._epochs.left()
+            pace = f"; {duration(self._epochs.elapsed() / self._epochs.done)} per epoch" + (
+                f", at most {duration(left)} left" if self._epochs.done < self._epochs.total else ""
+            )
         log.info(
-            "%s epoch %d: loss %.4f acc %.3f | val loss %.4f acc %.3f (%.1f s)",
+            "%s epoch %d/%s: loss %.4f acc %.3f | val loss %.4f acc %.3f (%.1f s%s)",
             self.phase,
             epoch + 1,
+            self.params.get("epochs", "?"),
             row.get("loss", np.nan),
             row.get("accuracy", np.nan),
             row.get("val_loss", np.nan),
             row.get("val_accuracy", np.nan),
             row["seconds"],
+            pace,
         )
 
 
@@ -177,8 +199,8 @@ def forward(model: keras.Model, x, out_path: Path | None = None, batch_size: int
     ``out_path`` is given (activations of a whole training set can exceed memory)."""
     n = len(x)
     out = None
-    every = max(1, math.ceil(n / batch_size) // 10)  # batches between progress lines (~10 per pass)
-    for b, i in enumerate(range(0, n, batch_size)):
+    progress = Progress(n, "images", log if what else None, what)
+    for i in range(0, n, batch_size):
         y = np.asarray(model.predict_on_batch(np.asarray(x[i : i + batch_size])))
         if out is None:
             shape = (n, *y.shape[1:])
@@ -188,8 +210,7 @@ def forward(model: keras.Model, x, out_path: Path | None = None, batch_size: int
                 else np.empty(shape, np.float32)
             )
         out[i : i + len(y)] = y
-        if what and b % every == 0:
-            log.info("%s: %d/%d", what, min(i + batch_size, n), n)
+        progress.update(len(y))
     return out
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from ..commandline import READING_ERRORS, fail, raised_by_library
 from ..jobs import model
 from ..pancancer.options import BACKBONES
 from .runlog import Job, read_run
@@ -123,13 +124,15 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True, help="the coefficients file to write")
     p.add_argument("--machine", required=True, help="the machine the runs ran on, in words (kept in the file)")
     a = p.parse_args(argv)
+    # Reading the coefficients and the runs' benchmarks and logs: their failures are the user's
+    # files (model.load and read_run name the file). The fit's ValueErrors say which rule's jobs
+    # no coefficients cover; other errors there are bugs, and keep their traceback.
     try:
         start = model.load(a.coefficients)
         doc = yaml.safe_load(Path(start.path).read_text())
         jobs = [j for r in a.results for j in read_run(r)]
-    except (OSError, ValueError) as exc:
-        print(f"tcgatl-fit-requests: {exc}", file=sys.stderr)
-        return 2
+    except READING_ERRORS as exc:
+        return fail(p.prog, exc)
     unrecorded = sum(j.work is None for j in jobs)
     if unrecorded:
         print(
@@ -139,8 +142,9 @@ def main(argv=None) -> int:
     try:
         rules, counts = fit(start, jobs, doc.get("not_fitted", ()), doc.get("fixed"))
     except ValueError as exc:
-        print(f"tcgatl-fit-requests: {exc}", file=sys.stderr)
-        return 2
+        if not raised_by_library(exc):
+            raise
+        return fail(p.prog, exc)
     doc["rules"] = rules
     doc["measured"] = (
         f"{a.machine}; fitted {datetime.date.today().isoformat()} on {sum(counts.values())} jobs of "
@@ -149,7 +153,10 @@ def main(argv=None) -> int:
     # The starting file's header comments say what the numbers are: kept.
     text = Path(start.path).read_text()
     header = "".join(line for line in text.splitlines(keepends=True)[: _header_lines(text)])
-    Path(a.out).write_text(header + yaml.dump(doc, Dumper=_NoAliases, sort_keys=False, width=110))
+    try:
+        Path(a.out).write_text(header + yaml.dump(doc, Dumper=_NoAliases, sort_keys=False, width=110))
+    except OSError as exc:
+        return fail(p.prog, exc, f"cannot write {a.out}")
     for rule in sorted(counts):
         print(f"{rule}: {counts[rule]} job(s)")
     print(f"-> {a.out}", file=sys.stderr)

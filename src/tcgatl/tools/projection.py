@@ -112,8 +112,12 @@ def _changed(cfg: dict, settings: list[str], config_mod) -> dict:
 
 
 def main(argv=None) -> int:
+    import yaml
+
     from .. import config as config_mod
-    from ..errors import ConfigError
+    from ..commandline import READING_ERRORS, fail
+    from ..errors import ConfigError, InputError
+    from ..logs import quiet_framework_imports
     from ..pancancer.options import BACKBONES
 
     p = argparse.ArgumentParser(
@@ -177,25 +181,28 @@ def main(argv=None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_framework_imports()
     try:
         cfg = config_mod.load(a.configfile)
-    except (ConfigError, OSError) as exc:
-        print(f"tcgatl-project: {exc}", file=sys.stderr)
-        return 2
+    except (*READING_ERRORS, yaml.YAMLError) as exc:
+        return fail(p.prog, exc, a.configfile)
     try:
         other = _changed(cfg, a.against, config_mod) if a.against else None
-    except (ConfigError, ValueError) as exc:
-        print(f"tcgatl-project: --against: {exc}", file=sys.stderr)
-        return 2
+    except (ConfigError, ValueError, yaml.YAMLError) as exc:
+        return fail(p.prog, exc, "--against")
     pc = cfg["pancancer"]
     if a.split:
         import pandas as pd
 
         try:
-            sizes = sizes_from_split(pd.read_csv(a.split, sep="\t", dtype=str))
-        except (OSError, KeyError, pd.errors.ParserError) as exc:
-            print(f"tcgatl-project: cannot read split sizes from {a.split}: {exc!r}", file=sys.stderr)
-            return 2
+            split = pd.read_csv(a.split, sep="\t", dtype=str)
+        except READING_ERRORS as exc:
+            return fail(p.prog, exc, a.split)
+        lacking = sorted({"label", "split"} - set(split.columns))
+        if lacking:
+            problem = f"no column {', '.join(lacking)} (not a pancancer_split table? found {list(split.columns)[:6]})"
+            return fail(p.prog, InputError(a.split, problem))
+        sizes = sizes_from_split(split)
         source = a.split
     else:
         sizes = split_sizes(a.samples, a.classes, pc["train_fraction"], pc["val_fraction"])
@@ -327,7 +334,10 @@ def main(argv=None) -> int:
         }
         if other is not None:
             doc["against"] = {"settings": a.against, "projection": other_rows}
-        Path(a.json).write_text(json.dumps(doc, indent=2, default=float))
+        try:
+            Path(a.json).write_text(json.dumps(doc, indent=2, default=float))
+        except OSError as exc:
+            return fail(p.prog, exc, f"cannot write {a.json}")
         print(f"\n-> {a.json}", file=sys.stderr)
     return 0
 
