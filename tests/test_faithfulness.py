@@ -3,10 +3,12 @@ model's prediction depends on."""
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
+from tcgatl.errors import InputError
+from tcgatl.pancancer import costs, ig
 from tcgatl.pancancer import faithfulness as fa
-from tcgatl.pancancer import ig
 
 SHAPE = (10, 10)
 CLASSES = 3
@@ -101,6 +103,28 @@ def test_de_order_starts_with_the_de_pixels_and_the_grid_is_logarithmic():
     assert fa.images_per_sample(8, 90) == 2 + 6 * 6
     with pytest.raises(ValueError, match="no gene pixel"):
         fa.k_grid(0)
+
+
+def test_images_per_sample_counts_what_a_sample_is_given_and_the_cost_bound_holds():
+    rng = np.random.default_rng(0)
+    for gene_pixels, points in ((90, 8), (3, 8), (90, 2)):
+        inner = fa.k_grid(gene_pixels, points)[1:-1]
+        made = fa._sample_images(
+            rng.random(SHAPE), np.zeros(SHAPE), rng.random(SHAPE), np.arange(gene_pixels), np.array([7]), inner, 0, 0
+        )
+        assert len(made) == fa.images_per_sample(points, gene_pixels) <= costs.faithfulness_images(points)
+    assert fa.images_per_sample(8, 90) == costs.faithfulness_images(8)  # every point distinct
+    assert fa.images_per_sample(8, 3) < costs.faithfulness_images(8)  # 0, 1, 2, 3 only
+
+
+def test_de_pixel_orders_give_each_class_its_genes_flat_pixels_in_rank_order():
+    layout = pd.DataFrame({"gene": ["A", "B", "C"], "row": [0, 1, 2], "col": [3, 0, 1]})
+    de = pd.DataFrame({"class": ["X", "X", "X", "Y", "Y"], "rank": [2, 1, 3, 2, 1], "gene": ["A", "B", "Z", "A", "C"]})
+    orders = fa.de_pixel_orders(de, layout, (3, 4))
+    assert {c: p.tolist() for c, p in orders.items()} == {"X": [4, 3], "Y": [9, 3]}  # Z: not in the layout
+    assert orders["X"].dtype == np.int64
+    with pytest.raises(InputError, match=r"de.tsv: missing column\(s\) \['rank'\]"):
+        fa.de_pixel_orders(de.drop(columns="rank"), layout, (3, 4), source="de.tsv")
 
 
 def test_the_summary_says_whether_ig_beats_both_comparators():

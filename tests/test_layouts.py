@@ -251,6 +251,20 @@ def test_images_place_each_gene_on_its_pixel_and_average_shared_pixels(tmp_path)
         layouts.pixel_map(layout, (2, 2), ["A|1", "B|2", "Z|9"])
 
 
+def test_flat_pixels_index_each_genes_value_in_the_flattened_image():
+    # A 2x3 grid (width != height, so swapping row and column or height and width shows).
+    genes = ["A|1", "B|2", "C|3", "D|4"]
+    layout = layouts._table(genes, [1, 0, 1, 0], [2, 1, 0, 0])
+    x = pd.DataFrame([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]], columns=genes)
+    scaling = pd.DataFrame({"gene": genes, "min": 0.0, "max": 10.0})
+    flat = layouts.flat_pixels(layout, (2, 3))
+    assert flat.dtype == np.int64 and flat.tolist() == [5, 1, 3, 0]
+    img = layouts.images(x, scaling, layout, (2, 3))
+    np.testing.assert_allclose(img.reshape(len(x), -1)[:, flat], layouts.scale(x, scaling))
+    with pytest.raises(InputError, match="cells outside its 2x2 grid"):
+        layouts.flat_pixels(layout, (2, 2))
+
+
 def test_layout_roundtrip(tmp_path):
     table, shape = layouts.alphabetical(["B|2", "A|1", "C|3"])
     layouts.write_layout(table, shape, tmp_path / "l.parquet")

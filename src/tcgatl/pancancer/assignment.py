@@ -104,7 +104,7 @@ def refine(
     h, w = shape
     cells = cells.copy()
     occupant = np.full(h * w, -1, dtype=np.int64)
-    occupant[cells[:, 0] * w + cells[:, 1]] = np.arange(len(cells))
+    occupant[np.ravel_multi_index(cells.T, shape)] = np.arange(len(cells))
     cost = total_cost(pos, cells)
     passes = 0
     for passes in range(1, max_passes + 1):
@@ -115,16 +115,16 @@ def refine(
             rr = np.arange(max(r0, 0), min(r0 + tile, h))
             for c0 in range(-off, w, tile):
                 cc = np.arange(max(c0, 0), min(c0 + tile, w))
-                ids = (rr[:, None] * w + cc[None, :]).ravel()
+                ids = np.ravel_multi_index(np.ix_(rr, cc), shape).ravel()
                 genes = occupant[ids]
                 genes = genes[genes >= 0]
                 if len(genes) == 0:
                     continue
-                gi, ci = linear_sum_assignment(_sq_cost(pos[genes], ids // w, ids % w))
+                gi, ci = linear_sum_assignment(_sq_cost(pos[genes], *np.unravel_index(ids, shape)))
                 occupant[ids] = -1
                 new = ids[ci]
                 occupant[new] = genes[gi]
-                cells[genes[gi], 0], cells[genes[gi], 1] = new // w, new % w
+                cells[genes[gi], 0], cells[genes[gi], 1] = np.unravel_index(new, shape)
         new_cost = total_cost(pos, cells)
         done = cost - new_cost <= rtol * cost
         cost = new_cost

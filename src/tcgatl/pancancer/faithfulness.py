@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..progress import Progress
+from .costs import faithfulness_images
 
 log = logging.getLogger("tcgatl.pancancer.faithfulness")
 
@@ -83,10 +84,9 @@ def curve_images(image: np.ndarray, baseline: np.ndarray, order: np.ndarray, ks:
 
 
 def images_per_sample(points: int, gene_pixels: int) -> int:
-    """Forward passes per sample: the image and the baseline once, and every order's curves
-    between them (the ends of every curve are one of those two); at most
-    costs.faithfulness_images(points), which sizes the job."""
-    return 2 + len(ORDERS) * len(CURVES) * (len(k_grid(gene_pixels, points)) - 2)
+    """Forward passes per sample: costs.faithfulness_images (which sizes the job) at the grid's
+    distinct points, at most ``points`` (a small image has fewer)."""
+    return faithfulness_images(len(k_grid(gene_pixels, points)))
 
 
 def _sample_images(image, baseline, attribution, gene_pixels, de_pixels, inner, seed, i) -> np.ndarray:
@@ -124,7 +124,7 @@ def curves(
     """
     ks = k_grid(len(gene_pixels), points)
     inner = ks[1:-1]
-    per_sample = 2 + len(ORDERS) * len(CURVES) * len(inner)
+    per_sample = images_per_sample(points, len(gene_pixels))
     group = max(1, samples_per_call // per_sample)  # one predict call per group: Keras's per-call overhead
     rows, probs = [], {}
     progress = Progress(len(images), "samples", log, "deletion and insertion curves")
@@ -229,12 +229,12 @@ def de_pixel_orders(de: pd.DataFrame, layout: pd.DataFrame, shape, source=None) 
     """Per class of the DE table (class, rank, gene), the flat pixels of its genes in rank order
     (genes outside ``layout`` dropped)."""
     from ..errors import InputError
+    from .layouts import flat_pixels
 
     missing = [c for c in ("class", "rank", "gene") if c not in de.columns]
     if missing:
         raise InputError(source, f"missing column(s) {missing} in the DE ranking")
-    where = layout.set_index("gene")
-    flat = (where["row"].astype(int) * shape[1] + where["col"].astype(int)).rename("pixel")
+    flat = pd.Series(flat_pixels(layout, shape), index=layout["gene"], name="pixel")
     de = de[de["gene"].isin(flat.index)].sort_values(["class", "rank"], kind="stable").join(flat, on="gene")
     return {c: g["pixel"].to_numpy(np.int64) for c, g in de.groupby("class", sort=False)}
 

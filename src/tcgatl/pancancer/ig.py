@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..progress import Progress
 from .costs import ADAPTIVE_BLOCK, ADAPTIVE_POINTS, ADAPTIVE_SAMPLE_FACTOR
+from .layouts import flat_pixels
 from .options import IG_METHODS
 
 log = logging.getLogger("tcgatl.pancancer.ig")
@@ -370,7 +371,7 @@ def gene_attributions(
     """(n, genes) attributions of the layout's genes (in layout order) from the pixels' averaged
     gradients: w_g * (x_g - b_p) * avg_grad_p, where w_g = 1 / (genes sharing pixel p).
     ``genes_scaled`` holds the samples' scaled values of the layout's genes, in layout order."""
-    pixel = layout["row"].to_numpy(int) * shape[1] + layout["col"].to_numpy(int)
+    pixel = flat_pixels(layout, shape)
     share = 1.0 / np.bincount(pixel, minlength=shape[0] * shape[1])[pixel]
     g = avg_grad.reshape(len(avg_grad), -1)[:, pixel]
     b = baseline.reshape(len(baseline), -1)[:, pixel]

@@ -146,7 +146,7 @@ def place_on_grid(emb: np.ndarray, side: int, assignment: str = "unique") -> tup
         cells, passes = assignment_.unique_cells(pos, (side, side))
     else:
         raise ValueError(f"unknown similarity assignment {assignment!r}")
-    _, where, count = np.unique(cells[:, 0] * side + cells[:, 1], return_inverse=True, return_counts=True)
+    _, where, count = np.unique(np.ravel_multi_index(cells.T, (side, side)), return_inverse=True, return_counts=True)
     stats = {
         "mean_displacement": float(assignment_.displacement(pos, cells).mean()),
         "pixels": len(count),  # pixels holding at least one gene
@@ -195,6 +195,15 @@ def read_layout(path) -> tuple[pd.DataFrame, tuple[int, int]]:
     return t.to_pandas(), (h, w)
 
 
+def flat_pixels(layout: pd.DataFrame, shape: tuple[int, int]) -> np.ndarray:
+    """Each gene's pixel (one per row of ``layout``, in its order) as an index into the image
+    flattened row by row (``image.reshape(-1)``): row * width + col, as int64."""
+    try:
+        return np.ravel_multi_index((layout["row"].to_numpy(np.int64), layout["col"].to_numpy(np.int64)), shape)
+    except ValueError as e:
+        raise InputError(None, f"gene layout has cells outside its {shape[0]}x{shape[1]} grid") from e
+
+
 def gene_mask(layout: pd.DataFrame, shape: tuple[int, int]) -> np.ndarray:
     """True on the pixels that hold a gene; False on padding."""
     mask = np.zeros(shape, bool)
@@ -231,7 +240,7 @@ def pixel_map(layout: pd.DataFrame, shape: tuple[int, int], genes) -> sparse.csr
     if pos["row"].isna().any():
         missing = pos.index[pos["row"].isna()]
         raise InputError(None, f"{len(missing)} gene(s) of the matrix are not in the layout, e.g. {list(missing[:3])}")
-    pixel = pos["row"].to_numpy(int) * shape[1] + pos["col"].to_numpy(int)
+    pixel = flat_pixels(pos, shape)
     counts = np.bincount(pixel, minlength=shape[0] * shape[1])
     weights = 1.0 / counts[pixel]
     return sparse.csr_matrix(
