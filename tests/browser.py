@@ -17,7 +17,15 @@ sandbox cannot start) and ``--disable-dev-shm-usage`` (containers have a small /
 Images with ``loading="lazy"`` are switched to eager loading before waiting, or those below the
 window would never load and would look broken.
 
-Also usable by hand: ``python tests/browser.py report.html shot.png`` prints the report.
+``check_layout(html, width)`` opens a page at one window width with every ``<details>`` opened
+and measures what a reader could miss: a page wider than the window, a section, figure or table
+box cut at the window's edge, a figure not shown or distorted, a table whose last column cannot be
+reached (its box scrolled to the far right, the column must lie inside the box). It returns a
+``LayoutReport`` (its ``problems`` empty when nothing is cut) and, given ``shots``, writes one
+screenshot per section and per figure there, to look at.
+
+Also usable by hand: ``python tests/browser.py report.html shot.png`` prints the report;
+``python tests/browser.py --layout report.html SHOTS_DIR`` checks it at 1400 and 800 px.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -48,6 +57,43 @@ _EAGER = """for (const img of document.images) { if (img.loading === "lazy") img
 _BROKEN = """return Array.from(document.images)
     .filter(img => !img.complete || img.naturalWidth === 0)
     .map(img => img.getAttribute("src") || img.currentSrc || img.src);"""
+
+
+# Every <details> opened, then the page's sections, figures and tables measured in CSS pixels
+# (window coordinates for left/right; each table's box scrolled to its far right, where a reader
+# can scroll it, and back).
+_OPEN_DETAILS = """for (const d of document.querySelectorAll("details")) d.open = true;"""
+_MEASURE = """
+const text = (el, n) => (el ? el.textContent.trim().replace(/\\s+/g, " ").slice(0, n) : "");
+const rect = el => { const r = el.getBoundingClientRect();
+  return {left: r.left, right: r.right, top: r.top + window.scrollY, width: r.width, height: r.height}; };
+const out = {viewport: document.documentElement.clientWidth,
+  page_width: document.documentElement.scrollWidth, sections: [], figures: [], tables: []};
+for (const s of document.querySelectorAll("section")) {
+  out.sections.push({id: s.id, title: text(s.querySelector("h2"), 80), ...rect(s)});
+}
+for (const f of document.querySelectorAll("figure")) {
+  const img = f.querySelector("img");
+  out.figures.push({caption: text(f.querySelector("figcaption"), 100), ...rect(img),
+    natural_width: img.naturalWidth, natural_height: img.naturalHeight});
+}
+for (const d of document.querySelectorAll("div.table")) {
+  const heads = d.querySelectorAll("table thead th");
+  const last = heads[heads.length - 1];
+  const box = rect(d);
+  const row = {caption: text(d.querySelector(".caption"), 100), ...box, columns: heads.length,
+    last_column: text(last, 40), table_width: d.scrollWidth, box_width: d.clientWidth,
+    scrolls: d.scrollWidth > d.clientWidth + 1};
+  // Scrolled as a reader can: only a box that shows a scroll bar (overflow-x auto or scroll).
+  if (["auto", "scroll"].includes(getComputedStyle(d).overflowX)) d.scrollLeft = d.scrollWidth;
+  const lr = last ? last.getBoundingClientRect() : null;
+  row.last_left = lr ? lr.left : box.left;
+  row.last_right = lr ? lr.right : box.left;
+  d.scrollLeft = 0;
+  out.tables.push(row);
+}
+return out;
+"""
 
 
 class BrowserError(RuntimeError):
@@ -157,18 +203,22 @@ def _full_page_png(driver, width: int) -> bytes:
     return base64.b64decode(shot["data"])
 
 
-def open_page(
-    html_path, screenshot_path, width: int = 1400, *, height: int = WINDOW_HEIGHT, timeout: float = 30
-) -> PageReport:
-    """Open ``html_path`` in headless Chromium; report errors and write a full-page screenshot.
+def _clip_png(driver, clip: dict) -> bytes:
+    """A region of the document (CSS pixels, document coordinates) as PNG."""
+    clip = {k: max(0, int(v)) for k, v in clip.items()}
+    clip["width"], clip["height"] = max(1, clip["width"]), max(1, min(clip["height"], MAX_SCREENSHOT_HEIGHT))
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": {**clip, "scale": 1}}
+    )
+    return base64.b64decode(shot["data"])
 
-    Waits (up to ``timeout`` s) until the document has loaded and every image has loaded or
-    failed; images still pending after that count as broken.
-    """
+
+@contextmanager
+def _loaded(html_path, width: int, height: int, timeout: float):
+    """A driver with ``html_path`` loaded (every image loaded or failed, up to ``timeout`` s)."""
     from selenium.common.exceptions import TimeoutException, WebDriverException
 
     html_path = Path(html_path).resolve()
-    screenshot_path = Path(screenshot_path)
     if not html_path.is_file():
         raise BrowserError(f"no such HTML file: {html_path}")
     ensure_chromium()
@@ -184,31 +234,142 @@ def open_page(
             deadline = time.monotonic() + timeout
             while not driver.execute_script(_SETTLED) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            report = PageReport(
-                broken_images=list(driver.execute_script(_BROKEN)),
-                image_count=int(driver.execute_script("return document.images.length;")),
-                title=driver.title,
-            )
-            _write_atomically(screenshot_path, _full_page_png(driver, width))
-            report.screenshot = screenshot_path
-            # Read the log last: the screenshot may have scrolled more into view.
-            report.console_errors = [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
-            return report
+            yield driver
         except WebDriverException as exc:
             raise BrowserError(f"headless Chromium failed on {html_path}: {exc.msg or exc}") from exc
         finally:
             driver.quit()
 
 
+def open_page(
+    html_path, screenshot_path, width: int = 1400, *, height: int = WINDOW_HEIGHT, timeout: float = 30
+) -> PageReport:
+    """Open ``html_path`` in headless Chromium; report errors and write a full-page screenshot.
+
+    Waits (up to ``timeout`` s) until the document has loaded and every image has loaded or
+    failed; images still pending after that count as broken.
+    """
+    screenshot_path = Path(screenshot_path)
+    with _loaded(html_path, width, height, timeout) as driver:
+        report = PageReport(
+            broken_images=list(driver.execute_script(_BROKEN)),
+            image_count=int(driver.execute_script("return document.images.length;")),
+            title=driver.title,
+        )
+        _write_atomically(screenshot_path, _full_page_png(driver, width))
+        report.screenshot = screenshot_path
+        # Read the log last: the screenshot may have scrolled more into view.
+        report.console_errors = [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        return report
+
+
+@dataclass
+class LayoutReport:
+    """What :func:`check_layout` measured at one window width (CSS pixels)."""
+
+    width: int
+    page_width: int = 0  # the document's width: more than the window's means the page scrolls sideways
+    sections: list[dict] = field(default_factory=list)  # id, title, left, right, top, width, height
+    figures: list[dict] = field(default_factory=list)  # caption, its image's box, natural_width/height
+    tables: list[dict] = field(default_factory=list)  # caption, box, columns, last_column, scrolls, last_*
+    shots: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+# Slack for sub-pixel rounding of the layout.
+_PX = 1.5
+
+
+def layout_problems(m: dict) -> list[str]:
+    """What a reader at this width could not see, from :data:`_MEASURE`'s measurements ``m``."""
+    view = m["viewport"]
+    out = []
+    if m["page_width"] > view + _PX:
+        out.append(f"the page is {m['page_width']} px wide in a {view} px window: it scrolls sideways")
+    for s in m["sections"]:
+        if s["height"] <= 0:
+            out.append(f"section {s['title']!r} is not shown")
+        elif s["right"] > view + _PX:
+            out.append(f"section {s['title']!r} reaches {s['right']:.0f} px, beyond the {view} px window")
+    for f in m["figures"]:
+        what = f"figure {f['caption']!r}"
+        if f["natural_width"] == 0:
+            out.append(f"{what}: its image did not load")
+        elif f["width"] <= 0 or f["height"] <= 0:
+            out.append(f"{what} is not shown")
+        elif f["left"] < -_PX or f["right"] > view + _PX:
+            out.append(f"{what} spans {f['left']:.0f}-{f['right']:.0f} px, beyond the {view} px window")
+        elif abs(f["width"] / f["height"] - f["natural_width"] / f["natural_height"]) > 0.02 * (
+            f["natural_width"] / f["natural_height"]
+        ):
+            out.append(f"{what} is distorted ({f['width']:.0f}x{f['height']:.0f} px shown)")
+    for t in m["tables"]:
+        what = f"table {t['caption']!r}"
+        if t["width"] <= 0:
+            out.append(f"{what} is not shown")
+        elif t["right"] > view + _PX:
+            out.append(f"{what}: its box reaches {t['right']:.0f} px, beyond the {view} px window")
+        elif t["last_right"] > t["right"] + _PX or t["last_left"] < t["left"] - _PX:
+            out.append(
+                f"{what}: its last column {t['last_column']!r} cannot be reached "
+                f"({t['last_left']:.0f}-{t['last_right']:.0f} px, box {t['left']:.0f}-{t['right']:.0f} px)"
+            )
+    return out
+
+
+def check_layout(html_path, width: int, shots=None, *, height: int = WINDOW_HEIGHT, timeout: float = 30):
+    """Open ``html_path`` at ``width`` with every ``<details>`` open and measure its sections,
+    figures and tables (:func:`layout_problems` says what is cut). With ``shots`` (a folder), one
+    PNG per section (``w<width>_section_<id>.png``) and per figure (``w<width>_figure_<k>.png``)."""
+    with _loaded(html_path, width, height, timeout) as driver:
+        driver.execute_script(_OPEN_DETAILS)
+        driver.execute_script(_EAGER)
+        deadline = time.monotonic() + timeout
+        while not driver.execute_script(_SETTLED) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        m = driver.execute_script(_MEASURE)
+        report = LayoutReport(
+            width=width,
+            page_width=int(m["page_width"]),
+            sections=m["sections"],
+            figures=m["figures"],
+            tables=m["tables"],
+            problems=layout_problems(m),
+        )
+        if shots is not None:
+            folder = Path(shots)
+            named = [(f"section_{s['id'] or k}", s) for k, s in enumerate(m["sections"])]
+            named += [(f"figure_{k}", f) for k, f in enumerate(m["figures"])]
+            for name, box in named:
+                if box["width"] <= 0 or box["height"] <= 0:
+                    continue
+                path = folder / f"w{width}_{name}.png"
+                clip = {"x": 0, "y": box["top"], "width": m["viewport"], "height": box["height"]}
+                _write_atomically(path, _clip_png(driver, clip))
+                report.shots.append(path)
+        return report
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    layout = argv[:1] == ["--layout"]
+    argv = argv[1:] if layout else argv
     if len(argv) != 2:
-        print("usage: python tests/browser.py PAGE.html SCREENSHOT.png", file=sys.stderr)
+        print("usage: python tests/browser.py [--layout] PAGE.html SCREENSHOT.png|SHOTS_DIR", file=sys.stderr)
         return 2
     reason = can_set_up()
     if reason:
         print(f"cannot open pages: {reason}", file=sys.stderr)
         return 1
+    if layout:
+        problems = []
+        for width in (1400, 800):
+            r = check_layout(argv[0], width, argv[1])
+            print(f"{width} px: {len(r.sections)} sections, {len(r.figures)} figures, {len(r.tables)} tables")
+            print(f"  scrolling tables: {[t['caption'][:50] for t in r.tables if t['scrolls']]}")
+            problems += [f"{width} px: {p}" for p in r.problems]
+        print("\n".join(problems) or "nothing cut")
+        return 1 if problems else 0
     report = open_page(argv[0], argv[1])
     print(json.dumps(asdict(report), indent=2, default=str))
     return 0 if report.ok else 1

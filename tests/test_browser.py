@@ -73,3 +73,96 @@ def test_uncaught_exception(chromium, tmp_path):
     report = open_page(html, tmp_path / "throw.png")
     assert len(report.console_errors) == 1, report.console_errors
     assert "Uncaught Error: kaboom" in report.console_errors[0]
+
+
+# --- layout of the metrics report's page (tcgatl.report.document and its template) -------------
+
+
+def report_page(tmp_path):
+    """A page made by the report's own renderer: a wide figure, the paired-comparison table with
+    its long text columns, a 24-column numeric table and a collapsed group."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from tcgatl.report import document
+
+    fig, ax = plt.subplots(figsize=(16, 4))  # 1920 px at 120 dpi: wider than either window
+    ax.plot([0, 1], [0, 1])
+    fig.savefig(tmp_path / "wide.png", dpi=120)
+    plt.close(fig)
+    schemes = ["finetune (nosmote)", "logistic_independent (nosmote)", "ccsa (smote)", "mixture (nosmote)"]
+    paired = pd.DataFrame(
+        {
+            "endpoint": "PFI",
+            "years": 3,
+            "first": schemes,
+            "second": schemes[::-1],
+            "difference": "+0.012",
+            "95% CI over repeats": "[-0.034, +0.058]",
+            "95% CI over patients": "[-0.101, +0.125]",
+            "first better": "3 of 5 repeats",
+            "verdict": "smaller than this cohort resolves (+-0.118): no verdict",
+        }
+    )
+    numbers = pd.DataFrame(np.random.default_rng(0).uniform(size=(3, 24)), columns=[f"w_column_{i}" for i in range(24)])
+    doc = document.Document(
+        "Report",
+        "Layout test",
+        [
+            document.Section("Figures", [document.Figure(document.Path("wide.png"), "A wide figure")]),
+            document.Section(
+                "Tables",
+                [
+                    document.Table(paired, "Paired comparisons"),
+                    document.Details("More", [document.Table(numbers.round(3), "Twenty-four columns")]),
+                ],
+            ),
+        ],
+    )
+    path = tmp_path / "index.html"
+    path.write_text(document.to_html(doc, tmp_path))
+    return path
+
+
+def test_report_layout_nothing_cut_at_1400_and_800_px(chromium, tmp_path):
+    page = report_page(tmp_path)
+    for width in (1400, 800):
+        r = chromium.check_layout(page, width, tmp_path / "shots")
+        assert r.problems == [], (width, r.problems)
+        assert r.page_width <= width  # the page itself never scrolls sideways
+        assert [s["title"] for s in r.sections] == ["Figures", "Tables"]
+        (figure,) = r.figures
+        assert figure["right"] <= width and figure["width"] < figure["natural_width"]  # scaled to fit
+        tables = {t["caption"]: t for t in r.tables}
+        paired, wide = tables["Paired comparisons"], tables["Twenty-four columns"]
+        assert paired["last_column"] == "verdict" and wide["last_column"] == "w_column_23"
+        assert wide["scrolls"]  # too wide for either window: it scrolls inside its box ...
+        assert wide["left"] - 1.5 <= wide["last_left"] and wide["last_right"] <= wide["right"] + 1.5  # ... to its end
+        # The paired table's text columns wrap: at 1400 px it fits, verdict and all, without scrolling.
+        assert paired["scrolls"] == (width < 1400)
+        assert paired["last_right"] <= paired["right"] + 1.5
+        shots = {p.name for p in r.shots}
+        assert {f"w{width}_section_figures.png", f"w{width}_section_tables.png", f"w{width}_figure_0.png"} <= shots
+    for shot in (tmp_path / "shots").iterdir():
+        assert png_size(shot)[0] in (1400, 800)
+
+
+def test_layout_check_finds_a_cut_column_and_an_overflowing_figure(chromium, tmp_path):
+    # What the check exists for: a table box that hides its overflow (its last column unreachable)
+    # and an image wider than the window.
+    html = page(
+        tmp_path,
+        "<section id='s'><h2>S</h2>"
+        "<div class='table' style='overflow:hidden;width:300px'><table><thead><tr>"
+        + "".join(f"<th style='white-space:nowrap'>column number {i}</th>" for i in range(12))
+        + "</tr></thead></table></div>"
+        f"<figure><img src='data:image/png;base64,{PNG_1PX}' width='1200' height='10'></figure></section>",
+    )
+    r = chromium.check_layout(html, 800)
+    assert any("last column 'column number 11' cannot be reached" in p for p in r.problems), r.problems
+    assert any(p.startswith("figure") and "beyond the 800 px window" in p for p in r.problems), r.problems
+    assert any("scrolls sideways" in p for p in r.problems), r.problems

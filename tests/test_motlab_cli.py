@@ -4,6 +4,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
+import pytest
 from configured import section
 from configured import settings as motlab_settings
 from conftest import SHARED, needs_shared
@@ -120,3 +121,101 @@ def test_smoke_real_brca_mini_set():
         auc = auroc_table(oof)
         assert auc["auroc"].between(0, 1).all() and len(auc) == 2
         assert np.isclose(weights[["w_mrna", "w_mirna"]].sum(axis=1), 1).all()
+
+
+def _tiny_inputs(d, rna="id,TCGA-AA-0001-01A\ng1,1.0\n"):
+    """The three matrices of the original's inputs, one value each (enough to reach the next file)."""
+    d.mkdir(exist_ok=True)
+    (d / "BRCA_RNA.csv").write_text(rna)
+    (d / "BRCA_miRNA.csv").write_text("id,TCGA-AA-0001-01A\nm1,1.0\n")
+    (d / "BRCA_Methyl.csv").write_text("id,TCGA-AA-0001-01A\ncg1,0.5\n")
+    return d
+
+
+def _run(tmp_path, d, *extra):
+    return cli.main([str(d), "--out_path", str(tmp_path / "out"), *extra])
+
+
+def _one_line(capsys, *names):
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("motlab: error: ")
+    for name in names:
+        assert str(name) in err, (name, err)
+    return err
+
+
+def test_cli_names_a_missing_input_folder(tmp_path, capsys):
+    assert _run(tmp_path, tmp_path / "nowhere") == 2
+    _one_line(capsys, tmp_path / "nowhere", "is not a folder")
+
+
+@pytest.mark.parametrize(
+    "rna, problem",
+    [
+        ("id,TCGA-AA-0001-01A\ng1,high\n", "non-numeric"),
+        ("id\ng1\n", "no sample columns"),
+        ("", ""),
+    ],
+    ids=["not-numeric", "no-samples", "empty"],
+)
+def test_cli_names_a_bad_matrix(tmp_path, capsys, rna, problem):
+    d = _tiny_inputs(tmp_path / "in", rna)
+    assert _run(tmp_path, d) == 2
+    _one_line(capsys, d / "BRCA_RNA.csv", problem)
+
+
+def test_cli_names_a_bad_clinical_workbook(tmp_path, capsys):
+    d = _tiny_inputs(tmp_path / "in")
+    (d / "TCGA_CDR.xlsx").write_bytes(b"PK\x03\x04 cut short")
+    assert _run(tmp_path, d) == 2
+    _one_line(capsys, d / "TCGA_CDR.xlsx")
+
+
+def test_cli_names_a_missing_clinical_workbook(tmp_path, capsys):
+    d = _tiny_inputs(tmp_path / "in")
+    assert _run(tmp_path, d) == 2
+    _one_line(capsys, d / "TCGA_CDR.xlsx")
+
+
+def test_cli_names_a_bad_ancestry_workbook(tmp_path, demo_raw, capsys):
+    paths, _ = demo_raw
+    d = _tiny_inputs(tmp_path / "in")
+    (d / "TCGA_CDR.xlsx").write_bytes(paths["clinical"].read_bytes())
+    (d / "Genetic_Ancestry.xlsx").write_text("<html>not found</html>")
+    assert _run(tmp_path, d) == 2
+    _one_line(capsys, d / "Genetic_Ancestry.xlsx")
+
+
+def test_cli_names_an_output_folder_it_cannot_write(tmp_path, demo_raw, capsys):
+    d = _original_folder(tmp_path, demo_raw)
+    (tmp_path / "out").write_text("a file where the output folder should be")
+    assert _run(tmp_path, d, "--folds", "2", "--repeats", "1", "--epochs", "1", "--schemes", "independent") == 2
+    _one_line(capsys, tmp_path / "out")
+
+
+def test_cli_says_in_one_line_why_the_data_cannot_be_evaluated(tmp_path, demo_raw, capsys):
+    """The library's own ValueError (here: no patient of the cohort in the clinical table's
+    BRCA rows) is the data's problem: one line. A ValueError from inside a dependency would
+    be a bug and keep its traceback (tcgatl.commandline.raised_by_library)."""
+    paths, _ = demo_raw
+    d = _tiny_inputs(tmp_path / "in")
+    (d / "TCGA_CDR.xlsx").write_bytes(paths["clinical"].read_bytes())
+    (d / "Genetic_Ancestry.xlsx").write_bytes(paths["ancestry"].read_bytes())
+    assert _run(tmp_path, d, "--schemes", "independent") == 2
+    _one_line(capsys)
+
+
+def test_only_the_library_s_own_value_errors_are_the_user_s():
+    from tcgatl.commandline import raised_by_library
+    from tcgatl.motlab.evaluate import run_scheme
+
+    try:
+        run_scheme("no-such-scheme", None, None, 0)
+    except ValueError as exc:
+        assert raised_by_library(exc)
+    try:
+        np.zeros(2).reshape(3)
+    except ValueError as exc:
+        assert not raised_by_library(exc)

@@ -388,3 +388,163 @@ def test_trained_on_lists_each_models_device_and_says_when_it_was_not_recorded()
     ).set_index("backbone")
     assert t.loc["ResNet50", "gpu"] == "NVIDIA H200" and t.loc["ResNet50", "precision"] == "mixed_bfloat16"
     assert t.loc["VGG19", "backend"] == "not recorded" and list(t.columns[:3]) == ["layout", "precision", "backend"]
+
+
+def _motlab_oof(repeats=3, endpoints=(("PFI", 3), ("DSS", 5))):
+    """Out-of-fold predictions of every scheme and SMOTE option, and their summary table made as
+    the workflow makes it (evaluate.auroc_table per scheme, then evaluate.summarise)."""
+    from tcgatl.motlab.evaluate import auroc_table, summarise
+    from tcgatl.motlab.options import SCHEMES
+
+    rng = np.random.default_rng(3)
+    parts, aurocs = [], []
+    for ep, yrs in endpoints:
+        for k, scheme in enumerate(SCHEMES):
+            rows = []
+            for smote in ("nosmote", "smote"):
+                for r in range(repeats):
+                    for anc, n in (("AA", 60), ("EA", 120)):
+                        label = rng.integers(0, 2, n)
+                        rows.append(
+                            pd.DataFrame(
+                                {
+                                    "ancestry": anc,
+                                    "repeat": r,
+                                    "fold": rng.integers(0, 3, n),
+                                    "smote": smote,
+                                    "label": label,
+                                    "prob": 1 / (1 + np.exp(-(label * (0.3 + 0.2 * k) + rng.normal(size=n)))),
+                                }
+                            )
+                        )
+            oof = pd.concat(rows, ignore_index=True)
+            tag = {"endpoint": ep, "years": yrs, "scheme": scheme}
+            parts.append(oof.assign(**tag))
+            aurocs.append(auroc_table(oof).assign(**tag))
+    return pd.concat(parts, ignore_index=True), summarise(pd.concat(aurocs, ignore_index=True))
+
+
+def test_motlab_roc_figure_one_colour_per_scheme_legend_outside_and_the_tables_aurocs():
+    from tcgatl.motlab import plots as motlab_plots
+    from tcgatl.motlab.options import SCHEMES
+
+    oof, summary = _motlab_oof()
+    fig = motlab_plots.roc_figure(oof, summary)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        # The numbers the report's table shows (its AA AUROC column, two decimals).
+        shown = tables.with_ci(tables.motlab_auroc(summary), ["AA_auroc"]).set_index(
+            ["endpoint", "years", "scheme", "smote"]
+        )["AA_auroc"]
+        assert len(fig.axes) == 2
+        for ax in fig.axes:
+            ep, yrs = ax.get_title().split(",")[0].split()
+            curves = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+            assert len(curves) == 2 * len(SCHEMES)
+            styles = {(line.get_color(), line.get_linestyle()) for line in curves}
+            assert len(styles) == len(curves)  # no two curves drawn alike
+            by_scheme = {}
+            for line in curves:
+                scheme, rest = line.get_label().split(", ", 1)
+                smote = "smote" if rest.startswith("SMOTE") else "nosmote"
+                by_scheme.setdefault(scheme, set()).add(line.get_color())
+                assert line.get_linestyle() == ("-" if smote == "nosmote" else "--")
+                table_value = shown[(ep, int(yrs.removesuffix("y")), scheme, smote)].split(" ")[0]
+                assert rest.rsplit(": ", 1)[1] == table_value, (line.get_label(), table_value)
+            assert all(len(c) == 1 for c in by_scheme.values())  # SMOTE on and off: one colour
+            assert len({c.pop() for c in by_scheme.values()}) == len(SCHEMES)
+            legend = ax.get_legend().get_window_extent(renderer)
+            assert not legend.overlaps(ax.get_window_extent(renderer))  # it covers no curve
+        assert figures.overlapping_text(fig) == []
+    finally:
+        figures.plt.close(fig)
+
+
+def test_motlab_roc_curve_is_the_mean_over_repeats():
+    from sklearn.metrics import roc_auc_score
+
+    from tcgatl.motlab import plots as motlab_plots
+
+    oof, summary = _motlab_oof(repeats=4, endpoints=(("PFI", 3),))
+    g = oof[(oof["scheme"] == "ccsa") & (oof["smote"] == "nosmote") & (oof["ancestry"] == "AA")]
+    tpr = motlab_plots.mean_roc(g)
+    assert tpr[0] == 0 and tpr[-1] == 1 and np.all(np.diff(tpr) >= 0)
+    # The area under the mean curve is the mean of the repeats' AUROCs (up to the grid).
+    mean_auc = np.mean([roc_auc_score(r["label"], r["prob"]) for _, r in g.groupby("repeat")])
+    assert np.trapezoid(tpr, motlab_plots.FPR_GRID) == pytest.approx(mean_auc, abs=0.01)
+    assert mean_auc == pytest.approx(
+        summary.set_index(["scheme", "smote", "population"]).loc[("ccsa", "nosmote", "AA"), "mean_auroc"]
+    )
+
+
+def _checksums(matches):
+    return pd.DataFrame(
+        {"input": ["expression", "clinical"], "md5": ["a" * 32] * 2, "matches_manifest": [matches, "yes"]}
+    )
+
+
+def _config(demo=False, matrix="mrna", weights="imagenet"):
+    return {"demo": {"enabled": demo}, "pancancer": {"matrix": matrix, "weights": weights}}
+
+
+def test_paper_row_only_where_the_run_is_comparable(metrics_table):
+    # The full reanalysis: EB++ verified against the manifest, 33 types, ImageNet weights.
+    assert tables.paper_not_comparable(_config(), 33, _checksums("yes")) == []
+    # The demo: synthetic data, 8 types, no ImageNet weights; each reason named.
+    reasons = tables.paper_not_comparable(_config(demo=True, weights="none"), 8, _checksums(""))
+    assert len(reasons) == 3 and "synthetic" in reasons[0]
+    assert "8 tumour types, the paper 33" in reasons[1] and "weights: none" in reasons[2]
+    # Real-looking configurations that still differ from the paper's.
+    assert tables.paper_not_comparable(_config(), 32, _checksums("yes")) == [
+        "it classifies 32 tumour types, the paper 33"
+    ]
+    assert "differs from the GDC manifest" in tables.paper_not_comparable(_config(), 33, _checksums("NO"))[0]
+    assert "could not be checked" in tables.paper_not_comparable(_config(), 33, _checksums(""))[0]
+    assert "mirna matrix" in tables.paper_not_comparable(_config(matrix="mirna"), 33, _checksums("yes"))[0]
+
+    runs = {("alphabetical", "ResNet50"): _result(0.9, None)}
+    without = tables.pancancer_metrics(runs, _result(0.8, None), paper=False)
+    assert "original paper" not in set(without["source"]) and len(without) == 2
+    fig = figures.pancancer_summary(without)
+    try:
+        assert "original paper" not in fig._suptitle.get_text()
+        assert not any(line.get_marker() == "*" for ax in fig.axes for line in ax.get_lines())
+    finally:
+        figures.plt.close(fig)
+    fig = figures.pancancer_summary(tables.pancancer_metrics(runs, _result(0.8, None)))
+    try:
+        assert "red star: original paper" in fig._suptitle.get_text()
+        assert any(line.get_marker() == "*" for ax in fig.axes for line in ax.get_lines())
+    finally:
+        figures.plt.close(fig)
+
+
+def test_top_genes_without_a_symbol_show_their_entrez_id():
+    top = pd.DataFrame(
+        {
+            "class": ["BRCA"] * 4 + ["LUAD"],
+            "rank": [1, 2, 3, 4, 1],
+            "gene": ["?|100130426", "ESR1|2099", "?|10357", "RPL13P5", "?|728045"],
+            "symbol": ["?", "ESR1", None, "RPL13P5", "?"],
+            "entrez": ["100130426", "2099", "", "", np.nan],
+            "n_samples": [5, 5, 5, 5, 3],
+        }
+    )
+    assert tables.gene_labels(top).tolist() == ["100130426", "ESR1", "10357", "RPL13P5", "728045"]
+    wide = tables.top_genes_wide(top, 3).set_index("tumour_type")
+    assert wide.loc["BRCA", "top_genes"] == "100130426, ESR1, 10357" and wide.loc["LUAD", "top_genes"] == "728045"
+    # The DE ranking's table has no entrez column: the id comes from the matrix's gene id.
+    de = top.drop(columns="entrez")
+    assert tables.gene_labels(de).tolist() == ["100130426", "ESR1", "10357", "RPL13P5", "728045"]
+    assert "?" not in " ".join(tables.top_genes_wide(de, 4)["top_genes"])
+
+
+def test_ig_figure_labels_name_genes_without_a_symbol_by_entrez_id():
+    from tcgatl.pancancer.explain import Explanation
+
+    layout = pd.DataFrame({"gene": ["?|100130426", "ESR1|2099"], "symbol": ["?", "ESR1"], "row": [0, 1], "col": [1, 0]})
+    genes = layout.assign(**{"class": "BRCA", "rank": [1, 2]})
+    empty = np.zeros((0, 2, 2))
+    ex = Explanation(pd.DataFrame(), empty, empty, genes, np.ones((2, 2), bool), "zero", "t", layout)
+    assert ex.top_genes("BRCA") == [("1. 100130426", 0, 1), ("2. ESR1", 1, 0)]

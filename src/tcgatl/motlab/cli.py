@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..commandline import READING_ERRORS, USER_ERRORS, fail, raised_by_library
 from ..errors import InputError
 from ..inputs import clinical
 from ..io import read_table, write_table
+from ..logs import quiet_framework_imports
 from . import cohort as cohort_mod
 from . import labels as labels_mod
 from . import paired, plots
@@ -99,7 +101,7 @@ def evaluate_all(
     write_table(summary, out / "auroc_summary.tsv")
     write_table(oof, out / "oof_predictions.parquet")
     write_table(pd.concat(weights, ignore_index=True), out / "omics_weights.tsv")
-    plots.roc_curves(oof, out / "roc_curves.png")
+    plots.roc_curves(oof, summary, out / "roc_curves.png")
     plots.auroc_by_scheme(summary, out / "auroc_by_scheme.png")
     return summary
 
@@ -126,19 +128,33 @@ def main(argv=None) -> int:
     bad = [s for s in schemes if s not in SCHEMES]
     if bad:
         ap.error(f"unknown scheme(s) {bad}; choose from {SCHEMES}")
+    quiet_framework_imports()
+    # Reading the inputs, every failure is the file's (parsers say ValueError). Evaluating
+    # them, the library's own errors are the data's (a cohort without EA patients, a layer
+    # lacking labelled patients: some are plain ValueErrors) and OSError the output folder's;
+    # any other error is a bug and keeps its traceback.
+    d = args.input_dir
+    reading = d
     try:
-        d = args.input_dir
+        if not d.is_dir():
+            raise InputError(d, "is not a folder (expected the folder of the original MOTLAB inputs)")
         layers, sources = {}, {}
         for name, fname in ORIGINAL_FILES.items():
-            if not (d / fname).exists():
-                raise InputError(d / fname, "file does not exist (expected the original MOTLAB inputs)")
-            layers[name] = read_original_matrix(d / fname)
-            sources[name] = str(d / fname)
-        cdr = clinical.read_cdr(d / "TCGA_CDR.xlsx")
-        sources["cdr"] = str(d / "TCGA_CDR.xlsx")
+            reading = d / fname
+            if not reading.exists():
+                raise InputError(reading, "file does not exist (expected the original MOTLAB inputs)")
+            layers[name] = read_original_matrix(reading)
+            sources[name] = str(reading)
+        reading = d / "TCGA_CDR.xlsx"
+        cdr = clinical.read_cdr(reading)
+        sources["cdr"] = str(reading)
         ancestry = None
         if args.ancestry == "eigenstrat":
-            ancestry = cohort_mod.ancestry_from_eigenstrat(clinical.read_ancestry(d / "Genetic_Ancestry.xlsx", "BRCA"))
+            reading = d / "Genetic_Ancestry.xlsx"
+            ancestry = cohort_mod.ancestry_from_eigenstrat(clinical.read_ancestry(reading, "BRCA"))
+    except READING_ERRORS as exc:
+        return fail(ap.prog, exc, reading)
+    try:
         settings = cli_settings(args)
         summary = evaluate_all(
             layers,
@@ -152,9 +168,14 @@ def main(argv=None) -> int:
             args.out_path / f"{args.cpoint}_{args.year}y",
             sources=sources,
         )
-    except (InputError, ValueError) as exc:
-        print(f"motlab: error: {exc}", file=sys.stderr)
-        return 2
+    except OSError as exc:
+        return fail(ap.prog, exc, f"cannot write the results to {args.out_path}")
+    except USER_ERRORS as exc:
+        return fail(ap.prog, exc, f"the inputs in {d}")
+    except ValueError as exc:
+        if not raised_by_library(exc):
+            raise
+        return fail(ap.prog, exc, f"the inputs in {d}")
     print(summary.to_string(index=False))
     return 0
 

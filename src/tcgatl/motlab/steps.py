@@ -120,6 +120,6 @@ def motlab_summary(job) -> None:
     log.info("paired comparisons on AA:\n%s", "\n".join(paired.sentences(comparisons)))
     write_table(comparisons, job.output.paired)
     write_table(summary, job.output.parquet)
-    plots.roc_curves(oof, job.output.roc)
+    plots.roc_curves(oof, summary, job.output.roc)
     plots.auroc_by_scheme(summary, job.output.figure)
     write_table(summary, job.output.table)

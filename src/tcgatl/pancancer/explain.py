@@ -57,9 +57,14 @@ class Explanation:
         """(label, row, col) of class ``name``'s ``k`` top-ranked genes: "rank. symbol"."""
         top = self.genes[(self.genes["class"] == name) & (self.genes["rank"] <= k)]
         where = self.layout.set_index("gene")[["row", "col"]]
+
+        def label(r) -> str:
+            # EB++ names a gene without a symbol "?|<Entrez id>": shown by its Entrez id, as in the report.
+            return r.symbol if isinstance(r.symbol, str) and r.symbol not in ("", "?") else r.gene.split("|")[-1]
+
         return [
             (
-                f"{r.rank}. {r.symbol if isinstance(r.symbol, str) and r.symbol not in ('', '?') else r.gene}",
+                f"{r.rank}. {label(r)}",
                 int(where.at[r.gene, "row"]),
                 int(where.at[r.gene, "col"]),
             )

@@ -117,6 +117,36 @@ def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+# A column whose longest cell is longer than this (in characters) and has spaces to break at
+# wraps (gene lists, verdicts, model names); the others stay on one line ("0.91 [0.89, 0.93]").
+WRAP_AFTER = 24
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    """``frame`` as an HTML table: missing values as "-", long text columns wrapping (class
+    ``text``), the rest on one line. Its ``div.table`` box scrolls sideways when it is still wider
+    than the page (template.html), so that no column is ever cut off."""
+    cells = frame.astype(object).map(lambda v: "-" if _missing(v) else str(v))  # NaN, None, pd.NA
+    wrap = [
+        len(cells) > 0 and cells[c].str.len().max() > WRAP_AFTER and cells[c].str.contains(" ").any()
+        for c in cells.columns
+    ]
+
+    def row(tag, values):
+        return (
+            "<tr>"
+            + "".join(
+                f'<{tag} class="text">{html.escape(v)}</{tag}>' if w else f"<{tag}>{html.escape(v)}</{tag}>"
+                for v, w in zip(values, wrap)
+            )
+            + "</tr>"
+        )
+
+    head = row("th", [str(c) for c in cells.columns])
+    body = "\n".join(row("td", values) for values in cells.itertuples(index=False))
+    return f'<table class="data">\n<thead>{head}</thead>\n<tbody>\n{body}\n</tbody>\n</table>'
+
+
 def _html_blocks(blocks, root: Path) -> str:
     out = []
     for b in blocks:
@@ -130,10 +160,7 @@ def _html_blocks(blocks, root: Path) -> str:
                 f"<figcaption>{_inline(b.caption)}</figcaption></figure>"
             )
         elif isinstance(b, Table):
-            # Cells stay on one line ("0.91 [0.89, 0.93]") unless some are long (gene lists).
-            frame = b.frame.astype(object).map(lambda v: "-" if _missing(v) else v)  # NaN, None, pd.NA
-            long = frame.map(lambda v: len(str(v))).to_numpy().max(initial=0) > 60
-            table = frame.to_html(index=False, border=0, classes="data wrap" if long else "data", escape=True)
+            table = html_table(b.frame)
             link = f' <a href="tables/{html.escape(b.tsv)}">TSV</a>' if b.tsv else ""
             out.append(f'<div class="table"><p class="caption">{_inline(b.caption)}{link}</p>{table}</div>')
         elif isinstance(b, Details):

@@ -88,7 +88,8 @@ def example_images(names, images, mask, title: str):
 
 
 def pancancer_summary(table: pd.DataFrame):
-    """Accuracy and macro F1 with 95% CIs of every model, the original paper's values marked."""
+    """Accuracy and macro F1 with 95% CIs of every model; the original paper's values marked if
+    ``table`` has its row (only where the run is comparable with it)."""
     df = table.iloc[::-1].reset_index(drop=True)
     n = len(df)
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.42 * n + 1.8), sharey=True, constrained_layout=True)
@@ -113,7 +114,10 @@ def pancancer_summary(table: pd.DataFrame):
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(y, df["model"], fontsize=8)
     axes[0].set_ylabel("model (layout)")
-    fig.suptitle("Pan-cancer tumour-type classification (red star: original paper, no CI reported)")
+    paper = (df["source"] == "original paper").any()
+    fig.suptitle(
+        "Pan-cancer tumour-type classification" + (" (red star: original paper, no CI reported)" if paper else "")
+    )
     return fig
 
 

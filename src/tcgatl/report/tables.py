@@ -27,6 +27,10 @@ ORIGINAL_PAPER = {
     "macro_recall": 0.88,
     "macro_f1": 0.89,
 }
+# What makes a run's numbers comparable with that split: the TCGA EB++ mRNA matrix, its 33
+# tumour types and ImageNet weights.
+PAPER_TYPES = 33
+PAPER_INPUT = "expression"  # the raw input (tcgatl.workflow's raw_inputs key) that must be the EB++ file
 METRICS = SUMMARY  # the evaluation's summary metrics, in its order
 METRIC_LABELS = {
     "accuracy": "accuracy",
@@ -99,8 +103,33 @@ def _metric_row(result: dict, **keys) -> dict:
     return row
 
 
-def pancancer_metrics(runs: dict[tuple[str, str], dict], baseline: dict) -> pd.DataFrame:
-    """Every backbone x layout run, the logistic-regression baseline and the original paper's row."""
+def paper_not_comparable(config: dict, types: int, checksums: pd.DataFrame) -> list[str]:
+    """Why this run's pan-cancer numbers cannot be set beside the original paper's (empty: they
+    can), from what the run records: the configuration (demo data or not, the matrix classified,
+    the backbones' weights), the tumour types that went into the classifier, and the raw inputs'
+    checksums (:func:`.provenance.input_checksums`: the expression input must match the GDC
+    manifest's md5 of the EB++ file)."""
+    reasons = []
+    if config["demo"]["enabled"]:
+        reasons.append("its data are the embedded demo's synthetic files, not TCGA's EB++ matrix")
+    else:
+        pc = config["pancancer"]
+        if pc["matrix"] != "mrna":
+            reasons.append(f"it classifies the {pc['matrix']} matrix, not the EB++ mRNA matrix")
+        row = checksums[checksums["input"] == PAPER_INPUT]
+        if row.empty or (row["matches_manifest"] != "yes").any():
+            what = "differs from" if (row["matches_manifest"] == "NO").any() else "could not be checked against"
+            reasons.append(f"its expression input {what} the GDC manifest's md5 of the EB++ file")
+    if types != PAPER_TYPES:
+        reasons.append(f"it classifies {types} tumour types, the paper {PAPER_TYPES}")
+    if config["pancancer"]["weights"] != "imagenet":
+        reasons.append(f"its backbones start from `weights: {config['pancancer']['weights']}`, not ImageNet")
+    return reasons
+
+
+def pancancer_metrics(runs: dict[tuple[str, str], dict], baseline: dict, paper: bool = True) -> pd.DataFrame:
+    """Every backbone x layout run, the logistic-regression baseline and, if ``paper`` (the run
+    is comparable: :func:`paper_not_comparable`), the original paper's row."""
     rows = [
         _metric_row(r, model=f"{bb} ({lay})", layout=lay, backbone=bb, source="this workflow")
         for (lay, bb), r in runs.items()
@@ -114,11 +143,12 @@ def pancancer_metrics(runs: dict[tuple[str, str], dict], baseline: dict) -> pd.D
             source="this workflow (baseline)",
         )
     )
-    ref = dict(ORIGINAL_PAPER, n_test=np.nan)
-    for m in METRICS:
-        ref.setdefault(m, np.nan)
-        ref[f"{m}_ci_low"] = ref[f"{m}_ci_high"] = np.nan
-    rows.append(ref)
+    if paper:
+        ref = dict(ORIGINAL_PAPER, n_test=np.nan)
+        for m in METRICS:
+            ref.setdefault(m, np.nan)
+            ref[f"{m}_ci_low"] = ref[f"{m}_ci_high"] = np.nan
+        rows.append(ref)
     out = pd.DataFrame(rows)
     out["n_test"] = out["n_test"].astype("Int64")
     return out
@@ -182,13 +212,28 @@ def histories(frames: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def gene_labels(genes: pd.DataFrame) -> pd.Series:
+    """The name to show of each gene: its symbol, or its Entrez id where the matrix gives none (EB++
+    writes ``?|<Entrez id>`` for genes without a symbol). ``genes`` has ``symbol`` and ``gene`` (the
+    matrix's row id) columns, and may have ``entrez``."""
+    symbol = genes["symbol"].astype("string")
+    missing = symbol.isna() | symbol.str.strip().isin(["", "?"])
+    entrez = genes["gene"].astype("string").str.split("|", n=1).str[1]
+    if "entrez" in genes:
+        given = genes["entrez"].astype("string").str.replace(r"\.0$", "", regex=True)
+        entrez = given.where(given.notna() & (given.str.strip() != ""), entrez)
+    fallback = entrez.where(entrez.notna() & (entrez.str.strip() != ""), genes["gene"].astype("string"))
+    return symbol.where(~missing, fallback).astype(str)
+
+
 def top_genes_wide(top: pd.DataFrame, n: int) -> pd.DataFrame:
-    """One row per tumour type: its top-n genes by mean attribution, best first."""
-    top = top.sort_values(["class", "rank"])
+    """One row per tumour type: its top-n genes by mean attribution, best first, each named by
+    :func:`gene_labels` (a symbol, or the Entrez id of a gene without one)."""
+    top = top.sort_values(["class", "rank"]).assign(label=lambda t: gene_labels(t).to_numpy())
     out = (
         top[top["rank"] <= n]
         .groupby("class", sort=True)
-        .agg(top_genes=("symbol", lambda s: ", ".join(map(str, s))), samples=("n_samples", "first"))
+        .agg(top_genes=("label", lambda s: ", ".join(map(str, s))), samples=("n_samples", "first"))
     )
     return out.reset_index().rename(columns={"class": "tumour_type"})
 
