@@ -182,6 +182,31 @@ def test_the_installed_command_says_one_line(tmp_path):
     ]
 
 
+@pytest.mark.slow
+def test_the_installed_command_keeps_tensorflow_s_notices_out(checkpoint_dir, tmp_path):
+    """A real model load by the console script, as a user runs it (no TF_CPP_MIN_LOG_LEVEL set):
+    the terminal gets the command's own line only, not TensorFlow's start-up notices (its
+    two-line CPU notice among them)."""
+    import os
+
+    script = Path(sys.executable).parent / "tcgatl-classify"
+    table, out = _raw_table(tmp_path / "t.tsv"), tmp_path / "pred.tsv"
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    r = subprocess.run(
+        [str(script), str(checkpoint_dir), str(table), str(out)], capture_output=True, text=True, env=env
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines() == [f"5 samples classified -> {out}"]
+    # the same command with every notice asked for: they were there to keep out
+    r = subprocess.run(
+        [str(script), str(checkpoint_dir), str(table), str(out)],
+        capture_output=True,
+        text=True,
+        env=env | {"TF_CPP_MIN_LOG_LEVEL": "0"},
+    )
+    assert r.returncode == 0 and len(r.stderr.strip().splitlines()) > 1, r.stderr
+
+
 # --- tcgatl-project --------------------------------------------------------------------------
 
 

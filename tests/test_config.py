@@ -310,6 +310,55 @@ def test_the_source_names_files_relative_to_the_working_directory(tmp_path, monk
     assert config.source_name([]) == ""
 
 
+def test_with_several_config_files_each_problem_names_the_file_that_set_its_key(tmp_path, monkeypatch):
+    """Later files override earlier ones and --config overrides them all: a problem's file is the
+    last source that sets its key path (a list's items: the source of the whole list)."""
+    monkeypatch.chdir(tmp_path)
+    Path("base.yaml").write_text("seed: 1\npancancer:\n  backbones: [Resnet50]\nig: {mehtod: x}\n")
+    Path("overlay.yaml").write_text("seed: -1\nresources:\n  gpuu: true\n")
+    sources = config.Sources.read(["base.yaml", tmp_path / "overlay.yaml"], {"qc": {"label_source": "CDR"}})
+    assert str(sources) == "base.yaml + overlay.yaml + --config"
+    merged = {
+        "seed": -1,
+        "pancancer": {"backbones": ["Resnet50"]},
+        "ig": {"mehtod": "x"},
+        "resources": {"gpuu": True},
+        "qc": {"label_source": "CDR"},
+        "motlab": {"group_column": "race"},  # set by none of the sources: a check across keys
+    }
+    lines = _problems(merged, source=sources)
+    assert lines[0] == "base.yaml + overlay.yaml + --config: 7 problems:"
+    expected_starts = [
+        "  overlay.yaml: 'seed' = -1 is not allowed",  # in both files: the later one's
+        "  base.yaml: 'pancancer.backbones[0]' = 'Resnet50' is not allowed",
+        "  base.yaml: unknown key 'ig.mehtod'",
+        "  overlay.yaml: unknown key 'resources.gpuu'",
+        "  --config: 'qc.label_source' = 'CDR' is not allowed",
+        # no single key to blame: every source
+        "  base.yaml + overlay.yaml + --config: 'motlab.group_column' is set but 'motlab.source_group' is not",
+        "  base.yaml + overlay.yaml + --config: 'motlab.group_column' is set but 'motlab.target_group' is not",
+    ]
+    for start in expected_starts:
+        assert sum(line.startswith(start) for line in lines[1:]) == 1, (start, lines)
+
+
+def test_a_problem_in_one_config_file_keeps_the_one_line_form(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("only.yaml").write_text("seed: -1\n")
+    lines = _problems({"seed": -1}, source=config.Sources.read(["only.yaml"]))
+    assert lines == ["only.yaml: 1 problem:", "  'seed' = -1 is not allowed; expected a number >= 0"]
+
+
+def test_a_missing_required_key_names_every_source():
+    """'required' is about a key no source has: the message names them all."""
+    import jsonschema
+
+    (error,) = jsonschema.Draft202012Validator({"required": ["a"]}).iter_errors({})
+    (problem,) = config._schema_problems(error)
+    sources = config.Sources([("a.yaml", {"a": 1}), ("b.yaml", {})])
+    assert problem.key is None and sources.of(problem) == "a.yaml + b.yaml"
+
+
 def test_the_schema_holds_only_json_schema_keywords():
     """An unquoted comma in a flow mapping (`{description: a, b}`) cuts the description short and
     makes the rest a key of its own; every node must hold JSON Schema keywords only."""

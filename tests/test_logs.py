@@ -87,6 +87,41 @@ def test_framework_notices_are_dropped_below_tensorflow_s_own_threshold(level, k
     assert drop_framework_notices(NOTICES, level) == kept
 
 
+CPU_NOTICE = (
+    b"I0000 00:00:1796399863.560095   27379 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use "
+    b"available CPU instructions in performance-critical operations.\n"
+    b"To enable the following instructions: AVX2 AVX512F AVX512_VNNI AVX512_BF16 FMA, in other operations, rebuild "
+    b"TensorFlow with the appropriate compiler flags.\n"
+)
+
+
+@pytest.mark.parametrize("level, dropped", [(0, False), (1, True), (2, True)])
+def test_a_dropped_notice_takes_its_second_line_with_it(level, dropped):
+    """TensorFlow's CPU notice is one record over two lines (the second without Abseil's prefix)."""
+    from tcgatl.logs import drop_framework_notices
+
+    text = b"a line of the job's own\n" + CPU_NOTICE + b"another line of the job's own\n"
+    kept = b"a line of the job's own\nanother line of the job's own\n"
+    assert drop_framework_notices(text, level) == (kept if dropped else text)
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        b"To enable the following instructions: AVX2\n",  # text alike, but after another file's record
+        b"a line of the job's own\n",
+    ],
+)
+def test_a_line_after_another_dropped_notice_is_kept(after):
+    from tcgatl.logs import drop_framework_notices
+
+    record = b"I0000 00:00:1796396671.383168   25558 port.cc:153] oneDNN custom operations are on.\n"
+    assert drop_framework_notices(record + after, 2) == after
+    # and a continuation only right after its record: one line of the job's own in between ends it
+    line = b"a line of the job's own\n"
+    assert drop_framework_notices(CPU_NOTICE[: CPU_NOTICE.index(b"\n") + 1] + line + after, 2) == line + after
+
+
 NOISY_IMPORT = """
 import os, sys
 sys.path.insert(0, {pkg!r})

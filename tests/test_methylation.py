@@ -93,3 +93,45 @@ def test_missing_cohort_column(tmp_path):
     p = _write(tmp_path, HEADER + "cg1\t0.1\t0.2\n")
     with pytest.raises(InputError, match="meth.tsv: missing column"):
         methylation.stream_top_variance(p, COLS + ["TCGA-AA-0003-01A-11D-A001-05"], top=5)
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["tsv", "gz"])
+def test_progress_says_the_rows_read_and_the_time_left(tmp_path, monkeypatch, caplog, gz):
+    """The file's bytes (compressed, for a .gz) measure the work, so lines give a time left; the
+    count is of the rows read, the ones left out for missing values included."""
+    import functools
+    import gzip
+    import itertools
+    import logging
+
+    from tcgatl.progress import Progress
+
+    rng = np.random.default_rng(0)
+    n_rows, n_cols = 3000, 40
+    cols = [f"TCGA-AA-{i:04d}-01A-11D-A001-05" for i in range(n_cols)]
+    beta = rng.random((n_rows, n_cols)).round(6).astype(str)
+    beta[::3, :] = "NA"  # a third of the rows too often missing: read, then left out
+    text = "ID\t" + "\t".join(cols) + "\n" + "".join(f"cg{i:08d}\t" + "\t".join(r) + "\n" for i, r in enumerate(beta))
+    path = tmp_path / ("meth.tsv.gz" if gz else "meth.tsv")
+    if gz:
+        with gzip.open(path, "wt", compresslevel=1) as fh:
+            fh.write(text)
+    else:
+        path.write_text(text)
+    # Lines come in whole MB: a smaller "MB" makes a file of a few hundred kB one of several.
+    monkeypatch.setattr(methylation, "MB", 50_000)
+    total_mb = -(-path.stat().st_size // methylation.MB)
+    assert total_mb >= 5
+    # A minute passes at each reading of the clock: every update is due by time.
+    clock = functools.partial(next, itertools.count(0, 60))
+    monkeypatch.setattr(methylation, "Progress", functools.partial(Progress, clock=clock))
+    with caplog.at_level(logging.INFO, logger=methylation.log.name):
+        _, stats = methylation.stream_top_variance(path, cols, top=10, chunk_bytes=1 << 14)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("methylation: ")]
+    assert stats["features"] == n_rows and stats["too_many_missing"] == 1000
+    assert lines[-1].startswith(f"methylation: {n_rows:,} rows of {path.name} read ({total_mb}/{total_mb} MB in ")
+    before_the_end = [line for line in lines[:-1] if " left)" in line]
+    assert len(before_the_end) >= 2, lines
+    assert all(f"/{total_mb} MB, " in line and " per MB, about " in line for line in before_the_end), lines
+    rows_before = [int(line.split(" rows")[0].removeprefix("methylation: ").replace(",", "")) for line in lines]
+    assert rows_before == sorted(rows_before) and rows_before[0] < n_rows

@@ -77,11 +77,32 @@ def test_cli_runs_the_evaluation_on_original_inputs(tmp_path, demo_raw, capsys):
     assert "mean_auroc" in capsys.readouterr().out
 
 
-def test_cli_names_a_missing_input(tmp_path, capsys):
+ALL_INPUTS = "BRCA_RNA.csv, BRCA_miRNA.csv, BRCA_Methyl.csv, TCGA_CDR.xlsx"
+
+
+@pytest.mark.parametrize(
+    "ancestry, missing",
+    [
+        (
+            "eigenstrat",
+            f"missing {ALL_INPUTS}, Genetic_Ancestry.xlsx: 5 of the 5 original MOTLAB inputs (--ancestry race",
+        ),
+        ("race", f"missing {ALL_INPUTS}: 4 of the 4 original MOTLAB inputs\n"),
+    ],
+)
+def test_cli_names_every_missing_input_at_once(tmp_path, capsys, ancestry, missing):
     (tmp_path / "in").mkdir()
-    rc = cli.main([str(tmp_path / "in"), "--out_path", str(tmp_path / "out"), "--cpoint", "OS", "--year", "5"])
+    rc = cli.main([str(tmp_path / "in"), "--out_path", str(tmp_path / "out"), "--ancestry", ancestry])
     assert rc == 2
-    assert "BRCA_RNA.csv: file does not exist" in capsys.readouterr().err
+    assert _one_line(capsys, tmp_path / "in").startswith(f"motlab: error: {tmp_path / 'in'}: {missing}")
+
+
+def test_cli_names_only_the_inputs_that_are_missing(tmp_path, capsys):
+    d = _tiny_inputs(tmp_path / "in")
+    (d / "BRCA_miRNA.csv").unlink()
+    assert _run(tmp_path, d) == 2
+    err = _one_line(capsys, d, "missing BRCA_miRNA.csv, TCGA_CDR.xlsx, Genetic_Ancestry.xlsx: 3 of the 5")
+    assert "BRCA_RNA.csv" not in err and "BRCA_Methyl.csv" not in err
 
 
 def test_cli_settings_are_the_schemas_with_the_command_line_and_the_originals_target_phase():
@@ -162,21 +183,22 @@ def test_cli_names_a_missing_input_folder(tmp_path, capsys):
 )
 def test_cli_names_a_bad_matrix(tmp_path, capsys, rna, problem):
     d = _tiny_inputs(tmp_path / "in", rna)
-    assert _run(tmp_path, d) == 2
+    (d / "TCGA_CDR.xlsx").write_bytes(b"")  # present, as the check for missing inputs wants; read after
+    assert _run(tmp_path, d, "--ancestry", "race") == 2
     _one_line(capsys, d / "BRCA_RNA.csv", problem)
 
 
 def test_cli_names_a_bad_clinical_workbook(tmp_path, capsys):
     d = _tiny_inputs(tmp_path / "in")
     (d / "TCGA_CDR.xlsx").write_bytes(b"PK\x03\x04 cut short")
-    assert _run(tmp_path, d) == 2
+    assert _run(tmp_path, d, "--ancestry", "race") == 2
     _one_line(capsys, d / "TCGA_CDR.xlsx")
 
 
 def test_cli_names_a_missing_clinical_workbook(tmp_path, capsys):
     d = _tiny_inputs(tmp_path / "in")
-    assert _run(tmp_path, d) == 2
-    _one_line(capsys, d / "TCGA_CDR.xlsx")
+    assert _run(tmp_path, d, "--ancestry", "race") == 2
+    _one_line(capsys, d, "missing TCGA_CDR.xlsx: 1 of the 4")
 
 
 def test_cli_names_a_bad_ancestry_workbook(tmp_path, demo_raw, capsys):

@@ -146,6 +146,9 @@ def test_training_epochs_log_the_time_per_epoch_and_the_most_left(caplog):
 
     from tcgatl.pancancer.training import EpochLog
 
+    # Seeded: an earlier test in the session may have turned on TensorFlow's determinism
+    # (tcgatl.motlab.net.tf), under which an unseeded initialiser is refused.
+    keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     x, y = np.zeros((8, 4), np.float32), np.array([0, 1] * 4)

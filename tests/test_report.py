@@ -548,3 +548,39 @@ def test_ig_figure_labels_name_genes_without_a_symbol_by_entrez_id():
     empty = np.zeros((0, 2, 2))
     ex = Explanation(pd.DataFrame(), empty, empty, genes, np.ones((2, 2), bool), "zero", "t", layout)
     assert ex.top_genes("BRCA") == [("1. 100130426", 0, 1), ("2. ESR1", 1, 0)]
+
+
+def test_the_report_s_top_gene_table_names_genes_without_a_symbol_by_entrez_id(tmp_path):
+    """results/report/tables/ig_top_genes.tsv, as the report writes it from a model's IG table:
+    no "?" in its symbol column, the Entrez id instead (the gene column keeps the matrix's id)."""
+    from tcgatl import config
+    from tcgatl.io import read_table, write_table
+    from tcgatl.report import build
+    from tcgatl.report.sources import Sources
+
+    cfg = config.defaults()
+    cfg["pancancer"].update(layouts=["alphabetical"], backbones=["ResNet50"])
+    src = Sources(cfg, tmp_path / "results")
+    (lay, bb) = src.runs[0]
+    top = pd.DataFrame(
+        {
+            "class": ["SKCM", "SKCM"],
+            "rank": [1, 2],
+            "gene": ["?|8225", "ESR1|2099"],
+            "symbol": ["?", "ESR1"],
+            "entrez": [8225, 2099],
+            "mean_attribution": [2e-7, 1e-7],
+            "n_samples": [3, 3],
+        }
+    )
+    comp = pd.DataFrame({"completeness_error": [0.001], "evaluations": [64], "converged": [True]})
+    for role, frame in (("ig_top_genes", top), ("ig_completeness", comp)):
+        src.run_file(lay, bb, role).parent.mkdir(parents=True, exist_ok=True)
+        write_table(frame, src.run_file(lay, bb, role))
+    src.run_file(lay, bb, "ig_grid").write_bytes(b"\x89PNG")
+    report = tmp_path / "report"
+    declared = ["tables/ig_top_genes.tsv", "tables/ig_completeness.tsv", f"figures/ig_{build._slug(lay, bb)}.png"]
+    build._ig_section(src, build._Writer(report, declared), top_n=2)
+    written = read_table(report / "tables" / "ig_top_genes.tsv")
+    assert written["symbol"].astype(str).tolist() == ["8225", "ESR1"]
+    assert written["gene"].tolist() == ["?|8225", "ESR1|2099"]

@@ -91,6 +91,19 @@ def fill_defaults(instance: dict, schema: dict, root: dict | None = None) -> dic
     return instance
 
 
+class Problem(str):
+    """One problem line, and ``key``: the key path it is about (keys and list indices), by which
+    :class:`Sources` names the config file it came from; None for a key that is missing and for a
+    check across keys, which no single file is to blame for."""
+
+    key: tuple | None
+
+    def __new__(cls, text: str, key=None):
+        problem = super().__new__(cls, text)
+        problem.key = None if key is None else tuple(key)
+        return problem
+
+
 def _key(path) -> str:
     out = ""
     for p in path:
@@ -124,33 +137,35 @@ def _allowed(error: jsonschema.ValidationError) -> str:
     return f"a value satisfying {v}={error.validator_value!r}"
 
 
-def _not_allowed(key: str, value, allowed: str, hint: str = "") -> str:
+def _not_allowed(path: tuple, value, allowed: str, hint: str = "") -> Problem:
     """One problem line: the key path, the value, what is allowed (and a near miss, if any)."""
-    return f"'{key}' = {_shown(value)} is not allowed; expected {allowed}{hint}"
+    return Problem(f"'{_key(path)}' = {_shown(value)} is not allowed; expected {allowed}{hint}", path)
 
 
-def _schema_problems(error: jsonschema.ValidationError) -> list[str]:
+def _schema_problems(error: jsonschema.ValidationError) -> list[Problem]:
     """The problem lines of one schema violation (an object with two unknown keys gives two)."""
     # A oneOf/anyOf failure holds the violation of each branch; the closest branch says most.
     error = jsonschema.exceptions.best_match([error])
-    key = _key(error.absolute_path)
+    path = tuple(error.absolute_path)
     if error.validator == "additionalProperties":
         known = sorted(error.schema.get("properties", {}))
         unknown = [k for k in error.instance if k not in known]
-        prefix = f"{key}." if error.absolute_path else ""
-        return [f"unknown key '{prefix}{k}'; allowed here: {known}{did_you_mean(k, known)}" for k in unknown]
+        return [
+            Problem(f"unknown key '{_key((*path, k))}'; allowed here: {known}{did_you_mean(k, known)}", (*path, k))
+            for k in unknown
+        ]
     if error.validator == "required":
         absent = [k for k in error.validator_value if k not in error.instance]
-        return [f"'{key}' lacks the required key(s) {absent}"]
+        return [Problem(f"'{_key(path)}' lacks the required key(s) {absent}")]
     if error.validator == "not" and "enum" in error.validator_value:
-        return [_not_allowed(key, error.instance, f"a name other than {error.validator_value['enum']}")]
+        return [_not_allowed(path, error.instance, f"a name other than {error.validator_value['enum']}")]
     hint = did_you_mean(error.instance, error.schema["enum"]) if error.validator == "enum" else ""
-    return [_not_allowed(key, error.instance, _allowed(error), hint)]
+    return [_not_allowed(path, error.instance, _allowed(error), hint)]
 
 
-def problems(config: dict, schema: dict | None = None) -> list[str]:
+def problems(config: dict, schema: dict | None = None) -> list[Problem]:
     """Every problem of ``config`` (defaults already filled in: :func:`fill_defaults`), one line
-    each naming the key path: the schema's violations, then the checks across keys of those keys
+    each naming the key path (:class:`Problem`): the schema's violations, then the checks across keys of those keys
     the schema accepted."""
     schema = schema or load_schema()
     errors = list(jsonschema.Draft202012Validator(schema).iter_errors(config))
@@ -161,33 +176,87 @@ def problems(config: dict, schema: dict | None = None) -> list[str]:
         # A check reads its keys as the schema promises them (numbers, known names): one whose
         # key, or a section above it, was rejected would fail on the value or repeat the problem.
         if not any(bad[: len(k)] == k[: len(bad)] for bad in rejected for k in keys):
-            found += check(config)
+            found += [line if isinstance(line, Problem) else Problem(line) for line in check(config)]
     return found
 
 
+def _file_name(file) -> str:
+    """A config file as messages name it: relative to the working directory when inside it."""
+    path = Path(file)
+    inside = path.is_absolute() and path.is_relative_to(Path.cwd())
+    return str(path.relative_to(Path.cwd()) if inside else path)
+
+
 def source_name(files=(), command_line: bool = False) -> str:
-    """How messages name where a config came from: its files (relative to the working directory
-    when inside it), and ``--config`` for values given on the command line."""
-    names = []
-    for file in files:
-        path = Path(file)
-        inside = path.is_absolute() and path.is_relative_to(Path.cwd())
-        names.append(str(path.relative_to(Path.cwd()) if inside else path))
-    return " + ".join([*names, *(["--config"] if command_line else [])])
+    """How messages name where a config came from: its files (:func:`_file_name`), and
+    ``--config`` for values given on the command line."""
+    return " + ".join([*map(_file_name, files), *(["--config"] if command_line else [])])
 
 
-def problems_message(found: list[str], source: str = "") -> str:
-    """One message for all of ``found``: ``<source>: 2 problems:`` then a line per problem."""
+class Sources:
+    """Where a config's values came from, in the order they apply: its files (a later one's
+    values override an earlier one's), then ``--config`` on the command line; each with the
+    keys it sets, so that a problem names the one source that set the key it is about."""
+
+    def __init__(self, layers: list[tuple[str, dict]]):
+        self.layers = [(name, values if isinstance(values, dict) else {}) for name, values in layers]
+
+    @classmethod
+    def read(cls, files=(), command_line: dict | None = None) -> Sources:
+        """The sources of a workflow run's config: ``files`` (Snakemake's ``workflow.configfiles``,
+        which Snakemake has read already) and ``command_line`` (the values of ``--config``)."""
+        layers = []
+        for file in files:
+            try:
+                with open(file) as fh:
+                    values = yaml.safe_load(fh)
+            except (OSError, yaml.YAMLError):  # read by Snakemake a moment ago; if not now, no key is its
+                values = {}
+            layers.append((_file_name(file), values))
+        if command_line:
+            layers.append(("--config", command_line))
+        return cls(layers)
+
+    def __str__(self) -> str:
+        return " + ".join(name for name, _ in self.layers)
+
+    def of(self, problem: str) -> str:
+        """The source ``problem`` came from: the last one that sets its key path, all of them
+        for a problem that has none (:class:`Problem`) or whose key none sets (a default)."""
+        key = getattr(problem, "key", None)
+        if key is not None:
+            # Keys down to the first list index: a list is set whole, by the last source giving it.
+            keys = key[: next((i for i, k in enumerate(key) if isinstance(k, int)), len(key))]
+            for name, values in reversed(self.layers):
+                if _sets(values, keys):
+                    return name
+        return str(self)
+
+
+def _sets(values: dict, keys: tuple) -> bool:
+    """Whether the nested mapping ``values`` holds the key path ``keys``."""
+    for k in keys:
+        if not isinstance(values, dict) or k not in values:
+            return False
+        values = values[k]
+    return True
+
+
+def problems_message(found: list[str], source: str | Sources = "") -> str:
+    """One message for all of ``found``: ``<source>: 2 problems:`` then a line per problem; with
+    several sources (:class:`Sources`), each line opens with the one it came from."""
     count = f"{len(found)} problem{'s' if len(found) > 1 else ''}"
-    head = f"{source}: {count}:" if source else f"Invalid config, {count}:"
-    return "\n".join([head, *(f"  {line}" for line in found)])
+    head = f"{source}: {count}:" if str(source) else f"Invalid config, {count}:"
+    several = isinstance(source, Sources) and len(source.layers) > 1
+    return "\n".join([head, *(f"  {source.of(line)}: {line}" if several else f"  {line}" for line in found)])
 
 
-def validate(config: dict, schema: dict | None = None, source: str = "") -> dict:
+def validate(config: dict, schema: dict | None = None, source: str | Sources = "") -> dict:
     """Fill defaults into ``config`` (in place, also returned) and validate it.
 
     Raises :class:`ConfigError` with one message listing every problem, headed by ``source``
-    (the config file(s), :func:`source_name`) when given.
+    (the config file(s), :func:`source_name`, or :class:`Sources`, which names each problem's
+    own file too) when given.
     """
     schema = schema or load_schema()
     fill_defaults(config, schema)
@@ -198,7 +267,7 @@ def validate(config: dict, schema: dict | None = None, source: str = "") -> dict
 
 
 # Constraints JSON Schema cannot express across keys: (the keys each reads, the check), each
-# check returning its problem lines.
+# check returning its problem lines (a :class:`Problem` with its key where one key is at fault).
 _CHECKS = []
 
 
@@ -262,14 +331,14 @@ def _layers(config) -> set[str]:
 def _matrix_is_a_layer(config) -> list[str]:
     allowed = sorted(_layers(config) - {"methylation"})
     matrix = config["pancancer"]["matrix"]
-    return [] if matrix in allowed else [_not_allowed("pancancer.matrix", matrix, f"one of {allowed}")]
+    return [] if matrix in allowed else [_not_allowed(("pancancer", "matrix"), matrix, f"one of {allowed}")]
 
 
 @_reads("motlab.layers", "extra_layers")
 def _motlab_layers_exist(config) -> list[str]:
     allowed = sorted(_layers(config))
     return [
-        _not_allowed(f"motlab.layers[{i}]", layer, f"one of {allowed}", did_you_mean(layer, allowed))
+        _not_allowed(("motlab", "layers", i), layer, f"one of {allowed}", did_you_mean(layer, allowed))
         for i, layer in enumerate(config["motlab"]["layers"])
         if layer not in allowed
     ]
@@ -284,7 +353,7 @@ def _motlab_cohort(config) -> list[str]:
         allowed = list(ENDPOINTS)
         return [
             _not_allowed(
-                f"motlab.endpoints[{i}]",
+                ("motlab", "endpoints", i),
                 endpoint,
                 f"one of {allowed} (the TCGA-CDR's; other names need motlab.group_column and inputs.outcomes)",
                 did_you_mean(endpoint, allowed),

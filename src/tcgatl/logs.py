@@ -54,14 +54,13 @@ def prepare_environment(threads: int) -> None:
     - TensorFlow's thread pools and OpenMP (PyTorch's CPU threads) get ``threads``; XLA's CPU
       client (JAX) has no thread-count setting, only single-threaded Eigen, used for 1 thread;
     - cuBLAS gets the fixed workspace PyTorch needs for deterministic GPU matrix products;
-    - TensorFlow's start-up notices stay out of the logs: ``TF_CPP_MIN_LOG_LEVEL`` 2 (errors
-      only) for what it logs once loaded, and :func:`quiet_framework_imports` for what it writes
-      while loading. ``TF_CPP_MIN_LOG_LEVEL=0`` in the environment brings both back.
+    - TensorFlow's start-up notices stay out of the logs (:func:`quiet_framework_imports`, which
+      the command-line tools call too). ``TF_CPP_MIN_LOG_LEVEL=0`` in the environment brings them
+      back.
     """
     n = str(max(1, int(threads)))
     for var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
         os.environ.setdefault(var, n)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     quiet_framework_imports()
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
@@ -99,19 +98,32 @@ def warn_user(message: str) -> None:
 # (before initialisation 00:00 and the seconds since 1970), thread, file:line]. Until Abseil is
 # initialised, which TensorFlow (2.21 here) does only once loaded, it writes every record to
 # stderr whatever TF_CPP_MIN_LOG_LEVEL says: the oneDNN and CUDA notices of every import.
-_ABSL_LINE = re.compile(rb"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^ \]]+:\d+\] ")
+_ABSL_LINE = re.compile(rb"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+ +\d+ ([^ \]]+?):\d+\] ")
 _ABSL_PREAMBLE = b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
 _SEVERITY = {b"I": 0, b"W": 1, b"E": 2, b"F": 3}
+# A record's message may hold line breaks; Abseil gives the lines after the first no prefix, and
+# the held text has no write boundaries to tell where a record ends, so a line after a record
+# could as well be the job's own. The continuation lines TensorFlow writes are therefore known
+# by source file and text, and dropped only right after their record: 2.21's CPU notice says
+# "This TensorFlow binary is optimized ..." and, on the next line, "To enable the following
+# instructions: AVX2 ... rebuild TensorFlow with the appropriate compiler flags."
+_CONTINUATIONS = {b"cpu_feature_guard.cc": re.compile(rb"^To enable ")}
 
 
 def drop_framework_notices(text: bytes, min_level: int) -> bytes:
     """``text`` without the Abseil records below ``min_level`` (TF_CPP_MIN_LOG_LEVEL's scale:
     0 INFO, 1 WARNING, 2 ERROR, 3 FATAL only) and, from 1, Abseil's warning that they were
-    written before it was initialised. Every other line is kept."""
+    written before it was initialised. A dropped record's continuation lines (:data:`_CONTINUATIONS`)
+    go with it; every other line is kept."""
     kept = []
+    continuation = None  # what the next line matches if it continues the record just dropped
     for line in text.splitlines(keepends=True):
+        if continuation is not None and continuation.match(line):
+            continue
+        continuation = None
         record = _ABSL_LINE.match(line)
         if record and _SEVERITY[record.group(1)] < min_level:
+            continuation = _CONTINUATIONS.get(record.group(2))
             continue
         if min_level >= 1 and line.rstrip() == _ABSL_PREAMBLE:
             continue
@@ -187,11 +199,19 @@ class _QuietImport(importlib.abc.MetaPathFinder):
 
 
 def quiet_framework_imports() -> None:
-    """TensorFlow's start-up notices (oneDNN, CUDA drivers, Abseil's preamble), written to stderr
-    while it loads and before it reads TF_CPP_MIN_LOG_LEVEL, are held back by the same threshold,
-    so that a rule's log (and a command's terminal) opens with what the job does. Everything else
-    written meanwhile, and all of it if the import fails, still comes through.
-    ``TF_CPP_MIN_LOG_LEVEL=0`` keeps every line. Call it before TensorFlow is imported."""
+    """TensorFlow's start-up notices stay out of a rule's log and a command's terminal, which open
+    with what the job does; every rule (:func:`prepare_environment`) and command-line tool calls
+    this before TensorFlow is imported.
+
+    - ``TF_CPP_MIN_LOG_LEVEL`` 2 (errors only) for what TensorFlow logs once loaded (the CPU
+      notice of its first operation, a model's load), unless the environment sets it (JAX's
+      import, which Keras may do, would otherwise set 1: WARNINGs kept);
+    - what it writes to stderr while it loads, before it reads that setting (oneDNN, CUDA
+      drivers, Abseil's preamble), is held back by the same threshold. Everything else written
+      meanwhile, and all of it if the import fails, still comes through.
+
+    ``TF_CPP_MIN_LOG_LEVEL=0`` keeps every line."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if "tensorflow" in sys.modules or any(isinstance(f, _QuietImport) for f in sys.meta_path):
         return
     sys.meta_path.insert(0, _QuietImport())

@@ -20,13 +20,12 @@ from tcgatl.pancancer.options import BACKBONES, BASELINE, LAYOUTS
 # Validate before any job starts; defaults from the schema are filled into `config`. A copy:
 # used as a module, `config` is the object the user's Snakefile passed (module ...: config:),
 # which must not gain this workflow's defaults behind the user's back. Every problem is listed
-# at once, under the config file(s) it is about.
+# at once, under the config file(s) it is about, each naming the file that set its key.
 config = copy.deepcopy(config)
-CONFIG_SOURCE = (
-    tcgatl_config.source_name(workflow.configfiles, bool(workflow.config_settings.config)) or "the workflow config"
-)
+CONFIG_SOURCES = tcgatl_config.Sources.read(workflow.configfiles, workflow.config_settings.config)
+CONFIG_SOURCE = str(CONFIG_SOURCES) or "the workflow config"
 try:
-    tcgatl_config.validate(config, source=CONFIG_SOURCE)
+    tcgatl_config.validate(config, source=CONFIG_SOURCES if CONFIG_SOURCES.layers else CONFIG_SOURCE)
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 

@@ -86,18 +86,22 @@ def _unreadable(path, exc) -> InputError:
     return InputError(path, f"cannot be read ({type(exc).__name__}: {exc}); is the file truncated or corrupt?")
 
 
-def iter_line_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES):
+def iter_line_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES, on_read=None):
     """Yield (buffer of complete lines, its first line's number, its line count) after the header.
 
     Each read is sliced at its last newline, without copying; only the line that straddles
-    two reads is joined.
+    two reads is joined. ``on_read``, if given, is called after each read with the bytes of the
+    file read so far (of the compressed file, for a .gz: what its size on disk measures).
     """
     try:
         with _open_binary(path) as fh:
+            on_disk = getattr(fh, "fileobj", fh)  # a GzipFile's compressed file
             fh.readline()
             line_no, carry = 2, b""
             while True:
                 block = fh.read(chunk_bytes)
+                if on_read is not None:
+                    on_read(on_disk.tell())
                 if not block:
                     if carry.strip():
                         yield carry + b"\n", line_no, 1  # last line without a newline

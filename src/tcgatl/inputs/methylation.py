@@ -8,6 +8,7 @@ and k, never on the file's total number of rows or columns.
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +35,18 @@ log = logging.getLogger(__name__)
 
 
 def _blocks_c(path: Path, header, columns, sep, chunk_bytes):
-    """(ids, values rows x columns) per chunk of lines, via the C parser."""
+    """(ids, values rows x columns, bytes of the file read so far) per chunk of lines, via the C
+    parser."""
     cmap = column_map(header, columns, 1, path)
-    for chunk, line_no, rows in iter_line_chunks(path, chunk_bytes):
+    read = {"bytes": 0}
+
+    def note(n: int) -> None:
+        read["bytes"] = n
+
+    for chunk, line_no, rows in iter_line_chunks(path, chunk_bytes, on_read=note):
         out = np.empty((len(columns), rows), dtype=np.float32)
         ids = parse_chunk(path, chunk, out, 0, cmap, 1, sep, line_no, header)
-        yield np.asarray([i.decode() for i in ids], dtype=object), out[:, : len(ids)].T
+        yield np.asarray([i.decode() for i in ids], dtype=object), out[:, : len(ids)].T, read["bytes"]
 
 
 def _blocks_arrow(path: Path, header, columns, sep, chunk_bytes):
@@ -53,27 +60,39 @@ def _blocks_arrow(path: Path, header, columns, sep, chunk_bytes):
     # column of a block); a block must still hold whole rows, about as long as the header.
     block_size = max(chunk_bytes, 8 * sum(len(c) + 1 for c in header))
     try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
-            parse_options=pacsv.ParseOptions(delimiter=sep),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types, include_columns=[header[0], *columns], null_values=NA_VALUES
-            ),
-        )
-        for batch in reader:
-            vals = np.empty((batch.num_rows, len(columns)), dtype=np.float32)
-            for j in range(len(columns)):
-                vals[:, j] = batch.column(j + 1).to_numpy(zero_copy_only=False)
-            ids = np.asarray(batch.column(0).to_pylist(), dtype=object)
-            if np.isinf(vals).any():
-                i, j = np.argwhere(np.isinf(vals))[0]
-                raise InputError(
-                    path, f"infinite value at {ids[i]}, column {columns[j]}: missing values must be NA or empty"
-                )
-            yield ids, vals
+        # Opened here, not by path, for the bytes read so far (of the compressed file, for a .gz);
+        # Arrow reads a few blocks ahead of the batch it returns.
+        with pa.OSFile(str(path)) as on_disk:
+            stream = pa.CompressedInputStream(on_disk, "gzip") if path.name.endswith(".gz") else on_disk
+            reader = pacsv.open_csv(
+                stream,
+                read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
+                parse_options=pacsv.ParseOptions(delimiter=sep),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=types, include_columns=[header[0], *columns], null_values=NA_VALUES
+                ),
+            )
+            for batch in reader:
+                vals = np.empty((batch.num_rows, len(columns)), dtype=np.float32)
+                for j in range(len(columns)):
+                    vals[:, j] = batch.column(j + 1).to_numpy(zero_copy_only=False)
+                ids = np.asarray(batch.column(0).to_pylist(), dtype=object)
+                if np.isinf(vals).any():
+                    i, j = np.argwhere(np.isinf(vals))[0]
+                    raise InputError(
+                        path, f"infinite value at {ids[i]}, column {columns[j]}: missing values must be NA or empty"
+                    )
+                yield ids, vals, on_disk.tell()
     except (pa.ArrowInvalid, OSError, EOFError) as exc:
         raise parse_error(path, exc) from exc
+
+
+MB = 1_000_000
+
+
+def _log_progress(path: Path, rows: int, progress: Progress) -> None:
+    """'methylation: 120,000 rows of <file> read (2,100/42,000 MB, 35.2 MB/s, about 19 min left)'."""
+    log.info("methylation: %s rows of %s read (%s)", f"{rows:,}", path.name, progress.status())
 
 
 def stream_top_variance(
@@ -101,8 +120,11 @@ def stream_top_variance(
     n_pending = 0
     seen: set[str] = set()
     stats = {"features": 0, "too_many_missing": 0, "constant": 0}
-    # The row count is unknown without a pass over the file (tens of GB for the 450K array).
-    progress = Progress(None, "rows", log, f"methylation: streaming {path.name}")
+    # The row count is unknown without a pass over the file (tens of GB for the 450K array): its
+    # size measures the work instead, the bytes read so far the part done (a .gz's compressed
+    # bytes, read at an even pace as far as its rows compress alike). Lines written here, to
+    # say the rows read too.
+    progress = Progress(max(1, math.ceil(path.stat().st_size / MB)), "MB", None)
 
     def merge(top_ids, top_vals, top_var):
         ids = np.concatenate([top_ids, *(p[0] for p in pending)])
@@ -113,14 +135,14 @@ def stream_top_variance(
         pending.clear()
         return ids[order], vals[order], var[order]
 
-    for ids, vals in blocks:
+    for ids, vals, position in blocks:
         dup = [i for i in ids if i in seen]
         if dup or len(set(ids)) < len(ids):
             raise InputError(
                 path, f"duplicate feature id(s): {preview(dup or pd.Index(ids)[pd.Index(ids).duplicated()])}"
             )
         seen.update(ids)
-        stats["features"] += len(ids)
+        stats["features"] += len(ids)  # rows read, before any is left out
         frac_na = np.isnan(vals).mean(axis=1) if len(columns) else np.zeros(len(ids))
         ok = frac_na <= max_missing
         stats["too_many_missing"] += int((~ok).sum())
@@ -135,7 +157,12 @@ def stream_top_variance(
         if n_pending >= top:
             top_ids, top_vals, top_var = merge(top_ids, top_vals, top_var)
             n_pending = 0
-        progress.update(len(ids))
+        # Short of the total until the loop ends: Arrow reads ahead, and the last line is the one
+        # with every row.
+        if progress.update(min(position // MB, progress.total - 1) - progress.done):
+            _log_progress(path, stats["features"], progress)
+    if progress.update(progress.total - progress.done):
+        _log_progress(path, stats["features"], progress)
     top_ids, top_vals, top_var = merge(top_ids, top_vals, top_var)
     stats["kept"] = len(top_ids)
     if stats["features"] == 0:

@@ -109,13 +109,14 @@ def check_sheet(config: dict, layers, skip: dict | None = None) -> SheetCheck:
     Only a run labelled by a local sheet (``qc.label_source: sheet``) is checked. A file that
     cannot be read is left to the job that reads it, whose reader says what is wrong in full.
     """
-    # Imported here: the workflow imports this module at parse time, when pandas is not needed.
-    from .matrix import read_header, sniff_sep
-    from .sheet import compare_ids, read_sample_sheet
-
     sheet = config["inputs"]["sample_sheet"]["path"]
     if config["demo"]["enabled"] or config["qc"]["label_source"] != "sheet" or sheet is None:
         return SheetCheck()
+    # Imported only now: the workflow imports this module at parse time, and a run without a
+    # sample sheet should not pay for numpy, pandas and pyarrow there.
+    from .matrix import read_header, sniff_sep
+    from .sheet import compare_ids, read_sample_sheet
+
     try:
         sheet_ids = read_sample_sheet(sheet).index.tolist()
     except InputError:

@@ -138,11 +138,22 @@ def main(argv=None) -> int:
     try:
         if not d.is_dir():
             raise InputError(d, "is not a folder (expected the folder of the original MOTLAB inputs)")
+        # Every missing file at once: a user copying the inputs in should not find them one a run.
+        needed = [*ORIGINAL_FILES.values(), "TCGA_CDR.xlsx"]
+        needed += ["Genetic_Ancestry.xlsx"] if args.ancestry == "eigenstrat" else []
+        if missing := [name for name in needed if not (d / name).exists()]:
+            # The ancestry workbook is the one a user may do without: say how.
+            race = (
+                " (--ancestry race needs no Genetic_Ancestry.xlsx: the CDR's race)"
+                if "Genetic_Ancestry.xlsx" in missing
+                else ""
+            )
+            raise InputError(
+                d, f"missing {', '.join(missing)}: {len(missing)} of the {len(needed)} original MOTLAB inputs{race}"
+            )
         layers, sources = {}, {}
         for name, fname in ORIGINAL_FILES.items():
             reading = d / fname
-            if not reading.exists():
-                raise InputError(reading, "file does not exist (expected the original MOTLAB inputs)")
             layers[name] = read_original_matrix(reading)
             sources[name] = str(reading)
         reading = d / "TCGA_CDR.xlsx"

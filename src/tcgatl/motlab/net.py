@@ -26,9 +26,9 @@ def tf():
     """Import TensorFlow lazily (the data rules do not need it) with deterministic ops."""
     global _TF
     if _TF is None:
-        import os
+        from ..logs import quiet_framework_imports
 
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        quiet_framework_imports()
         import tensorflow as _tf
 
         _tf.config.experimental.enable_op_determinism()

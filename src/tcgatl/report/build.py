@@ -373,7 +373,8 @@ def _ig_section(src: Sources, w: _Writer, top_n: int) -> Section:
             src.run_file(lay, bb, "ig_completeness"), ["completeness_error", "evaluations", "converged"]
         )
         converged = comp["converged"].astype(str).str.lower().isin(["true", "1"])
-        tops.append(top.assign(layout=lay, backbone=bb))
+        # EB++'s "?" for a gene without a symbol reads as a glitch: its Entrez id, as the report shows it.
+        tops.append(top.assign(symbol=tables.gene_labels(top).to_numpy(), layout=lay, backbone=bb))
         comp_rows.append(
             {
                 "layout": lay,
