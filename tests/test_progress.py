@@ -36,20 +36,22 @@ def test_rate_and_time_left_from_the_average_so_far():
     assert p.status() == "306/306 interpolated images in 1 min 36 s, 3.2 images/s"
 
 
-def test_slow_items_give_seconds_per_item():
+@pytest.mark.parametrize(
+    "total, unit, seconds, done, status",
+    [
+        # Slow items give the time per item.
+        (50, "folds", 150, 2, "2/50 folds, 1 min 15 s per fold, about 1 h 0 min left"),
+        # Fast items are counted without decimals.
+        (100_000, "rows", 2, 25_000, "25,000/100,000 rows, 12,500 rows/s, about 6 s left"),
+        (1000, "rows", 9.99, 999, "999/1,000 rows, 100 rows/s, under 1 s left"),
+    ],
+)
+def test_status_reads_the_rate_and_time_left_in_words(total, unit, seconds, done, status):
     clock = Clock()
-    p = Progress(50, "folds", clock=clock)
-    clock.now += 150
-    p.update(2)
-    assert p.status() == "2/50 folds, 1 min 15 s per fold, about 1 h 0 min left"
-
-
-def test_fast_items_are_counted_without_decimals():
-    clock = Clock()
-    p = Progress(100_000, "rows", clock=clock)
-    clock.now += 2
-    p.update(25_000)
-    assert p.status() == "25,000/100,000 rows, 12,500 rows/s, about 6 s left"
+    p = Progress(total, unit, clock=clock)
+    clock.now += seconds
+    p.update(done)
+    assert p.status() == status
 
 
 def test_a_line_per_tenth_of_the_work_not_per_item(caplog):
@@ -75,14 +77,6 @@ def test_a_step_of_seconds_writes_one_line():
         logged.append(p.update(1))
     assert [i + 1 for i, x in enumerate(logged) if x] == [1000]
     assert p.status() == "1,000/1,000 samples in 5 s, 200 samples/s"
-
-
-def test_under_a_second_left():
-    clock = Clock()
-    p = Progress(1000, "rows", clock=clock)
-    clock.now += 9.99
-    p.update(999)
-    assert p.status() == "999/1,000 rows, 100 rows/s, under 1 s left"
 
 
 def test_slow_steps_log_by_time_spaced_out_as_they_go():
