@@ -62,16 +62,18 @@ def regime_aurocs(tmp_path, regime, seeds, schemes) -> pd.DataFrame:
     return pd.DataFrame(rows).pivot(index="seed", columns="column", values="auroc")
 
 
-@pytest.mark.e2e  # minutes: 10 demo data sets, 4 schemes x 3 repeats each
-def test_studies_regime_transfer_beats_independent_and_mixture_favours_ea(tmp_path):
-    """The studies' regime over 10 data seeds: on AA patients finetune and ccsa beat independent,
-    and mixture's AA AUROC sits below its EA AUROC (one-sided paired t-tests over seeds, p < 0.05).
-    A single seed may go either way: ~12 AA events make one AA AUROC uncertain by ~0.15."""
-    auc = regime_aurocs(tmp_path, "studies", range(1, 11), ["independent", "finetune", "ccsa", "mixture"])
+@pytest.mark.e2e  # minutes: 10 demo data sets, 3 schemes x 3 repeats each
+def test_studies_regime_transfer_beats_independent(tmp_path):
+    """The studies' regime over 10 data seeds: on AA patients finetune and ccsa beat independent
+    (one-sided paired t-tests over seeds, p < 0.05). A single seed may go either way: ~12 AA
+    events make one AA AUROC uncertain by ~0.15. Mixture's EA - AA gap, the studies' other
+    finding, is not asserted: the signature's weak features (loading 0.1) measure it with so much
+    noise that the weaker AA effect hardly lowers the AA AUROC (mean EA - AA -0.005 over these
+    seeds on 2026-12-04, +0.012 at the demo's 1,200 patients; docs/demo.md)."""
+    auc = regime_aurocs(tmp_path, "studies", range(1, 11), ["independent", "finetune", "ccsa"])
     gaps = {
         "finetune - independent": auc["finetune/AA"] - auc["independent/AA"],
         "ccsa - independent": auc["ccsa/AA"] - auc["independent/AA"],
-        "mixture EA - AA": auc["mixture/EA"] - auc["mixture/AA"],
     }
     for name, gap in gaps.items():
         test = stats.ttest_1samp(gap, 0.0, alternative="greater")

@@ -30,10 +30,11 @@ REGIMES = {
 }
 EXPECTED = {
     "studies": "transfer from EA (finetune, ccsa) should beat AA-only training (independent) on AA patients, "
-    "and mixture's AA AUROC should sit below its EA AUROC, as in the studies. With 1,200 BRCA patients "
-    "(~30 AA events) one run resolves an AA AUROC difference of about +-0.1: over 10 data seeds "
-    "(bench/bench_demo_motlab.py) finetune beat independent beyond that in 9, while mixture's EA "
-    "AUROC exceeded its AA AUROC in only 6 (by +0.01 on average)",
+    "as in the studies. With 1,200 BRCA patients (~30 AA events) one run resolves an AA AUROC difference "
+    "of about +-0.1: over 10 data seeds (bench/bench_demo_motlab.py) finetune beat independent beyond "
+    "that in 9. Mixture's AA AUROC sits only slightly below its EA AUROC here (+0.01 on average, above "
+    "it in 4 of those 10 seeds), less clearly than in the studies: the signature's weak features hide "
+    "most of the weaker AA effect",
     "divergent": "AA-only training (independent) should match or beat the transfer schemes on AA patients: "
     "EA patients teach a weaker effect than the AA data hold",
 }
