@@ -222,8 +222,11 @@ def test_integrated_gradients_recover_the_planted_markers(demo_run, tmp_path):
     pred_table = pd.DataFrame(
         {"barcode": test["barcode"], "true": test["label"], "predicted": np.array(classes)[proba.argmax(1)]}
     )
-    # The baseline's quality: the demo's confusable pairs (LUAD/LUSC, COAD/READ) keep it below 0.95.
-    assert (pred_table["true"] == pred_table["predicted"]).mean() > 0.8
+    # The baseline's quality: types outside the demo's confusable pairs (LUAD/LUSC, COAD/READ)
+    # almost all right, the pairs near a coin toss between their twins.
+    pairs = {"LUAD", "LUSC", "COAD", "READ"}
+    right = pred_table["true"] == pred_table["predicted"]
+    assert right[~pred_table["true"].isin(pairs)].mean() > 0.9 and right.mean() > 0.65, right.mean()
     pred_table.to_parquet(tmp_path / "predictions.parquet")
     e = explain.explain_checkpoint(
         ck,
