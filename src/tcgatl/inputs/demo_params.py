@@ -21,20 +21,22 @@ OWN_PROFILE = 0.004
 REGIMES = {
     # The studies' regime, modelled on TCGA BRCA: ~77% EA and 18% AA patients, ~20% of the
     # labelled AA with a progression within 3 years (TCGA BRCA's PFI: 19 of 88, 22%); one
-    # signature of many weak features drives both ancestries, more weakly in AA. AA data alone
-    # are too few to find it, so transfer from EA helps (Gao & Cui 2020).
-    "studies": {"aa_fraction": 0.18, "effect_ea": 2.5, "effect_aa": 1.5, "hazard": 0.03, "signature_loading": 0.1},
+    # signature of many weak features drives both ancestries, less than half as strongly in AA.
+    # AA data alone are too few to find it, so transfer from EA helps (Gao & Cui 2020); a model
+    # of pooled patients ranks EA better than AA, as the studies' mixture did. Chosen among 18
+    # settings by bench/bench_demo_motlab.py (docs/demo.md): stronger features (loading 0.15-0.25)
+    # let AA-only training find the signature, an AA effect nearer EA's (1.2-1.5) hides mixture's gap.
+    "studies": {"aa_fraction": 0.18, "effect_ea": 2.5, "effect_aa": 1.0, "hazard": 0.045, "signature_loading": 0.12},
     # The opposite: AA a third of the cohort, with frequent events and a signature 3.5x stronger
     # than in EA. AA data suffice and EA patients teach a weaker effect: transfer does not help.
     "divergent": {"aa_fraction": 0.35, "effect_ea": 0.4, "effect_aa": 1.4, "hazard": 0.15, "signature_loading": 0.3},
 }
 EXPECTED = {
     "studies": "transfer from EA (finetune, ccsa) should beat AA-only training (independent) on AA patients, "
-    "as in the studies. With 1,200 BRCA patients (~30 AA events) one run resolves an AA AUROC difference "
-    "of about +-0.1: over 10 data seeds (bench/bench_demo_motlab.py) finetune beat independent beyond "
-    "that in 9. Mixture's AA AUROC sits only slightly below its EA AUROC here (+0.01 on average, above "
-    "it in 4 of those 10 seeds), less clearly than in the studies: the signature's weak features hide "
-    "most of the weaker AA effect",
+    "and mixture (one model of pooled patients) should rank EA patients better than AA patients, as in the "
+    "studies. With 1,200 BRCA patients (~30 AA events) one run resolves an AA AUROC difference of about +-0.1: "
+    "over 10 data seeds (bench/bench_demo_motlab.py) finetune beat independent beyond that in 8 and mixture's "
+    "EA AUROC exceeded its AA AUROC in all 10",
     "divergent": "AA-only training (independent) should match or beat the transfer schemes on AA patients: "
     "EA patients teach a weaker effect than the AA data hold",
 }
