@@ -342,6 +342,16 @@ def test_with_several_config_files_each_problem_names_the_file_that_set_its_key(
         assert sum(line.startswith(start) for line in lines[1:]) == 1, (start, lines)
 
 
+def test_config_files_are_read_again_only_when_a_problem_needs_its_source(tmp_path, monkeypatch):
+    """Snakemake has read the files already: every job's parse validates a config, and a valid
+    one needs no second read. The values are read the first time a problem asks for its source."""
+    monkeypatch.chdir(tmp_path)
+    sources = config.Sources.read(["later.yaml"])  # not written yet: nothing is read here
+    assert str(sources) == "later.yaml" and "layers" not in vars(sources)
+    Path("later.yaml").write_text("seed: -1\n")
+    assert sources.layers == [("later.yaml", {"seed": -1})]
+
+
 def test_a_problem_in_one_config_file_keeps_the_one_line_form(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("only.yaml").write_text("seed: -1\n")

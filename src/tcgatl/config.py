@@ -12,6 +12,7 @@ allowed, and the allowed name a near miss was probably meant to be.
 from __future__ import annotations
 
 import copy
+import functools
 from importlib import resources
 from pathlib import Path
 
@@ -198,27 +199,37 @@ class Sources:
     values override an earlier one's), then ``--config`` on the command line; each with the
     keys it sets, so that a problem names the one source that set the key it is about."""
 
-    def __init__(self, layers: list[tuple[str, dict]]):
-        self.layers = [(name, values if isinstance(values, dict) else {}) for name, values in layers]
+    def __init__(self, layers: list[tuple[str, dict | Path]]):
+        # A file's values are read only when a problem needs its source (:attr:`layers`): a
+        # valid config, the case at every job's parse, costs no second read.
+        self._given = layers
+        self.names = [name for name, _ in layers]
 
     @classmethod
     def read(cls, files=(), command_line: dict | None = None) -> Sources:
         """The sources of a workflow run's config: ``files`` (Snakemake's ``workflow.configfiles``,
         which Snakemake has read already) and ``command_line`` (the values of ``--config``)."""
-        layers = []
-        for file in files:
-            try:
-                with open(file) as fh:
-                    values = yaml.safe_load(fh)
-            except (OSError, yaml.YAMLError):  # read by Snakemake a moment ago; if not now, no key is its
-                values = {}
-            layers.append((_file_name(file), values))
+        layers = [(_file_name(file), Path(file)) for file in files]
         if command_line:
             layers.append(("--config", command_line))
         return cls(layers)
 
+    @functools.cached_property
+    def layers(self) -> list[tuple[str, dict]]:
+        """(name, values) of each source, its files read now."""
+        out = []
+        for name, values in self._given:
+            if isinstance(values, Path):
+                try:
+                    with open(values) as fh:
+                        values = yaml.safe_load(fh)
+                except (OSError, yaml.YAMLError):  # Snakemake read it already; if not now, no key is its
+                    values = {}
+            out.append((name, values if isinstance(values, dict) else {}))
+        return out
+
     def __str__(self) -> str:
-        return " + ".join(name for name, _ in self.layers)
+        return " + ".join(self.names)
 
     def of(self, problem: str) -> str:
         """The source ``problem`` came from: the last one that sets its key path, all of them
@@ -247,7 +258,7 @@ def problems_message(found: list[str], source: str | Sources = "") -> str:
     several sources (:class:`Sources`), each line opens with the one it came from."""
     count = f"{len(found)} problem{'s' if len(found) > 1 else ''}"
     head = f"{source}: {count}:" if str(source) else f"Invalid config, {count}:"
-    several = isinstance(source, Sources) and len(source.layers) > 1
+    several = isinstance(source, Sources) and len(source.names) > 1
     return "\n".join([head, *(f"  {source.of(line)}: {line}" if several else f"  {line}" for line in found)])
 
 

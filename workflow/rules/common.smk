@@ -25,7 +25,7 @@ config = copy.deepcopy(config)
 CONFIG_SOURCES = tcgatl_config.Sources.read(workflow.configfiles, workflow.config_settings.config)
 CONFIG_SOURCE = str(CONFIG_SOURCES) or "the workflow config"
 try:
-    tcgatl_config.validate(config, source=CONFIG_SOURCES if CONFIG_SOURCES.layers else CONFIG_SOURCE)
+    tcgatl_config.validate(config, source=CONFIG_SOURCES if CONFIG_SOURCES.names else CONFIG_SOURCE)
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 
