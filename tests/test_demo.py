@@ -165,14 +165,14 @@ def _signature_auroc(paths):
 
 
 def test_studies_regime_ancestry_mix_events_and_signature(tmp_path):
-    """As TCGA BRCA: ~77% EA, 15-20% AA, about a fifth of the labelled AA with a progression within
-    3 years (TCGA BRCA: 19 of 88); the signature weaker in AA."""
+    """As TCGA BRCA: ~77% EA, 15-20% AA, a fifth to a third of the labelled AA with a progression
+    within 3 years (TCGA BRCA: 19 of 88, 95% interval 14-32%); the signature weaker in AA."""
     p = demo_params(
-        n_genes=600, patients_per_type=10, types=["BRCA", "LUAD"], brca_patients=1500, n_cpg=300, n_mirna=80
+        n_genes=600, patients_per_type=10, types=["BRCA", "LUAD"], brca_patients=1500, n_cpg=300, n_mirna=150
     )
     auc, rate, race = _signature_auroc(demo.generate(tmp_path, p))
     assert 0.72 <= race["WHITE"] <= 0.82 and 0.15 <= race["BLACK OR AFRICAN AMERICAN"] <= 0.21, race
-    assert 0.14 <= rate["AA"] <= 0.26, rate
+    assert 0.14 <= rate["AA"] <= 0.32, rate
     assert auc["AA"] > 0.65 and auc["EA"] > auc["AA"] + 0.03, auc
 
 

@@ -6,10 +6,14 @@ import pandas as pd
 import pytest
 from configured import demo_params
 from configured import settings as motlab_settings
+from conftest import ROOT
 from scipy import stats
 
+from tcgatl import config
 from tcgatl.motlab import cohort, labels
 from tcgatl.motlab.evaluate import Data, auroc_table, run_scheme
+
+DEMO = config.load(ROOT / "config" / "demo.yaml")
 
 
 def demo_cohort(out, **params) -> Data:
@@ -37,7 +41,7 @@ def demo_cohort(out, **params) -> Data:
             0
         ],
         "methylation": methylation.build(
-            paths["methylation"], quality=quality, cdr=cdr, qc=qcfg, cancer_type="BRCA", top=500
+            paths["methylation"], quality=quality, cdr=cdr, qc=qcfg, cancer_type="BRCA", top=DEMO["motlab"]["top_cpgs"]
         )[0],
     }
     table, _ = cohort.build_cohort(layers, cdr, "BRCA")
@@ -48,8 +52,12 @@ def demo_cohort(out, **params) -> Data:
 
 
 def regime_aurocs(tmp_path, regime, seeds, schemes, **cohort) -> pd.DataFrame:
-    """Mean AUROC per data seed, scheme and population (demo.yaml's MOTLAB settings, 3 repeats)."""
-    settings = motlab_settings(features_per_layer=50, folds=3, repeats=3, epochs=30)
+    """Mean AUROC per data seed, scheme and population (config/demo.yaml's MOTLAB settings, 3
+    repeats instead of its 5)."""
+    mot = DEMO["motlab"]
+    settings = motlab_settings(
+        features_per_layer=mot["features_per_layer"], folds=mot["folds"], repeats=3, epochs=mot["epochs"]
+    )
     rows = []
     for seed in seeds:
         data = demo_cohort(tmp_path / f"{regime}{seed}", seed=seed, regime=regime, **cohort)
@@ -62,15 +70,13 @@ def regime_aurocs(tmp_path, regime, seeds, schemes, **cohort) -> pd.DataFrame:
 
 @pytest.mark.e2e  # minutes: 10 demo data sets, 4 schemes x 3 repeats each
 def test_studies_regime_reproduces_both_findings(tmp_path):
-    """The studies' regime over 10 data seeds, with the demo's 1,200 BRCA patients (~215 AA, ~30
-    AA events): on AA patients finetune and ccsa beat independent, and mixture (one model of
-    pooled patients) ranks EA patients better than AA patients (one-sided paired t-tests over
-    seeds, p < 0.05). One seed may go either way (bench/bench_demo_motlab.py counts how often a
-    single run shows both). With 500 patients (~18 AA events) finetune's lead averaged only
-    +0.074 (p = 0.07) on 2026-12-04: too few AA events to resolve it over 10 seeds."""
-    auc = regime_aurocs(
-        tmp_path, "studies", range(1, 11), ["independent", "finetune", "ccsa", "mixture"], brca_patients=1200
-    )
+    """The studies' regime over 10 data seeds, with config/demo.yaml's cohort and matrix sizes
+    (1,200 BRCA patients, ~215 AA, ~37 AA events): on AA patients finetune and ccsa beat
+    independent, and mixture (one model of pooled patients) ranks EA patients better than AA
+    patients (one-sided paired t-tests over seeds, p < 0.05). One seed may go either way
+    (bench/bench_demo_motlab.py counts how often a single run shows both)."""
+    sizes = {key: DEMO["demo"][key] for key in ("brca_patients", "n_genes", "n_mirna", "n_cpg")}
+    auc = regime_aurocs(tmp_path, "studies", range(1, 11), ["independent", "finetune", "ccsa", "mixture"], **sizes)
     gaps = {
         "finetune - independent": auc["finetune/AA"] - auc["independent/AA"],
         "ccsa - independent": auc["ccsa/AA"] - auc["independent/AA"],
