@@ -198,6 +198,18 @@ def test_regime_values_can_be_overridden_and_unknown_regime_is_refused():
         demo_params(regime="opposite")
 
 
+def test_a_signature_larger_than_an_omics_layer_is_refused_with_the_fix():
+    """The studies' regime plants 100 features per layer: a demo shrunk below that is told which
+    key to change when its parameters are read (parse time), not when demo_data has started."""
+    with pytest.raises(ValueError) as err:
+        demo_params(n_mirna=80, n_cpg=300)
+    assert str(err.value) == (
+        "demo.signature_size (100, regime 'studies' unless the config sets it) exceeds demo.n_mirna (80): "
+        "set demo.signature_size to at most 80 or raise demo.n_mirna"
+    )
+    assert demo_params(n_mirna=80, n_cpg=300, signature_size=80).signature_size == 80
+
+
 def test_params_are_read_from_the_whole_config_section():
     """Every field from the validated ``demo`` section, the regime's values resolved before the
     object is built; a key the section lacks is an error, keys that are no field are ignored."""

@@ -30,7 +30,14 @@ PROFILE = str(ROOT / "workflow" / "profiles" / "slurm")
 WORKSTATION = str(ROOT / "workflow" / "profiles" / "workstation")
 # Small demo; the training job (when it runs) on tiny images for one epoch per phase.
 TINY = {
-    "demo": {"n_genes": 600, "patients_per_type": 30, "brca_patients": 160, "n_cpg": 300, "n_mirna": 80},
+    "demo": {
+        "n_genes": 600,
+        "patients_per_type": 30,
+        "brca_patients": 160,
+        "n_cpg": 300,
+        "n_mirna": 80,
+        "signature_size": 40,
+    },
     "pancancer": {
         "layouts": ["alphabetical"],
         "backbones": ["ResNet50"],

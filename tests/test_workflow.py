@@ -657,7 +657,7 @@ def test_killed_training_job_resumes_with_unlock_and_rerun_incomplete(tmp_path):
     refused until --unlock; --rerun-incomplete then redoes the killed job, and nothing of it
     is left behind (activation cache, .part files), as the README says."""
     cfg = yaml.safe_load(Path(DEMO).read_text())
-    cfg["demo"].update(n_genes=300, patients_per_type=15, brca_patients=40, n_cpg=100, n_mirna=40)
+    cfg["demo"].update(n_genes=300, patients_per_type=15, brca_patients=40, n_cpg=100, n_mirna=40, signature_size=20)
     cfg["pancancer"].update(layouts=["alphabetical"], backbones=["ResNet50"], image_size=32, finetune_epochs=2)
     (tmp_path / "small.yaml").write_text(yaml.safe_dump(cfg))
     target = "results/pancancer/alphabetical/ResNet50/model.keras"

@@ -358,8 +358,6 @@ def generate(outdir: str | Path, p: DemoParams) -> dict[str, Path]:
     n_planted = p.markers_per_type * len(simulated_types(p)) + p.private_markers * len(simulated_types(p))
     if n_planted + p.signature_size > 0.8 * p.n_genes:
         raise ValueError("demo: too many planted genes for demo.n_genes")
-    if p.signature_size > min(p.n_mirna, p.n_cpg):
-        raise ValueError(f"demo.signature_size={p.signature_size} exceeds demo.n_mirna or demo.n_cpg")
 
     pat = _patients(p, rng)
     log.info("demo: %d patients of %d types", len(pat), pat["type"].nunique())

@@ -102,6 +102,16 @@ class DemoParams:
             raise ValueError(
                 f"DemoParams: {unresolved} unresolved; DemoParams.from_config fills in the regime's values"
             )
+        # The signature is planted in every omics layer, so each must hold it; checked here, at
+        # parse time, rather than when rule demo_data has started.
+        layers = {"n_mirna": self.n_mirna, "n_cpg": self.n_cpg}
+        small = {key: n for key, n in layers.items() if n < self.signature_size}
+        if small:
+            raise ValueError(
+                f"demo.signature_size ({self.signature_size}, regime {self.regime!r} unless the config sets it) "
+                f"exceeds {', '.join(f'demo.{k} ({n})' for k, n in small.items())}: set demo.signature_size "
+                f"to at most {min(small.values())} or raise {' and '.join(f'demo.{k}' for k in small)}"
+            )
 
     @classmethod
     def from_config(cls, demo: dict) -> DemoParams:
