@@ -16,8 +16,9 @@ from .reference import tcga_type_sizes
 OWN_PROFILE = 0.004
 
 # The MOTLAB settings of each demo regime: fraction of AA among BRCA patients, log-hazard per
-# SD of the signature in EA and in AA, and the baseline progression hazard per year; and what a
-# reader should see (the report prints it from truth.json).
+# SD of the signature in EA and in AA, the baseline progression hazard per year, and the
+# signature's loading and features per omics layer; and what a reader should see (the report
+# prints it from truth.json).
 REGIMES = {
     # The studies' regime, modelled on TCGA BRCA: ~77% EA and 18% AA patients, about a quarter of
     # the labelled AA with a progression within 3 years (TCGA BRCA's PFI: 19 of 88, 22%); one
@@ -27,7 +28,7 @@ REGIMES = {
     # than real ones so that ~37 AA events resolve both findings in one run (TL4HDR's AUROCs are
     # ~0.6-0.7): bench/bench_demo_motlab.py showed both in 19 of 20 data seeds (docs/demo.md).
     # A denser signature (100 features per layer) at a weaker loading (0.1) is found by the
-    # pooled patients but not by AA-only training; weaker effects left 6-8 of 10 seeds.
+    # pooled patients but not by AA-only training; weaker effects left 6-9 of 10 seeds.
     "studies": {
         "aa_fraction": 0.18,
         "effect_ea": 5.0,
